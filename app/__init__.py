@@ -1,0 +1,53 @@
+"""The application factory."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from app.extensions import csrf, db, migrate
+
+
+def create_app(config_object: object | str = "config.Config", **overrides) -> Flask:
+    app = Flask(__name__, instance_path=None)
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    _check_production_settings(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+
+    from app import models  # noqa: F401  (registers every mapping on Model.metadata)
+
+    with app.app_context():
+        appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
+        appbuilder.init_app(app, db.session)
+        from app.views import register_views
+
+        register_views(appbuilder)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent / "migrations"
+
+
+def _check_production_settings(app: Flask) -> None:
+    """Refuse to start in production with settings that only make sense on a developer's machine."""
+    if app.config.get("ENV_NAME") != "production":
+        return
+    import os
+
+    problems = []
+    if not os.environ.get("SECRET_KEY"):
+        problems.append("SECRET_KEY must be set in the environment")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append("production needs DATABASE_URL pointing at PostgreSQL")
+    if problems:
+        raise RuntimeError("; ".join(problems))

@@ -1,0 +1,81 @@
+"""Who sees which declarations (SPEC §6). The only place that decides it.
+
+Every list, show page, action, export, download and API endpoint filters through `declaration_scope`.
+An actor without the organization or authority an audience needs sees nothing.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import false
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.models.authority import AuthorityKind
+from app.models.declaration import Declaration
+from app.domain.states import DeclarationStatus
+
+
+class Audience(str, enum.Enum):
+    APPLICANT = "applicant"
+    AGENCY = "agency"
+    REVIEWER = "reviewer"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user as the rules need it: who they are and for whom they act."""
+
+    user_id: int
+    name: str
+    organization_id: Optional[int] = None
+    org_type: Optional[str] = None
+    authority_id: Optional[int] = None
+    authority_kind: Optional[AuthorityKind] = None
+
+    @classmethod
+    def of(cls, user) -> "Actor":
+        organization = user.active_organization
+        authority = user.authority
+        if authority is None and organization is not None and organization.reviews_as_id:
+            authority = organization.reviews_as  # an association reviews as its authority row
+        return cls(
+            user_id=user.id,
+            name=user.username,
+            organization_id=organization.id if organization else None,
+            org_type=organization.org_type if organization else None,
+            authority_id=authority.id if authority else None,
+            authority_kind=AuthorityKind(authority.kind) if authority else None,
+        )
+
+
+_CHAIN_COLUMN = {
+    AuthorityKind.COUNTY: Declaration.county_authority_id,
+    AuthorityKind.CITY: Declaration.city_authority_id,
+    AuthorityKind.PROVINCE: Declaration.top_authority_id,
+    AuthorityKind.GROUP: Declaration.top_authority_id,
+    AuthorityKind.ASSOCIATION: Declaration.top_authority_id,
+}
+
+
+def declaration_scope(actor: Actor, audience: Audience) -> ColumnElement[bool]:
+    """A WHERE clause selecting the declarations `actor` may see as `audience`."""
+    if audience is Audience.APPLICANT:
+        if actor.organization_id is None:
+            return false()
+        return Declaration.organization_id == actor.organization_id
+    if audience is Audience.AGENCY:
+        if actor.organization_id is None:
+            return false()
+        return (Declaration.agency_id == actor.organization_id) & (
+            Declaration.status != DeclarationStatus.DRAFT
+        )
+    if audience is Audience.REVIEWER:
+        if actor.authority_kind is AuthorityKind.MINISTRY:
+            return Declaration.submitted_at.is_not(None)
+        column = _CHAIN_COLUMN.get(actor.authority_kind)
+        if column is None:
+            return false()
+        return column == actor.authority_id
+    return false()

@@ -1,0 +1,24 @@
+"""All mappings, one module per aggregate. Importing this package registers them on Model.metadata."""
+from app.models.geo import Region  # noqa: F401
+from app.models.authority import Authority, AuthorityKind  # noqa: F401
+from app.models.catalog import (  # noqa: F401
+    Batch,
+    BatchTier,
+    BatchWindow,
+    DeclarationType,
+    Industry,
+    Subsystem,
+)
+from app.models.organization import (  # noqa: F401
+    Organization,
+    OrganizationMember,
+    OrgType,
+    PlatformUser,
+)
+from app.models.attachment import Attachment  # noqa: F401
+from app.models.declaration import (  # noqa: F401
+    Declaration,
+    Evaluation,
+    ReviewRecord,
+    ReviewStep,
+)

@@ -1,0 +1,176 @@
+"""Declarations and everything that happens to them: review steps, review records, evaluations."""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.states import Channel, DeclarationStatus, ReviewLevel, StepState
+from app.models.authority import Authority
+from app.models.catalog import Batch, DeclarationType
+from app.models.organization import Organization
+from app.models.types import enum_type
+
+
+class Declaration(Model):
+    """One declaration of one organization, of one type, in one batch.
+
+    The review chain is fixed at 上报 and copied onto the row as one authority column per level
+    (`county_authority_id`, `city_authority_id`, `top_authority_id` for 省/集团/协会), plus the
+    authority whose turn it is (`pending_authority_id`). These are the reviewers' scope keys: a
+    reviewer's list is an index range on one of them, never a join through regions.
+    """
+
+    __tablename__ = "declaration"
+    __table_args__ = (
+        Index("ix_declaration_org_type_created", "organization_id", "declaration_type_id", "created_at"),
+        Index("ix_declaration_pending", "pending_authority_id", "submitted_at"),
+        Index("ix_declaration_county_scope", "county_authority_id", "status", "submitted_at"),
+        Index("ix_declaration_city_scope", "city_authority_id", "status", "submitted_at"),
+        Index("ix_declaration_top_scope", "top_authority_id", "status", "submitted_at"),
+        Index("ix_declaration_status_submitted", "status", "submitted_at"),
+        Index("ix_declaration_agency", "agency_id", "status"),
+        Index("ix_declaration_batch_type", "batch_id", "declaration_type_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_type_id: Mapped[int] = mapped_column(ForeignKey("declaration_type.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    unit_name: Mapped[str] = mapped_column(String(128))  # the 单位名称 at creation, for lists without a join
+    title: Mapped[Optional[str]] = mapped_column(String(200))  # product, technology or standard name
+    status: Mapped[DeclarationStatus] = mapped_column(
+        enum_type(DeclarationStatus, 24), default=DeclarationStatus.DRAFT
+    )
+    channel: Mapped[Optional[Channel]] = mapped_column(enum_type(Channel))
+    round: Mapped[int] = mapped_column(Integer, default=0)  # 上报 count; each resubmission is a new round
+    agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organization.id"))
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
+    province_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
+    industry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("industry.id"), index=True)
+    county_authority_id: Mapped[Optional[int]] = mapped_column(ForeignKey("authority.id"))
+    city_authority_id: Mapped[Optional[int]] = mapped_column(ForeignKey("authority.id"))
+    top_authority_id: Mapped[Optional[int]] = mapped_column(ForeignKey("authority.id"))
+    pending_authority_id: Mapped[Optional[int]] = mapped_column(ForeignKey("authority.id"))
+    # The current round's state at each level, copied from its review steps so a list row needs no join.
+    county_step: Mapped[Optional[StepState]] = mapped_column(enum_type(StepState))
+    city_step: Mapped[Optional[StepState]] = mapped_column(enum_type(StepState))
+    top_step: Mapped[Optional[StepState]] = mapped_column(enum_type(StepState))
+    ministry_step: Mapped[Optional[StepState]] = mapped_column(enum_type(StepState))
+    form_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    score: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 2))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, server_default=func.now(), onupdate=func.now()
+    )
+    submitted_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    # Small tables, joined in the same statement so that a list page costs the same for 25 or 100 rows.
+    declaration_type: Mapped[DeclarationType] = relationship(lazy="joined", innerjoin=True)
+    batch: Mapped[Batch] = relationship(lazy="joined", innerjoin=True)
+    agency: Mapped[Optional[Organization]] = relationship(foreign_keys=[agency_id], lazy="joined")
+    organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
+    steps: Mapped[list["ReviewStep"]] = relationship(
+        back_populates="declaration", order_by="(ReviewStep.round, ReviewStep.position)"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return DeclarationStatus(self.status).label
+
+    def __repr__(self) -> str:
+        return f"{self.unit_name} · {self.declaration_type_id}"
+
+
+class ReviewStep(Model):
+    """One level of one round's review chain: 县/区, 市, 省/集团/协会, 工信部."""
+
+    __tablename__ = "review_step"
+    __table_args__ = (UniqueConstraint("declaration_id", "round", "level", name="uq_step_round_level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    level: Mapped[ReviewLevel] = mapped_column(enum_type(ReviewLevel))
+    authority_id: Mapped[Optional[int]] = mapped_column(ForeignKey("authority.id"))
+    state: Mapped[StepState] = mapped_column(enum_type(StepState), default=StepState.NOT_STARTED)
+    decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+
+    declaration: Mapped[Declaration] = relationship(back_populates="steps")
+    authority: Mapped[Optional[Authority]] = relationship()
+
+
+class ReviewRecord(Model):
+    """An immutable entry of a declaration's history: every decision and every applicant action."""
+
+    __tablename__ = "review_record"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(24))  # a transition name of the lifecycle
+    level: Mapped[Optional[ReviewLevel]] = mapped_column(enum_type(ReviewLevel))
+    authority_id: Mapped[Optional[int]] = mapped_column(ForeignKey("authority.id"))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    actor_name: Mapped[str] = mapped_column(String(128))
+    from_status: Mapped[Optional[str]] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    opinion: Mapped[Optional[str]] = mapped_column(Text)
+    ip: Mapped[Optional[str]] = mapped_column(String(45))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+
+    authority: Mapped[Optional[Authority]] = relationship()
+
+
+class Evaluation(Model):
+    """One third-party evaluation round of a declaration (SPEC §3 item 2)."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (UniqueConstraint("declaration_id", "round", name="uq_evaluation_round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # requested, returned, accepted, disputed
+    score: Mapped[Optional[Decimal]] = mapped_column(Numeric(5, 2))
+    basic_requirements_met: Mapped[Optional[bool]] = mapped_column(Boolean)
+    highlights: Mapped[Optional[str]] = mapped_column(String(100))  # 主要亮点 (≤ 100 字)
+    conclusion: Mapped[Optional[str]] = mapped_column(Text)
+    dispute: Mapped[Optional[str]] = mapped_column(Text)
+    report_id: Mapped[Optional[int]] = mapped_column(ForeignKey("attachment.id"))
+    requested_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    returned_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+
+    agency: Mapped[Organization] = relationship()
+
+
+class ImmutableRecordError(RuntimeError):
+    pass
+
+
+@event.listens_for(ReviewRecord, "before_update")
+@event.listens_for(ReviewRecord, "before_delete")
+def _review_records_are_immutable(mapper, connection, target):
+    raise ImmutableRecordError("审核记录不可修改或删除")

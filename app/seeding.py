@@ -1,0 +1,294 @@
+"""Loads reference data and demo accounts from seeds/. Idempotent: a second run changes nothing.
+
+Rows are matched by their natural key (a code, or a kind and region); missing rows are added and rows
+whose fields differ from the file are updated, so the files stay the source of truth.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Authority,
+    AuthorityKind,
+    Batch,
+    BatchTier,
+    BatchWindow,
+    DeclarationType,
+    Industry,
+    Organization,
+    OrganizationMember,
+    OrgType,
+    Region,
+    Subsystem,
+)
+from app.domain.codes import org_code_of
+from app.models.geo import CITY, COUNTY, PROVINCE
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+MINISTRY_NAME = "工业和信息化部节能与综合利用司"
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with open(SEEDS / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+class Loader:
+    """Upserts rows and counts what it did."""
+
+    def __init__(self):
+        self.stats: Counter[str] = Counter()
+
+    def upsert(self, model, existing: dict, key, **fields):
+        row = existing.get(key)
+        if row is None:
+            row = model(**fields)
+            db.session.add(row)
+            existing[key] = row
+            self.stats[f"{model.__tablename__}+"] += 1
+            return row
+        changed = False
+        for name, value in fields.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+                changed = True
+        if changed:
+            self.stats[f"{model.__tablename__}~"] += 1
+        return row
+
+    # --- reference data -------------------------------------------------------------------------
+
+    def regions(self) -> dict[str, Region]:
+        existing = {r.code: r for r in db.session.scalars(select(Region))}
+        rows = sorted(_csv("regions.csv"), key=lambda r: int(r["level"]))
+        for level in (PROVINCE, CITY, COUNTY):
+            for row in (r for r in rows if int(r["level"]) == level):
+                parent = existing[row["parent_code"]] if row["parent_code"] else None
+                self.upsert(
+                    Region, existing, row["code"],
+                    code=row["code"], name=row["name"], level=level, kind=row["kind"],
+                    parent_id=parent.id if parent else None,
+                    province_id=None if parent is None else (parent.province_id or parent.id),
+                )
+            db.session.flush()
+        return existing
+
+    def industries(self) -> None:
+        existing = {i.code: i for i in db.session.scalars(select(Industry))}
+        rows = _csv("industries.csv")
+        for level in (1, 2, 3, 4):
+            for row in (r for r in rows if int(r["level"]) == level):
+                parent = existing[row["parent"]] if row["parent"] else None
+                self.upsert(
+                    Industry, existing, row["code"],
+                    code=row["code"], name=row["name"], level=level, parent_id=parent.id if parent else None,
+                )
+            db.session.flush()
+
+    def authorities(self, regions: dict[str, Region]) -> None:
+        """The ministry; an authority for every province, city and county; supervision bodies; groups."""
+        by_region = {
+            (a.kind, a.region_id): a
+            for a in db.session.scalars(select(Authority).where(Authority.region_id.is_not(None)))
+        }
+        by_code = {a.code: a for a in db.session.scalars(select(Authority).where(Authority.code.is_not(None)))}
+
+        ministry = self.upsert(Authority, by_code, "MIIT", code="MIIT", kind=AuthorityKind.MINISTRY,
+                               name=MINISTRY_NAME, parent_id=None)
+        db.session.flush()
+
+        # Provincial level: real names, including the 计划单列市 and 兵团, which report to the ministry.
+        provincial = {}
+        for row in _csv("provincial_authorities.csv"):
+            region = regions[row["region_code"]]
+            provincial[region.code] = self.upsert(
+                Authority, by_region, (AuthorityKind.PROVINCE, region.id),
+                kind=AuthorityKind.PROVINCE, name=row["authority_name"], region_id=region.id,
+                parent_id=ministry.id, separately_planned=region.level == CITY,
+            )
+            self.upsert(
+                Authority, by_region, (AuthorityKind.SUPERVISION, region.id),
+                kind=AuthorityKind.SUPERVISION, name=row["supervision_name"], region_id=region.id, parent_id=None,
+            )
+        db.session.flush()
+
+        # Cities and counties: derived names, each pointing at the authority above it.
+        region_of_id = {r.id: r for r in regions.values()}
+        for level in (CITY, COUNTY):
+            for region in sorted((r for r in regions.values() if r.level == level), key=lambda r: r.code):
+                if region.code in provincial:
+                    continue  # a 计划单列市: already there as a provincial-level authority
+                parent_region = region_of_id[region.parent_id]
+                kind = AuthorityKind.CITY if level == CITY else AuthorityKind.COUNTY
+                above = provincial.get(parent_region.code) or by_region[
+                    (AuthorityKind.CITY, parent_region.id)
+                ]
+                self.upsert(
+                    Authority, by_region, (kind, region.id),
+                    kind=kind, name=f"{derived_prefix(region, parent_region)}工业和信息化局",
+                    region_id=region.id, parent_id=above.id,
+                )
+            db.session.flush()
+
+        for row in _csv("central_enterprises.csv"):
+            self.upsert(Authority, by_code, row["code"], code=row["code"], kind=AuthorityKind.GROUP,
+                        name=row["name"], is_financial=row["kind"] == "金融", parent_id=ministry.id,
+                        sort=int(row["code"][1:]))
+        for row in _csv("associations.csv"):
+            self.upsert(Authority, by_code, row["code"], code=row["code"], kind=AuthorityKind.ASSOCIATION,
+                        name=row["name"], parent_id=ministry.id, sort=int(row["code"][1:]))
+        db.session.flush()
+
+    def catalog(self) -> None:
+        subsystems = {s.code: s for s in db.session.scalars(select(Subsystem))}
+        for row in _csv("subsystems.csv"):
+            self.upsert(Subsystem, subsystems, row["code"], code=row["code"], name=row["name"],
+                        required=row["required"] == "1", has_declarations=row["has_declarations"] == "1",
+                        sort=int(row["sort"]))
+        db.session.flush()
+        types = {t.code: t for t in db.session.scalars(select(DeclarationType))}
+        for row in _csv("declaration_types.csv"):
+            self.upsert(
+                DeclarationType, types, row["code"], code=row["code"], name=row["name"],
+                subsystem_id=subsystems[row["subsystem"]].id,
+                declarant_types=row["declarant_types"].split("|"), channels=row["channels"].split("|"),
+                requires_evaluation=row["requires_evaluation"] == "1",
+                is_green_category=row["is_green_category"] == "1", sort=int(row["sort"]),
+            )
+        db.session.flush()
+
+    # --- demo data ------------------------------------------------------------------------------
+
+    def demo(self, today: datetime.date) -> None:
+        """A batch open now and one account for every role (README lists them)."""
+        data = json.loads((SEEDS / "demo.json").read_text(encoding="utf-8"))
+        ministry = db.session.scalar(select(Authority).where(Authority.code == "MIIT"))
+        self._demo_batch(data["batch"], ministry, today)
+        organizations = {o.name: o for o in self._demo_organizations(data["organizations"])}
+        self._demo_users(data["users"], data["password"], organizations)
+
+    def _demo_batch(self, spec: dict, ministry: Authority, today: datetime.date) -> None:
+        batch = db.session.scalar(
+            select(Batch).where(Batch.owner_id == ministry.id, Batch.year == today.year, Batch.name == spec["name"])
+        )
+        if batch is not None:
+            return  # the window dates were set when it was created; a rerun must not move them
+        batch = Batch(name=spec["name"], year=today.year, notice_no=spec["notice_no"], tier=BatchTier.NATIONAL,
+                      owner_id=ministry.id)
+        opens = today - datetime.timedelta(days=spec["days_open_before"])
+        closes = today + datetime.timedelta(days=spec["days_open_after"])
+        for declaration_type in db.session.scalars(select(DeclarationType)):
+            batch.windows.append(BatchWindow(declaration_type_id=declaration_type.id, opens_on=opens, closes_on=closes))
+        db.session.add(batch)
+        self.stats["batch+"] += 1
+        db.session.flush()
+
+    def _demo_organizations(self, specs: list[dict]) -> list[Organization]:
+        existing = {(o.org_type, o.credit_code): o for o in db.session.scalars(select(Organization))}
+        subsystems = {s.code: s for s in db.session.scalars(select(Subsystem))}
+        types = {t.code: t for t in db.session.scalars(select(DeclarationType))}
+        result = []
+        for spec in specs:
+            authority = find_authority(spec["authority"]) if "authority" in spec else None
+            org = self.upsert(
+                Organization, existing, (OrgType(spec["org_type"]), spec["credit_code"]),
+                org_type=OrgType(spec["org_type"]), name=spec["name"], credit_code=spec["credit_code"],
+                org_code=org_code_of(spec["credit_code"]), nature=spec.get("nature"),
+                industry_id=db.session.scalar(select(Industry.id).where(Industry.code == spec["industry"]))
+                if "industry" in spec else None,
+                legal_representative=spec.get("legal_representative"),
+                legal_representative_phone=spec.get("legal_representative_phone"),
+                registration_authority=spec.get("registration_authority"),
+                registered_capital=Decimal(spec["registered_capital"]) if "registered_capital" in spec else None,
+                founded_on=datetime.date.fromisoformat(spec["founded_on"]) if "founded_on" in spec else None,
+                address=spec.get("address"),
+                authority_id=authority.id if authority else None,
+                region_id=authority.region_id if authority else None,
+                supervision_id=supervision_for(authority).id if authority else None,
+                central_enterprise_id=find_authority({"kind": "group", "name": spec["central_enterprise"]}).id
+                if "central_enterprise" in spec else None,
+                reviews_as_id=db.session.scalar(select(Authority.id).where(Authority.code == spec["reviews_as"]))
+                if "reviews_as" in spec else None,
+            )
+            wanted_subsystems = [subsystems[c] for c in spec.get("subsystems", [])]
+            if set(org.subsystems) != set(wanted_subsystems):
+                org.subsystems = wanted_subsystems
+            wanted_types = [types[c] for c in spec.get("declaration_types", [])]
+            if set(org.declaration_types) != set(wanted_types):
+                org.declaration_types = wanted_types
+            result.append(org)
+        db.session.flush()
+        return result
+
+    def _demo_users(self, specs: list[dict], password: str, organizations: dict[str, Organization]) -> None:
+        sm = current_app.appbuilder.sm
+        for spec in specs:
+            user = sm.find_user(username=spec["username"])
+            if user is not None:
+                continue  # never reset a password someone may have changed
+            role = sm.find_role(spec["role"])
+            user = sm.add_user(
+                username=spec["username"], first_name=spec["name"], last_name="",
+                email=f"{spec['username']}@demo.invalid", role=role, password=password, commit=False,
+            )
+            if not user:
+                raise RuntimeError(f"could not create demo user {spec['username']}")
+            if "authority" in spec:
+                user.authority_id = find_authority(spec["authority"]).id
+            for name in spec.get("organizations", []):
+                user.memberships.append(OrganizationMember(organization_id=organizations[name].id))
+            if spec.get("organizations"):
+                user.active_organization_id = organizations[spec["organizations"][0]].id
+            self.stats["ab_user+"] += 1
+        db.session.flush()
+
+
+def derived_prefix(region: Region, parent: Region) -> str:
+    """石家庄市 for a city, 石家庄市长安区 for a county, 北京市朝阳区 for a 直辖市 district."""
+    if region.level == CITY:
+        return region.name
+    return parent.name + region.name
+
+
+def find_authority(spec: dict) -> Authority:
+    query = select(Authority).where(Authority.kind == AuthorityKind(spec["kind"]))
+    if "region" in spec:
+        query = query.join(Region, Authority.region_id == Region.id).where(Region.code == spec["region"])
+    if "name" in spec:
+        query = query.where(Authority.name == spec["name"])
+    return db.session.execute(query).scalar_one()
+
+
+def supervision_for(authority: Authority) -> Authority | None:
+    """The provincial energy-saving supervision body above a region authority."""
+    node = authority
+    while node is not None and node.kind != AuthorityKind.PROVINCE:
+        node = node.parent
+    if node is None:
+        return None
+    return db.session.scalar(
+        select(Authority).where(Authority.kind == AuthorityKind.SUPERVISION, Authority.region_id == node.region_id)
+    )
+
+
+def load(demo: bool = True, today: datetime.date | None = None) -> Counter[str]:
+    """Load everything in one transaction; return what was added (+) and updated (~) per table."""
+    loader = Loader()
+    current_app.appbuilder.sm.sync_roles()
+    regions = loader.regions()
+    loader.industries()
+    loader.authorities(regions)
+    loader.catalog()
+    if demo:
+        loader.demo(today or datetime.date.today())
+    db.session.commit()
+    return loader.stats

@@ -1,0 +1,46 @@
+"""Registers every view and menu entry on a fresh AppBuilder."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import inspect, select
+
+from app.extensions import db
+from app.models import DeclarationType
+from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
+from app.views.menu import DECLARATION_MENU_PREFIX, install_menu_filter
+from app.views.reference import reference_views
+
+
+def register_views(appbuilder) -> None:
+    declaration_types = _declaration_types()
+    for declaration_type in declaration_types:
+        appbuilder.add_view(
+            applicant_view_for(declaration_type),
+            f"{DECLARATION_MENU_PREFIX}{declaration_type.code}",
+            label=declaration_type.name,
+            icon="fa-leaf" if declaration_type.is_green_category else "fa-cogs",
+            category=declaration_type.subsystem.name,
+        )
+    appbuilder.add_view(AgencyDeclarationView, "待评价申报", label="待评价申报", icon="fa-check-square-o",
+                        category="三方评价", category_icon="fa-balance-scale")
+    appbuilder.add_view(ReviewDeclarationView, "申报审核", label="申报审核", icon="fa-gavel",
+                        category="审核管理", category_icon="fa-gavel")
+    for view, name in reference_views():
+        appbuilder.add_view(view, name, label=name, icon="fa-database", category="基础数据",
+                            category_icon="fa-database")
+    install_menu_filter(
+        current_app, {t.code: list(t.declarant_types or []) for t in declaration_types}
+    )
+
+
+def _declaration_types() -> list[DeclarationType]:
+    """The active types, in menu order; none before the first migration has created the table."""
+    if not inspect(db.engine).has_table(DeclarationType.__tablename__):
+        return []
+    types = db.session.scalars(
+        select(DeclarationType).where(DeclarationType.active.is_(True)).order_by(DeclarationType.sort)
+    ).all()
+    for declaration_type in types:
+        declaration_type.subsystem  # noqa: B018  (load it while the session is open)
+    db.session.expunge_all()
+    return types

@@ -1,0 +1,51 @@
+"""The landing page: who you are acting for, and how many declarations wait in your scope."""
+from __future__ import annotations
+
+from flask import g, redirect, url_for
+from flask_appbuilder import IndexView, expose
+from sqlalchemy import func, select
+
+from app.domain.scope import Actor, Audience, declaration_scope
+from app.domain.states import DeclarationStatus
+from app.extensions import db
+from app.models import Declaration
+from app.security import roles
+
+
+def audience_of(user) -> Audience | None:
+    names = {role.name for role in user.roles}
+    if names & {roles.REVIEWER, roles.MINISTRY, roles.ASSOCIATION}:
+        return Audience.REVIEWER
+    if roles.AGENCY in names:
+        return Audience.AGENCY
+    if names & {roles.ENTERPRISE, roles.PARK, roles.INSTITUTE}:
+        return Audience.APPLICANT
+    return None
+
+
+class HomeView(IndexView):
+    index_template = "home.html"
+
+    @expose("/")
+    def index(self):
+        if not g.user or not g.user.is_authenticated:
+            return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
+        actor = Actor.of(g.user)
+        audience = audience_of(g.user)
+        counts = []
+        if audience is not None:
+            rows = db.session.execute(
+                select(Declaration.status, func.count())
+                .where(declaration_scope(actor, audience))
+                .group_by(Declaration.status)
+            ).all()
+            by_status = dict(rows)
+            counts = [(status.label, by_status.get(status.value, 0)) for status in DeclarationStatus]
+        return self.render_template(
+            self.index_template,
+            actor=actor,
+            organization=g.user.active_organization,
+            authority=g.user.authority,
+            role_names=[role.name for role in g.user.roles],
+            counts=counts,
+        )

@@ -1,0 +1,78 @@
+"""Configuration, read from the environment with safe embedded defaults.
+
+`DATABASE_URL` selects the database (SQLite under instance/ by default, PostgreSQL in production);
+`SECRET_KEY` must be set in production; `REDIS_URL` shares rate-limit and lockout state between workers.
+"""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _dev_secret_key() -> str:
+    """A random key kept in instance/ so that sessions survive a restart of the dev server."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    ENV_NAME = os.environ.get("APP_ENV", "development")  # "production" turns on the strict checks
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret_key()
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'green.db'}"
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # the largest single request; each upload kind has its own, smaller limit
+
+    # Flask-AppBuilder
+    APP_NAME = "绿色制造通用线上申报平台"
+    APP_ICON = ""
+    APP_THEME = ""
+    FAB_BASE_TEMPLATE = "layout.html"
+    FAB_INDEX_VIEW = "app.views.home.HomeView"
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SecurityManager"
+    FAB_ADD_SECURITY_VIEWS = True
+    FAB_API_SWAGGER_UI = False
+    FAB_UPDATE_PERMS = False  # permissions are synced by `flask seed`, never as a side effect of start-up
+    FAB_CREATE_DB = False  # the schema belongs to the migrations
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_USER_REGISTRATION = False
+    AUTH_ROLE_ADMIN = "系统管理员"
+    AUTH_ROLE_PUBLIC = "Public"
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+    # Languages: Simplified Chinese first. The key is zh_CN (not zh) so that Flask-Admin, which ships
+    # only a zh_Hans_CN catalogue, keeps English rather than guessing.
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = {
+        "zh_CN": {"flag": "cn", "name": "简体中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    # What the login page tells applicants (manual §一(三)); the IT console edits the stored copy.
+    LOGIN_NOTICE = [
+        "申报企业请自助注册用户，根据要办理业务选择开通对应的子系统；",
+        "申报企业填写申报材料，提交给上级主管部门审核；",
+        "各级主管部门登录审核企业填报数据，点击上报给上级主管部门审核。",
+    ]
+    HELPDESK_PHONE = os.environ.get("HELPDESK_PHONE", "010-68208888")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
