@@ -41,6 +41,10 @@ class Config:
     FAB_INDEX_VIEW = "app.views.home.HomeView"
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SecurityManager"
     FAB_ADD_SECURITY_VIEWS = True
+    # Roles are built in (app/security/roles.py), so FAB's permission editors would only mislead.
+    FAB_ADD_SECURITY_PERMISSION_VIEW = False
+    FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+    FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
     FAB_API_SWAGGER_UI = False
     FAB_UPDATE_PERMS = False  # permissions are synced by `flask seed`, never as a side effect of start-up
     FAB_CREATE_DB = False  # the schema belongs to the migrations

@@ -7,3 +7,8 @@ class DomainError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+def N_(text: str) -> str:
+    """Marks a label for extraction into the catalogues; views translate it when they render it."""
+    return text

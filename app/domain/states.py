@@ -4,6 +4,8 @@ Each member carries the Chinese label users see; the values are what the databas
 """
 import enum
 
+from app.domain import N_
+
 
 class _Labelled(str, enum.Enum):
     def __new__(cls, value: str, label: str):
@@ -14,32 +16,32 @@ class _Labelled(str, enum.Enum):
 
 
 class DeclarationStatus(_Labelled):
-    DRAFT = "draft", "草稿"
-    EVALUATING = "evaluating", "三方评价中"
-    EVALUATED = "evaluated", "三方评价已返回"
-    UNDER_REVIEW = "under_review", "上级主管部门审核中"
-    RETURNED = "returned", "退回修改"
-    REJECTED = "rejected", "不予推荐"
-    APPROVED = "approved", "工信部审核通过"
+    DRAFT = "draft", N_("草稿")
+    EVALUATING = "evaluating", N_("三方评价中")
+    EVALUATED = "evaluated", N_("三方评价已返回")
+    UNDER_REVIEW = "under_review", N_("上级主管部门审核中")
+    RETURNED = "returned", N_("退回修改")
+    REJECTED = "rejected", N_("不予推荐")
+    APPROVED = "approved", N_("工信部审核通过")
 
 
 class Channel(_Labelled):
-    LOCAL = "local", "地方"
-    GROUP = "group", "集团"
-    ASSOCIATION = "association", "协会"
+    LOCAL = "local", N_("地方")
+    GROUP = "group", N_("集团")
+    ASSOCIATION = "association", N_("协会")
 
 
 class ReviewLevel(_Labelled):
-    COUNTY = "county", "县/区审核"
-    CITY = "city", "市审核"
-    TOP = "top", "省/集团/协会审核"
-    MINISTRY = "ministry", "工信部审核"
+    COUNTY = "county", N_("县/区审核")
+    CITY = "city", N_("市审核")
+    TOP = "top", N_("省/集团/协会审核")
+    MINISTRY = "ministry", N_("工信部审核")
 
 
 class StepState(_Labelled):
-    NOT_STARTED = "not_started", "未开始"
-    IN_REVIEW = "in_review", "审核中"
-    APPROVED = "approved", "通过"
-    RETURNED = "returned", "退回"
-    REJECTED = "rejected", "不予推荐"
-    NOT_APPLICABLE = "not_applicable", "不适用"
+    NOT_STARTED = "not_started", N_("未开始")
+    IN_REVIEW = "in_review", N_("审核中")
+    APPROVED = "approved", N_("通过")
+    RETURNED = "returned", N_("退回")
+    REJECTED = "rejected", N_("不予推荐")
+    NOT_APPLICABLE = "not_applicable", N_("不适用")

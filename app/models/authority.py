@@ -8,6 +8,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain import N_
 from app.models.geo import Region
 from app.models.types import enum_type
 
@@ -27,13 +28,13 @@ class AuthorityKind(str, enum.Enum):
 
 
 AUTHORITY_KIND_LABELS = {
-    AuthorityKind.COUNTY: "县/区级工信主管部门",
-    AuthorityKind.CITY: "市级工信主管部门",
-    AuthorityKind.PROVINCE: "省级工信主管部门",
-    AuthorityKind.GROUP: "中央企业集团",
-    AuthorityKind.ASSOCIATION: "全国性行业协会",
-    AuthorityKind.MINISTRY: "工业和信息化部",
-    AuthorityKind.SUPERVISION: "省节能监察机关",
+    AuthorityKind.COUNTY: N_("县/区级工信主管部门"),
+    AuthorityKind.CITY: N_("市级工信主管部门"),
+    AuthorityKind.PROVINCE: N_("省级工信主管部门"),
+    AuthorityKind.GROUP: N_("中央企业集团"),
+    AuthorityKind.ASSOCIATION: N_("全国性行业协会"),
+    AuthorityKind.MINISTRY: N_("工业和信息化部"),
+    AuthorityKind.SUPERVISION: N_("省节能监察机关"),
 }
 
 # The kinds whose reviewers sit in a review chain, lowest first.

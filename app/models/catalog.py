@@ -9,6 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain import N_
 from app.models.authority import Authority
 from app.models.types import enum_type
 
@@ -80,7 +81,7 @@ class BatchTier(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"national": "国家级", "provincial": "省级", "city": "市级"}[self.value]
+        return {"national": N_("国家级"), "provincial": N_("省级"), "city": N_("市级")}[self.value]
 
 
 class Batch(Model):
@@ -129,7 +130,7 @@ class BatchWindow(Model):
 
     def state_on(self, day: datetime.date) -> str:
         if day < self.opens_on:
-            return "未开始"
+            return N_("未开始")
         if day > self.closes_on:
-            return "已截止"
-        return "进行中"
+            return N_("已截止")
+        return N_("进行中")

@@ -7,8 +7,10 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain import N_
+
 PROVINCE, CITY, COUNTY = 1, 2, 3
-LEVEL_LABELS = {PROVINCE: "省级", CITY: "地市级", COUNTY: "区县级"}
+LEVEL_LABELS = {PROVINCE: N_("省级"), CITY: N_("地市级"), COUNTY: N_("区县级")}
 
 
 class Region(Model):

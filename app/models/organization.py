@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain import N_
 from app.models.authority import Authority
 from app.models.catalog import DeclarationType, Industry, Subsystem
 from app.models.geo import Region
@@ -45,11 +46,11 @@ class OrgType(str, enum.Enum):
 
 
 ORG_TYPE_LABELS = {
-    OrgType.ENTERPRISE: "企业用户",
-    OrgType.PARK: "园区用户",
-    OrgType.AGENCY: "第三方机构用户",
-    OrgType.ASSOCIATION: "协会用户",
-    OrgType.INSTITUTE: "非企业组织用户",
+    OrgType.ENTERPRISE: N_("企业用户"),
+    OrgType.PARK: N_("园区用户"),
+    OrgType.AGENCY: N_("第三方机构用户"),
+    OrgType.ASSOCIATION: N_("协会用户"),
+    OrgType.INSTITUTE: N_("非企业组织用户"),
 }
 
 CURRENCIES = ("人民币", "美元", "欧元", "港元", "日元", "英镑", "其他")

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
 from app.extensions import db
 from app.models import DeclarationType
 from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
-from app.views.menu import DECLARATION_MENU_PREFIX, install_menu_filter
+from app.views.menu import DECLARATION_MENU_PREFIX, DeclarableType, install_menu_filter
 from app.views.reference import reference_views
 
 
@@ -21,16 +22,17 @@ def register_views(appbuilder) -> None:
             icon="fa-leaf" if declaration_type.is_green_category else "fa-cogs",
             category=declaration_type.subsystem.name,
         )
-    appbuilder.add_view(AgencyDeclarationView, "待评价申报", label="待评价申报", icon="fa-check-square-o",
-                        category="三方评价", category_icon="fa-balance-scale")
-    appbuilder.add_view(ReviewDeclarationView, "申报审核", label="申报审核", icon="fa-gavel",
-                        category="审核管理", category_icon="fa-gavel")
-    for view, name in reference_views():
-        appbuilder.add_view(view, name, label=name, icon="fa-database", category="基础数据",
-                            category_icon="fa-database")
-    install_menu_filter(
-        current_app, {t.code: list(t.declarant_types or []) for t in declaration_types}
-    )
+    appbuilder.add_view(AgencyDeclarationView, "待评价申报", label=_l("待评价申报"), icon="fa-check-square-o",
+                        category="三方评价", category_label=_l("三方评价"), category_icon="fa-balance-scale")
+    appbuilder.add_view(ReviewDeclarationView, "申报审核", label=_l("申报审核"), icon="fa-gavel",
+                        category="审核管理", category_label=_l("审核管理"), category_icon="fa-gavel")
+    for view, name, label in reference_views():
+        appbuilder.add_view(view, name, label=label, icon="fa-database", category="基础数据",
+                            category_label=_l("基础数据"), category_icon="fa-database")
+    appbuilder.menu.find("List Groups").label = _l("用户组列表")
+    install_menu_filter(current_app, {
+        t.code: DeclarableType(tuple(t.declarant_types or ()), t.subsystem_id) for t in declaration_types
+    })
 
 
 def _declaration_types() -> list[DeclarationType]:

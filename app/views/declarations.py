@@ -1,6 +1,7 @@
 """Declaration lists for the three audiences. One applicant view class is generated per declaration type."""
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext as _l
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
@@ -11,7 +12,7 @@ from app.views.base import DeclarationScope, PlatformModelView
 
 
 def _label(enum_cls):
-    return lambda value: enum_cls(value).label if value else ""
+    return lambda value: gettext(enum_cls(value).label) if value else ""
 
 
 def _time(value):
@@ -29,22 +30,22 @@ class DeclarationListView(PlatformModelView):
     base_permissions = ["can_list", "can_show"]
     base_order = ("created_at", "desc")
     label_columns = {
-        "id": "编号",
-        "unit_name": "单位名称",
-        "title": "申报名称",
-        "declaration_type": "申报类型",
-        "batch": "批次",
-        "status": "状态",
-        "agency": "三方评价机构",
-        "submitted_at": "提交时间",
-        "created_at": "创建时间",
-        "updated_at": "更新时间",
-        "round": "上报轮次",
-        "score": "评价得分",
-        "county_step": "县/区审核",
-        "city_step": "市审核",
-        "top_step": "省/集团审核",
-        "ministry_step": "工信部审核",
+        "id": _l("编号"),
+        "unit_name": _l("单位名称"),
+        "title": _l("申报名称"),
+        "declaration_type": _l("申报类型"),
+        "batch": _l("批次"),
+        "status": _l("状态"),
+        "agency": _l("三方评价机构"),
+        "submitted_at": _l("提交时间"),
+        "created_at": _l("创建时间"),
+        "updated_at": _l("更新时间"),
+        "round": _l("上报轮次"),
+        "score": _l("评价得分"),
+        "county_step": _l("县/区审核"),
+        "city_step": _l("市审核"),
+        "top_step": _l("省/集团审核"),
+        "ministry_step": _l("工信部审核"),
     }
     list_columns = ["submitted_at", "unit_name", "batch", "agency", "status", *LEVEL_COLUMNS]
     show_columns = [
@@ -72,7 +73,7 @@ class ReviewDeclarationView(DeclarationListView):
     route_base = "/review/declarations"
     class_permission_name = "ReviewDeclaration"
     audience = Audience.REVIEWER
-    list_title = show_title = "申报审核"
+    list_title = show_title = _l("申报审核")
     base_order = ("submitted_at", "desc")
     list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", *LEVEL_COLUMNS]
 
@@ -83,7 +84,7 @@ class AgencyDeclarationView(DeclarationListView):
     route_base = "/agency/declarations"
     class_permission_name = "AgencyDeclaration"
     audience = Audience.AGENCY
-    list_title = show_title = "待评价申报"
+    list_title = show_title = _l("待评价申报")
     list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", "score"]
 
 

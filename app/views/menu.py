@@ -1,15 +1,32 @@
-"""Menu visibility: role permissions first, then whether the active organization may declare a type."""
+"""Menu visibility: role permissions first, then what the active organization may declare."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import g
 
 DECLARATION_MENU_PREFIX = "申报:"
 
 
-def install_menu_filter(app, declarant_types_by_code: dict[str, list[str]]) -> None:
-    """Wrap Flask-AppBuilder's `is_menu_visible` so an organization sees only the types it may declare.
+@dataclass(frozen=True)
+class DeclarableType:
+    declarant_types: tuple[str, ...]
+    subsystem_id: int
 
-    `declarant_types_by_code` is the snapshot of the declaration types the menu was built from.
+
+def may_see_type(organization, declarable: DeclarableType | None) -> bool:
+    """An organization sees a type's menu if its kind may declare it and it opened the type's subsystem."""
+    if organization is None or declarable is None:
+        return False
+    return organization.org_type in declarable.declarant_types and any(
+        subsystem.id == declarable.subsystem_id for subsystem in organization.subsystems
+    )
+
+
+def install_menu_filter(app, declarable_by_code: dict[str, DeclarableType]) -> None:
+    """Wrap Flask-AppBuilder's `is_menu_visible`; a category shows only when one of its entries does.
+
+    `declarable_by_code` is the snapshot of the declaration types the menu was built from.
     """
     fab_is_visible = app.jinja_env.filters["is_menu_visible"]
 
@@ -21,9 +38,6 @@ def install_menu_filter(app, declarant_types_by_code: dict[str, list[str]]) -> N
         if not item.name.startswith(DECLARATION_MENU_PREFIX):
             return True
         organization = g.user.active_organization if g.user.is_authenticated else None
-        if organization is None:
-            return False
-        code = item.name[len(DECLARATION_MENU_PREFIX):]
-        return organization.org_type in declarant_types_by_code.get(code, ())
+        return may_see_type(organization, declarable_by_code.get(item.name[len(DECLARATION_MENU_PREFIX):]))
 
     app.jinja_env.filters["is_menu_visible"] = is_menu_visible

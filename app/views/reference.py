@@ -2,47 +2,59 @@
 from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext, lazy_gettext as _l
 
-from app.models import Authority, Batch, DeclarationType, Industry, Region, Subsystem
+from app.domain.states import Channel
+from app.models import Authority, Batch, BatchTier, DeclarationType, Industry, OrgType, Region, Subsystem
 from app.views.base import PlatformModelView
 
 
 def _kind_label(value):
     from app.models.authority import AuthorityKind
 
-    return AuthorityKind(value).label if value else ""
+    return gettext(AuthorityKind(value).label) if value else ""
 
 
 def _yes_no(value):
-    return "是" if value else "否"
+    return gettext("是") if value else gettext("否")
 
 
-# (model, menu name, route, columns, search columns, labels, formatters)
+def _labels_of(enum_cls):
+    return lambda values: "、".join(gettext(enum_cls(v).label) for v in values or [])
+
+
+def _tier(value):
+    return gettext(BatchTier(value).label) if value else ""
+
+
+# (model, menu label, route, columns, search columns, labels, formatters)
 REFERENCE_VIEWS = [
-    (Region, "行政区划", "regions", ["code", "name", "kind", "level", "parent"], ["code", "name", "level"],
-     {"code": "区划代码", "name": "名称", "kind": "类型", "level": "级别", "parent": "上级区划"}, {}),
-    (Authority, "主管部门", "authorities", ["name", "kind", "code", "region", "parent", "active"],
+    (Region, _l("行政区划"), "regions", ["code", "name", "kind", "level", "parent"], ["code", "name", "level"],
+     {"code": _l("区划代码"), "name": _l("名称"), "kind": _l("类型"), "level": _l("级别"), "parent": _l("上级区划")}, {}),
+    (Authority, _l("主管部门"), "authorities", ["name", "kind", "code", "region", "parent", "active"],
      ["name", "code"],
-     {"name": "名称", "kind": "类别", "code": "编码", "region": "所在区划", "parent": "上级部门", "active": "启用"},
+     {"name": _l("名称"), "kind": _l("类别"), "code": _l("编码"), "region": _l("所在区划"), "parent": _l("上级部门"), "active": _l("启用")},
      {"kind": _kind_label, "active": _yes_no}),
-    (Industry, "国民经济行业分类", "industries", ["code", "name", "level", "parent"], ["code", "name", "level"],
-     {"code": "行业代码", "name": "行业名称", "level": "层级", "parent": "上级类别"}, {}),
-    (Subsystem, "子系统", "subsystems", ["name", "code", "required", "active"], ["name", "code"],
-     {"name": "名称", "code": "编码", "required": "必须开通", "active": "启用"},
+    (Industry, _l("国民经济行业分类"), "industries", ["code", "name", "level", "parent"], ["code", "name", "level"],
+     {"code": _l("行业代码"), "name": _l("行业名称"), "level": _l("层级"), "parent": _l("上级类别")}, {}),
+    (Subsystem, _l("子系统"), "subsystems", ["name", "code", "required", "active"], ["name", "code"],
+     {"name": _l("名称"), "code": _l("编码"), "required": _l("必须开通"), "active": _l("启用")},
      {"required": _yes_no, "active": _yes_no}),
-    (DeclarationType, "申报类型", "declaration-types",
+    (DeclarationType, _l("申报类型"), "declaration-types",
      ["name", "code", "subsystem", "requires_evaluation", "channels", "declarant_types", "active"], ["name", "code"],
-     {"name": "名称", "code": "编码", "subsystem": "所属子系统", "requires_evaluation": "需第三方评价",
-      "channels": "推荐渠道", "declarant_types": "可申报单位类型", "active": "启用"},
-     {"requires_evaluation": _yes_no, "active": _yes_no}),
-    (Batch, "申报批次", "batches", ["year", "name", "tier", "notice_no", "owner"], ["year", "name", "notice_no"],
-     {"year": "年度", "name": "批次", "tier": "层级", "notice_no": "通知文号", "owner": "组织部门"}, {}),
+     {"name": _l("名称"), "code": _l("编码"), "subsystem": _l("所属子系统"), "requires_evaluation": _l("需第三方评价"),
+      "channels": _l("推荐渠道"), "declarant_types": _l("可申报单位类型"), "active": _l("启用")},
+     {"requires_evaluation": _yes_no, "active": _yes_no, "channels": _labels_of(Channel),
+      "declarant_types": _labels_of(OrgType)}),
+    (Batch, _l("申报批次"), "batches", ["year", "name", "tier", "notice_no", "owner"], ["year", "name", "notice_no"],
+     {"year": _l("年度"), "name": _l("批次"), "tier": _l("层级"), "notice_no": _l("通知文号"), "owner": _l("组织部门")},
+     {"tier": _tier}),
 ]
 
 
 def reference_views():
-    """Yield (view class, menu name) for every reference table."""
-    for model, name, route, columns, search, labels, formatters in REFERENCE_VIEWS:
+    """Yield (view class, menu name, menu label) for every reference table."""
+    for model, label, route, columns, search, labels, formatters in REFERENCE_VIEWS:
         view = type(
             f"{model.__name__}ReferenceView",
             (PlatformModelView,),
@@ -56,8 +68,8 @@ def reference_views():
                 "search_columns": search,
                 "label_columns": labels,
                 "formatters_columns": formatters,
-                "list_title": name,
-                "show_title": name,
+                "list_title": label,
+                "show_title": label,
             },
         )
-        yield view, name
+        yield view, f"reference:{route}", label

@@ -1,0 +1,67 @@
+"""Test data the lifecycle would create, written directly so views and scope can be tested on their own."""
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import select
+
+from app.domain.codes import make_credit_code, org_code_of
+from app.domain.states import Channel, DeclarationStatus, StepState
+from app.extensions import db
+from app.models import Authority, Batch, Declaration, DeclarationType, Organization, OrgType, Region
+
+
+def authority(kind: str, region_code: str | None = None, name: str | None = None) -> Authority:
+    query = select(Authority).where(Authority.kind == kind)
+    if region_code:
+        query = query.join(Region, Authority.region_id == Region.id).where(Region.code == region_code)
+    if name:
+        query = query.where(Authority.name == name)
+    return db.session.execute(query).scalar_one()
+
+
+def organization(name: str) -> Organization:
+    return db.session.execute(select(Organization).where(Organization.name == name)).scalar_one()
+
+
+def make_organization(name: str, county_code: str, body8: str) -> Organization:
+    county = authority("county", county_code)
+    credit_code = make_credit_code("91", county_code, body8)
+    org = Organization(org_type=OrgType.ENTERPRISE, name=name, credit_code=credit_code,
+                       org_code=org_code_of(credit_code), authority_id=county.id, region_id=county.region_id)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def declaration(org: Organization, *, type_code: str = "green_factory", submitted: bool = True,
+                chain: tuple[Authority | None, Authority | None, Authority | None] = (None, None, None),
+                channel: Channel = Channel.LOCAL, agency: Organization | None = None) -> Declaration:
+    """A declaration of `org`; when submitted, under review at the first level of `chain`."""
+    county, city, top = chain
+    declaration_type = db.session.execute(select(DeclarationType).where(DeclarationType.code == type_code)).scalar_one()
+    first = next((a for a in chain if a is not None), None)
+    row = Declaration(
+        declaration_type_id=declaration_type.id,
+        batch_id=db.session.scalars(select(Batch.id)).first(),
+        organization_id=org.id,
+        unit_name=org.name,
+        status=DeclarationStatus.UNDER_REVIEW if submitted else DeclarationStatus.DRAFT,
+        channel=channel if submitted else None,
+        round=1 if submitted else 0,
+        agency_id=agency.id if agency else None,
+        region_id=org.region_id,
+        county_authority_id=county.id if (submitted and county) else None,
+        city_authority_id=city.id if (submitted and city) else None,
+        top_authority_id=top.id if (submitted and top) else None,
+        pending_authority_id=first.id if (submitted and first) else None,
+        submitted_at=datetime.datetime(2026, 11, 20, 9, 30) if submitted else None,
+    )
+    if submitted:
+        row.county_step = StepState.IN_REVIEW if county else StepState.NOT_APPLICABLE
+        row.city_step = (StepState.NOT_STARTED if county else StepState.IN_REVIEW) if city else StepState.NOT_APPLICABLE
+        row.top_step = StepState.NOT_STARTED
+        row.ministry_step = StepState.NOT_STARTED
+    db.session.add(row)
+    db.session.flush()
+    return row

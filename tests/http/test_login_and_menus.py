@@ -1,0 +1,113 @@
+"""The login page, the demo accounts, and least-privilege menus per role."""
+import re
+
+import pytest
+
+from tests.conftest import csrf_token, login
+
+# What each demo account's navigation bar offers (menu categories), and nothing more.
+MENUS = {
+    "qiye": {"绿色制造体系", "技术目录"},
+    "yangqi": {"绿色制造体系"},
+    "yuanqu": {"绿色制造体系"},
+    "feiqiye": {"绿色制造体系", "技术目录"},
+    "sanfang": {"三方评价"},
+    "xiehui": {"绿色制造体系", "审核管理"},
+    "changan": {"审核管理"},
+    "shijiazhuang": {"审核管理"},
+    "hebeisheng": {"审核管理"},
+    "jituan": {"审核管理"},
+    "gongxinbu": {"审核管理"},
+    "admin": {"用户权限", "基础数据"},
+}
+ADMIN_ONLY = ["/users/list/", "/roles/list/", "/reference/regions/list/", "/reference/batches/list/"]
+
+
+def menu_categories(html: str) -> set[str]:
+    return {
+        name.strip()
+        for name in re.findall(r'data-toggle="dropdown" href="#">\s*(?:<i[^>]*></i>&nbsp;)?\s*([^<]+)<b', html)
+    }
+
+
+def menu_links(html: str) -> set[str]:
+    return {link for link in re.findall(r'<a tabindex="-1" href="([^"]+)">', html) if not link.startswith("/lang/")}
+
+
+def test_login_page_is_chinese_with_the_notice(app):
+    html = app.test_client().get("/login/").get_data(as_text=True)
+    assert "绿色制造通用线上申报平台" in html
+    assert "申报流程说明" in html and "咨询电话" in html
+    assert "用户登录名" in html and "密码" in html and "登录" in html
+    assert '<link href="http' not in html and '<script src="http' not in html  # every asset served locally
+
+
+def test_anonymous_users_are_sent_to_login(app):
+    client = app.test_client()
+    assert client.get("/").headers["Location"].endswith("/login/")
+    response = client.get("/review/declarations/list/")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused_in_chinese(app):
+    client = app.test_client()
+    response = login(client, "qiye", "not-the-password")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+    html = client.get("/login/").get_data(as_text=True)
+    assert "无效" in html or "错误" in html, "the refusal must be shown in Chinese"
+
+
+def test_login_without_csrf_token_is_refused(app):
+    client = app.test_client()
+    response = client.post("/login/", data={"username": "qiye", "password": "Lvse@2026"})
+    assert response.status_code in (302, 400)
+    assert client.get("/").status_code == 302  # still anonymous
+
+
+@pytest.mark.parametrize("username", sorted(MENUS))
+def test_each_demo_account_sees_only_its_menus(username, client_as):
+    client = client_as(username)
+    html = client.get("/").get_data(as_text=True)
+    assert menu_categories(html) == MENUS[username]
+    for link in menu_links(html):  # no menu entry leads to a refusal or an empty placeholder
+        assert client.get(link).status_code == 200, link
+    if username != "admin":
+        for url in ADMIN_ONLY:
+            assert client.get(url).status_code == 403, url
+
+
+def test_applicants_see_the_types_their_organization_may_declare(client_as):
+    park = client_as("yuanqu").get("/").get_data(as_text=True)
+    assert "/declarations/green_park/list/" in menu_links(park)
+    assert "/declarations/green_factory/list/" not in menu_links(park)
+    enterprise = client_as("qiye").get("/").get_data(as_text=True)
+    assert "/declarations/green_factory/list/" in menu_links(enterprise)
+    assert "/declarations/green_park/list/" not in menu_links(enterprise)
+
+
+def test_home_names_whom_the_user_acts_for(client_as):
+    assert "石家庄绿源机械制造有限公司" in client_as("qiye").get("/").get_data(as_text=True)
+    assert "河北省工业和信息化厅" in client_as("hebeisheng").get("/").get_data(as_text=True)
+
+
+def test_english_is_the_second_language(client_as):
+    client = client_as("changan")
+    client.get("/lang/en")
+    html = client.get("/").get_data(as_text=True)
+    assert "Review" in html and "审核管理" not in html
+    client.get("/lang/zh_CN")
+    assert "审核管理" in client.get("/").get_data(as_text=True)
+
+
+def test_page_size_is_capped(client_as):
+    html = client_as("admin").get("/reference/regions/list/?psize_RegionReferenceView=100000").get_data(as_text=True)
+    assert html.count('<tr') <= 101
+
+
+def test_csrf_token_is_required_for_every_form_post(client_as):
+    client = client_as("admin")
+    token_page = client.get("/users/add").get_data(as_text=True)
+    assert csrf_token(token_page)
+    response = client.post("/users/add", data={"username": "nobody", "first_name": "x", "last_name": "y",
+                                               "email": "x@y.cn", "password": "Aa1!aaaa", "conf_password": "Aa1!aaaa"})
+    assert response.status_code == 400
