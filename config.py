@@ -30,6 +30,16 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL")
+
+    # Sign-in: an image captcha, a rate limit per address, and a lock after repeated failures.
+    # CAPTCHA_ENABLED=0 is for local scripts and tests only; production refuses to start with it.
+    CAPTCHA_ENABLED = os.environ.get("CAPTCHA_ENABLED", "1") != "0"
+    LOGIN_LOCK_THRESHOLD = int(os.environ.get("LOGIN_LOCK_THRESHOLD", "5"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "30"))
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "20 per minute")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # the largest single request; each upload kind has its own, smaller limit
 
@@ -79,4 +89,6 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    CAPTCHA_ENABLED = False  # the captcha tests turn it on
+    AUTH_RATE_LIMIT = "1000 per minute"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")

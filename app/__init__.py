@@ -49,5 +49,7 @@ def _check_production_settings(app: Flask) -> None:
         problems.append("SECRET_KEY must be set in the environment")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("production needs DATABASE_URL pointing at PostgreSQL")
+    if not app.config.get("CAPTCHA_ENABLED"):
+        problems.append("CAPTCHA_ENABLED=0 is for local scripts and tests, never for production")
     if problems:
         raise RuntimeError("; ".join(problems))

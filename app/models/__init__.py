@@ -22,3 +22,4 @@ from app.models.declaration import (  # noqa: F401
     ReviewRecord,
     ReviewStep,
 )
+from app.models.token import UsedToken  # noqa: F401

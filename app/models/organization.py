@@ -146,6 +146,7 @@ class PlatformUser(FabUser):
     __tablename__ = "ab_user"
 
     phone: Mapped[Optional[str]] = mapped_column(String(32), nullable=True)
+    locked_until: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, nullable=True)
     authority_id: Mapped[Optional[int]] = mapped_column(ForeignKey("authority.id"), nullable=True, index=True)
     active_organization_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("organization.id"), nullable=True, index=True

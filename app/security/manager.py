@@ -1,9 +1,16 @@
-"""The platform's security manager: our user model and the built-in roles of app.security.roles."""
+"""The platform's security manager: our user model, built-in roles, captcha login and lockout."""
+from __future__ import annotations
+
+import datetime
+
+from flask import current_app
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import RoleModelView
 
+from app.domain.accounts import lock_expiry
 from app.models.organization import PlatformUser
 from app.security import roles
+from app.security.views import LoginView
 
 
 class BuiltinRoleView(RoleModelView):
@@ -17,6 +24,7 @@ class BuiltinRoleView(RoleModelView):
 class SecurityManager(FabSecurityManager):
     user_model = PlatformUser
     rolemodelview = BuiltinRoleView
+    authdbview = LoginView
     userstatschartview = None  # draws with Google Charts, which an intranet cannot reach
 
     @staticmethod
@@ -27,3 +35,26 @@ class SecurityManager(FabSecurityManager):
         """Make sure a row exists for every role, so users can be given it (idempotent)."""
         for name in roles.ROLES:
             self.add_role(name)
+
+    def locked_until(self, username: str) -> datetime.datetime | None:
+        user = self.find_user(username=username)
+        if user is None or user.locked_until is None or user.locked_until <= datetime.datetime.now():
+            return None
+        return user.locked_until
+
+    def auth_user_db(self, username, password):
+        if self.locked_until(username) is not None:
+            return None  # a locked account is refused before its password is even looked at
+        return super().auth_user_db(username, password)
+
+    def update_user_auth_stat(self, user, success=True):
+        if success:
+            user.locked_until = None
+        else:
+            user.locked_until = lock_expiry(
+                (user.fail_login_count or 0) + 1,
+                datetime.datetime.now(),
+                threshold=current_app.config["LOGIN_LOCK_THRESHOLD"],
+                minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+            )
+        super().update_user_auth_stat(user, success)

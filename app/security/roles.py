@@ -28,6 +28,7 @@ ROLE_OF_ORG_TYPE = {
 
 _READ = "^(can_list|can_show)$"
 _PROFILE = [
+    ["^Profile$", "^can_(organization|password|switch)$"],
     ["^UserDBModelView$", "^can_userinfo$"],
     ["^UserInfoEditView$", "^can_this_form_(get|post)$"],
     ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"],

@@ -9,7 +9,9 @@ from app.extensions import db
 from app.models import DeclarationType
 from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
 from app.views.menu import DECLARATION_MENU_PREFIX, DeclarableType, install_menu_filter
+from app.views.profile import ProfileView
 from app.views.reference import reference_views
+from app.views.registration import RegistrationView, registration_entries
 
 
 def register_views(appbuilder) -> None:
@@ -30,6 +32,9 @@ def register_views(appbuilder) -> None:
         appbuilder.add_view(view, name, label=label, icon="fa-database", category="基础数据",
                             category_label=_l("基础数据"), category_icon="fa-database")
     appbuilder.menu.find("List Groups").label = _l("用户组列表")
+    appbuilder.add_view_no_menu(RegistrationView)
+    appbuilder.add_view_no_menu(ProfileView)
+    current_app.jinja_env.globals["registration_entries"] = registration_entries
     install_menu_filter(current_app, {
         t.code: DeclarableType(tuple(t.declarant_types or ()), t.subsystem_id) for t in declaration_types
     })

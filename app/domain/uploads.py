@@ -1,0 +1,183 @@
+"""Checks on uploaded files, judged by their content and never by the name or mime type the browser claims.
+
+Pure functions: the views read the request, these decide. See PITFALLS.md § Uploads for why each check exists.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import unicodedata
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image
+
+from app.domain import DomainError
+
+UNNAMED = "未命名文件"
+MAX_NAME_CHARS = 120
+MIN_SIDE, MAX_SIDE = 200, 10000
+MAX_PIXELS = 40_000_000  # about 160 MB decoded as RGBA; well above any photo of a licence
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+_NOT_IMAGE = "{}只能上传 jpg 或 png 图片"
+EMPTY = "文件为空"
+TOO_LARGE = "图片不能超过 {} MB"
+CORRUPT = "图片已损坏或不完整"
+BAD_SIZE = f"图片尺寸不合理（宽高应在 {MIN_SIDE} 至 {MAX_SIDE} 像素之间）"
+TOO_MANY_PIXELS = "图片像素过多"
+TRAILING = "图片文件尾部含有多余数据"
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the stored file is, as found in its content: views pass these on to storage.store()."""
+
+    format: str  # "PNG" | "JPEG"
+    content_type: str  # "image/png" | "image/jpeg"
+    extension: str  # ".png" | ".jpg"
+    width: int
+    height: int
+
+
+_KINDS = {
+    "PNG": ("image/png", ".png"),
+    "JPEG": ("image/jpeg", ".jpg"),
+}
+
+
+def sha256_hex(data: bytes) -> str:
+    """The digest stored with each attachment, to spot duplicates and prove integrity later."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def clean_display_name(name: str) -> str:
+    """The browser's file name made safe to show (never to use as a path): Chinese kept, directories dropped."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # IE sends C:\Users\x\营业执照.png
+    kept = []
+    for char in name:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):  # NUL, controls, bidi overrides, lone surrogates
+            continue
+        kept.append(" " if category == "Zs" else char)
+    name = "".join(kept).strip()
+    if not name.strip("."):
+        return UNNAMED
+    if len(name) > MAX_NAME_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        suffix = dot + ext if stem and len(ext) <= 10 else ""
+        name = name[: len(name) - len(suffix)][: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
+    return name
+
+
+def inspect_image(
+    data: bytes, *, max_bytes: int = 5 * 1024 * 1024, subject: str = "营业执照"
+) -> ImageInfo:
+    """Accept a complete, plain PNG or JPEG of sensible size, or raise DomainError saying why not.
+
+    `subject` only names the upload in the refusal of other formats ("营业执照只能上传 jpg 或 png 图片").
+    """
+    if not data:
+        raise DomainError(EMPTY)
+    if len(data) > max_bytes:  # before Pillow sees a byte of it
+        raise DomainError(TOO_LARGE.format(f"{max_bytes / (1024 * 1024):g}"))
+    if data.startswith(PNG_MAGIC):
+        kind, end = "PNG", _png_end(data)
+    elif data.startswith(JPEG_MAGIC):
+        kind, end = "JPEG", _jpeg_end(data)
+    else:
+        raise DomainError(_NOT_IMAGE.format(subject))
+    if end is None:
+        raise DomainError(CORRUPT)
+    if data[end:].strip(b"\x00"):  # a script after the image makes a polyglot; zero padding is harmless
+        raise DomainError(TRAILING)
+    width, height = _decode(data, kind)
+    content_type, extension = _KINDS[kind]
+    return ImageInfo(kind, content_type, extension, width, height)
+
+
+def _decode(data: bytes, kind: str) -> tuple[int, int]:
+    """Let Pillow read the header, check the size, then verify and fully decode: open() alone accepts truncation."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[kind]) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise DomainError(TOO_MANY_PIXELS)
+                if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+                    raise DomainError(BAD_SIZE)
+                image.verify()
+            with Image.open(io.BytesIO(data), formats=[kind]) as image:
+                if kind == "JPEG":  # decode at 1/8 scale: every byte is still read, in 1/64 of the memory
+                    image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+                image.load()
+    except DomainError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DomainError(TOO_MANY_PIXELS) from None
+    except Exception:  # OSError, SyntaxError, ValueError, struct.error, … from a hostile file
+        raise DomainError(CORRUPT) from None
+    return width, height
+
+
+def _png_end(data: bytes) -> int | None:
+    """Offset just after the IEND chunk, or None if the chunk list runs off the end."""
+    pos = len(PNG_MAGIC)
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        chunk_type = data[pos + 4 : pos + 8]
+        pos += 12 + length
+        if pos > len(data):
+            return None
+        if chunk_type == b"IEND":
+            return pos
+    return None
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    """Offset just after the EOI marker, walking segments so that an EXIF thumbnail's own FFD9 is skipped."""
+    pos, size = 2, len(data)
+    while pos < size:
+        if data[pos] != 0xFF:
+            return None
+        while pos < size and data[pos] == 0xFF:  # fill bytes
+            pos += 1
+        if pos >= size:
+            return None
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:
+            return pos
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no length field
+            continue
+        if pos + 2 > size:
+            return None
+        (length,) = struct.unpack(">H", data[pos : pos + 2])
+        if length < 2:
+            return None
+        pos += length
+        if pos > size:
+            return None
+        if marker == 0xDA:  # entropy-coded data follows: skip to the next real marker
+            pos = _after_scan(data, pos)
+            if pos is None:
+                return None
+    return None
+
+
+def _after_scan(data: bytes, pos: int) -> int | None:
+    """Offset of the first marker after a scan; FF00 (stuffing) and FFD0–FFD7 (restarts) belong to the scan."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            return None
+        following = data[pos + 1]
+        if following == 0x00 or following == 0xFF or 0xD0 <= following <= 0xD7:
+            pos += 1 if following == 0xFF else 2
+            continue
+        return pos

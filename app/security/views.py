@@ -1,0 +1,62 @@
+"""Sign-in with an image captcha and account lockout; the captcha image itself."""
+from __future__ import annotations
+
+from flask import current_app, flash, g, make_response, redirect, request
+from flask_appbuilder import expose
+from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.security.views import AuthDBView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import login_user
+from wtforms import StringField
+
+from app.security import captcha
+
+
+class LoginForm(LoginForm_db):
+    captcha = StringField(_l("验证码"))
+
+
+class LoginView(AuthDBView):
+    """FAB's database login, plus the captcha check and a clear word on locked accounts."""
+
+    @expose("/login/", methods=["GET", "POST"])
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = LoginForm()
+        if form.validate_on_submit():
+            refusal = self._refusal(form)
+            if refusal is None:
+                login_user(self._user, remember=False)
+                return redirect(get_safe_redirect(request.args.get("next", "")))
+            flash(refusal, "danger")
+        form.password.data = ""
+        form.captcha.data = ""
+        return self.render_template(self.login_template, title=gettext("用户登录"), form=form,
+                                    appbuilder=self.appbuilder)
+
+    def _refusal(self, form) -> str | None:
+        """Why this attempt is refused, or None with `self._user` set."""
+        sm = self.appbuilder.sm
+        if current_app.config["CAPTCHA_ENABLED"] and not captcha.check(form.captcha.data):
+            return gettext("验证码错误或已过期，请重新输入")
+        username = form.username.data.strip()
+        locked_until = sm.locked_until(username)
+        if locked_until is not None:
+            return gettext("该账户因连续多次登录失败已被锁定，请于 %(time)s 后再试，或联系系统管理员解锁",
+                           time=locked_until.strftime("%H:%M"))
+        self._user = sm.auth_user_db(username, form.password.data)
+        if self._user:
+            return None
+        locked_until = sm.locked_until(username)
+        if locked_until is not None:
+            return gettext("密码错误次数过多，账户已锁定至 %(time)s", time=locked_until.strftime("%H:%M"))
+        return gettext("用户登录名或密码错误")
+
+    @expose("/captcha.png")
+    def captcha_image(self):
+        response = make_response(captcha.new_challenge())
+        response.headers["Content-Type"] = "image/png"
+        response.headers["Cache-Control"] = "no-store"
+        return response
