@@ -27,8 +27,10 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
         register_views(appbuilder)
 
     from app.cli import register_cli
+    from app.views.errors import register_error_pages
 
     register_cli(app)
+    register_error_pages(app)
     return app
 
 

@@ -68,7 +68,7 @@ def db_session(app):
 
 
 def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
 
