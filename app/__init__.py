@@ -11,6 +11,10 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     app = Flask(__name__, instance_path=None)
     app.config.from_object(config_object)
     app.config.update(overrides)
+    from app.security.passwords import password_complexity
+
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_complexity)
     _check_production_settings(app)
 
     db.init_app(app)
@@ -29,8 +33,11 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     from app.cli import register_cli
     from app.views.errors import register_error_pages
 
+    from app.security.request_guard import install_request_guard
+
     register_cli(app)
     register_error_pages(app)
+    install_request_guard(app)
     return app
 
 

@@ -11,6 +11,7 @@ from app.domain.accounts import lock_expiry
 from app.models.organization import PlatformUser
 from app.security import roles
 from app.security.views import LoginView
+from app.views.accounts import UserAdminView
 
 
 class BuiltinRoleView(RoleModelView):
@@ -24,6 +25,7 @@ class BuiltinRoleView(RoleModelView):
 class SecurityManager(FabSecurityManager):
     user_model = PlatformUser
     rolemodelview = BuiltinRoleView
+    userdbmodelview = UserAdminView
     authdbview = LoginView
     userstatschartview = None  # draws with Google Charts, which an intranet cannot reach
 

@@ -42,6 +42,8 @@ class LoginView(AuthDBView):
         if current_app.config["CAPTCHA_ENABLED"] and not captcha.check(form.captcha.data):
             return gettext("验证码错误或已过期，请重新输入")
         username = form.username.data.strip()
+        if "\x00" in username or len(username) > 128:
+            return gettext("用户登录名或密码错误")
         locked_until = sm.locked_until(username)
         if locked_until is not None:
             return gettext("该账户因连续多次登录失败已被锁定，请于 %(time)s 后再试，或联系系统管理员解锁",

@@ -15,10 +15,6 @@ def _label(enum_cls):
     return lambda value: gettext(enum_cls(value).label) if value else ""
 
 
-def _time(value):
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 LEVEL_COLUMNS = ["county_step", "city_step", "top_step", "ministry_step"]
 
 
@@ -56,9 +52,6 @@ class DeclarationListView(PlatformModelView):
     search_columns = ["unit_name", "submitted_at"]
     formatters_columns = {
         "status": _label(DeclarationStatus),
-        "submitted_at": _time,
-        "created_at": _time,
-        "updated_at": _time,
         **{column: _label(StepState) for column in LEVEL_COLUMNS},
     }
 

@@ -15,10 +15,6 @@ def _kind_label(value):
     return gettext(AuthorityKind(value).label) if value else ""
 
 
-def _yes_no(value):
-    return gettext("是") if value else gettext("否")
-
-
 def _labels_of(enum_cls):
     return lambda values: "、".join(gettext(enum_cls(v).label) for v in values or [])
 
@@ -34,17 +30,17 @@ REFERENCE_VIEWS = [
     (Authority, _l("主管部门"), "authorities", ["name", "kind", "code", "region", "parent", "active"],
      ["name", "code"],
      {"name": _l("名称"), "kind": _l("类别"), "code": _l("编码"), "region": _l("所在区划"), "parent": _l("上级部门"), "active": _l("启用")},
-     {"kind": _kind_label, "active": _yes_no}),
+     {"kind": _kind_label}),
     (Industry, _l("国民经济行业分类"), "industries", ["code", "name", "level", "parent"], ["code", "name", "level"],
      {"code": _l("行业代码"), "name": _l("行业名称"), "level": _l("层级"), "parent": _l("上级类别")}, {}),
     (Subsystem, _l("子系统"), "subsystems", ["name", "code", "required", "active"], ["name", "code"],
      {"name": _l("名称"), "code": _l("编码"), "required": _l("必须开通"), "active": _l("启用")},
-     {"required": _yes_no, "active": _yes_no}),
+     {}),
     (DeclarationType, _l("申报类型"), "declaration-types",
      ["name", "code", "subsystem", "requires_evaluation", "channels", "declarant_types", "active"], ["name", "code"],
      {"name": _l("名称"), "code": _l("编码"), "subsystem": _l("所属子系统"), "requires_evaluation": _l("需第三方评价"),
       "channels": _l("推荐渠道"), "declarant_types": _l("可申报单位类型"), "active": _l("启用")},
-     {"requires_evaluation": _yes_no, "active": _yes_no, "channels": _labels_of(Channel),
+     {"channels": _labels_of(Channel),
       "declarant_types": _labels_of(OrgType)}),
     (Batch, _l("申报批次"), "batches", ["year", "name", "tier", "notice_no", "owner"], ["year", "name", "notice_no"],
      {"year": _l("年度"), "name": _l("批次"), "tier": _l("层级"), "notice_no": _l("通知文号"), "owner": _l("组织部门")},

@@ -125,7 +125,9 @@ class RegistrationView(BaseView):
             .order_by(Region.code)
         )
         if parent:
-            parent_row = db.session.scalar(select(Region).where(Region.code == parent[:6]))
+            if not (len(parent) == 6 and parent.isdigit()):
+                return jsonify([])
+            parent_row = db.session.scalar(select(Region).where(Region.code == parent))
             if parent_row is None:
                 return jsonify([])
             query = query.where(Region.parent_id == parent_row.id)
@@ -138,14 +140,18 @@ class RegistrationView(BaseView):
 
 
 def _application_from(form) -> Application:
+    """The submitted fields as text, bounded, without the NUL characters PostgreSQL cannot store."""
+    def clean(text: str | None) -> str:
+        return (text or "").replace("\x00", "")[:500]
+
     values = {}
     for item in fields(Application):
         if item.name in LIST_FIELDS:
-            values[item.name] = form.getlist(item.name)
+            values[item.name] = [clean(v) for v in form.getlist(item.name)][:50]
         elif item.name == "is_subsidiary":
             values[item.name] = form.get(item.name) == "1"
         else:
-            values[item.name] = (form.get(item.name) or "")[:500]
+            values[item.name] = clean(form.get(item.name))
     return Application(**values)
 
 

@@ -113,3 +113,15 @@ def test_csrf_token_is_required_for_every_form_post(client_as):
     response = client.post("/users/add", data={"username": "nobody", "first_name": "x", "last_name": "y",
                                                "email": "x@y.cn", "password": "Aa1!aaaa", "conf_password": "Aa1!aaaa"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("url", [
+    "/review/declarations/list/?_flt_0_unit_name=%00x",
+    "/reference/regions/list/?_flt_0_name=a%00",
+    "/users/list/?province=13%000000",
+])
+def test_nul_characters_are_refused_not_crashed(client_as, url):
+    client = client_as("admin") if "/review/" not in url else client_as("gongxinbu")
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "请求无效" in response.get_data(as_text=True)

@@ -1,0 +1,143 @@
+"""User administration for IT staff: find users by type, region and status; (de)activate, unlock,
+reset passwords; create reviewer accounts bound to an authority."""
+from __future__ import annotations
+
+import datetime
+
+from flask import flash, redirect, request
+from flask_appbuilder.actions import action
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterNotEqual
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import or_, select
+from wtforms import ValidationError
+
+from app.extensions import db
+from app.models import Authority, AuthorityKind, Organization, OrgType, PlatformUser, Region
+from app.security import roles
+from app.views.base import ListDefaults
+
+# Which authorities each reviewing role may be bound to.
+AUTHORITY_KINDS_OF_ROLE = {
+    roles.REVIEWER: {AuthorityKind.COUNTY, AuthorityKind.CITY, AuthorityKind.PROVINCE, AuthorityKind.GROUP},
+    roles.MINISTRY: {AuthorityKind.MINISTRY},
+}
+STATUS_CHOICES = [("active", _l("启用")), ("inactive", _l("停用")), ("locked", _l("已锁定"))]
+
+
+class UserListFilter(BaseFilter):
+    """The filter bar above the user list: ?org_type=…&province=…&status=…"""
+
+    name = "筛选"
+
+    def apply(self, query, value):
+        args = request.args
+        model = PlatformUser
+        if org_type := args.get("org_type"):
+            if org_type == "reviewer":
+                query = query.filter(model.authority_id.is_not(None))
+            elif org_type in OrgType._value2member_map_:
+                query = query.filter(model.active_organization_id.in_(
+                    select(Organization.id).where(Organization.org_type == org_type)))
+        if (province := args.get("province", "")) and len(province) == 6 and province.isdigit():
+            in_province = select(Region.id).where(or_(Region.code == province, Region.province_id.in_(
+                select(Region.id).where(Region.code == province))))
+            query = query.filter(or_(
+                model.active_organization_id.in_(select(Organization.id).where(Organization.region_id.in_(in_province))),
+                model.authority_id.in_(select(Authority.id).where(Authority.region_id.in_(in_province))),
+            ))
+        status = args.get("status")
+        if status == "active":
+            query = query.filter(model.active.is_(True))
+        elif status == "inactive":
+            query = query.filter(model.active.is_not(True))
+        elif status == "locked":
+            query = query.filter(model.locked_until > datetime.datetime.now())
+        return query
+
+
+class AuthorityMatchesRole:
+    """A reviewer account must be bound to an authority its role can review for, and only then.
+
+    It validates the roles field: an empty authority stops the authority field's own validators."""
+
+    def __call__(self, form, field):
+        role_names = {role.name for role in (field.data or [])}
+        wanted = set().union(*(AUTHORITY_KINDS_OF_ROLE.get(name, set()) for name in role_names))
+        authority = form.authority.data
+        if wanted and authority is None:
+            raise ValidationError(gettext("审核员账户必须选择所属主管部门"))
+        if authority is not None and AuthorityKind(authority.kind) not in wanted:
+            raise ValidationError(gettext("所选主管部门与角色不符：主管部门审核员对应县、市、省级部门或央企集团，工信部审核员对应工信部"))
+
+
+class UserAdminView(ListDefaults, UserDBModelView):
+    class_permission_name = "UserDBModelView"  # the name FAB and the roles know
+    list_template = "accounts/user_list.html"
+    list_columns = ["username", "first_name", "roles", "active_organization", "authority", "active", "locked_until",
+                    "last_login"]
+    search_columns = ["username", "first_name", "email", "roles"]
+    add_columns = ["username", "first_name", "email", "phone", "roles", "authority", "active", "password",
+                   "conf_password"]
+    edit_columns = ["username", "first_name", "email", "phone", "roles", "authority", "active"]
+    show_columns = ["username", "first_name", "email", "phone", "roles", "active_organization", "authority", "active",
+                    "locked_until", "fail_login_count", "last_login", "login_count", "created_on"]
+    base_filters = [["id", UserListFilter, None]]
+    validators_columns = {"roles": [AuthorityMatchesRole()]}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"authority": [["kind", FilterNotEqual, "supervision"]]}
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "username": _l("用户登录名"), "first_name": _l("姓名"), "email": _l("电子邮箱"), "phone": _l("联系电话"),
+        "roles": _l("角色"), "active_organization": _l("所属单位"), "authority": _l("所属主管部门"),
+        "active": _l("启用"), "locked_until": _l("锁定至"), "last_login": _l("最近登录"),
+        "fail_login_count": _l("连续登录失败次数"), "login_count": _l("登录次数"), "created_on": _l("创建时间"),
+    }
+    description_columns = {
+        "authority": _l("主管部门审核员、工信部审核员必须选择；申报单位用户不选"),
+        "password": _l("密码至少 8 位，须包含大写字母、小写字母、数字、符号中的至少三类，且不能与用户名相同。"),
+    }
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs.update(
+                user_types=[(t.value, gettext(t.label)) for t in OrgType] + [("reviewer", gettext("审核员"))],
+                provinces=db.session.execute(
+                    select(Region.code, Region.name).where(Region.level == 1).order_by(Region.code)).all(),
+                statuses=STATUS_CHOICES,
+            )
+        return super().render_template(template, **kwargs)
+
+    def pre_add(self, item):
+        item.last_name = item.last_name or ""  # Chinese names are one field, 姓名
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        item.last_name = item.last_name or ""
+        super().pre_update(item)
+
+    def _set_active(self, items, active: bool):
+        items = items if isinstance(items, list) else [items]
+        for item in items:
+            item.active = active
+        db.session.commit()
+        flash(gettext("已%(what)s %(count)d 个账户", what=gettext("启用") if active else gettext("停用"),
+                      count=len(items)), "success")
+        return redirect(self.get_redirect())
+
+    @action("activate", _l("启用"), _l("确定启用所选账户？"), "fa-check", multiple=True)
+    def activate(self, items):
+        return self._set_active(items, True)
+
+    @action("deactivate", _l("停用"), _l("停用后该账户不能登录，确定吗？"), "fa-ban", multiple=True)
+    def deactivate(self, items):
+        return self._set_active(items, False)
+
+    @action("unlock", _l("解锁"), _l("确定解除所选账户的登录锁定？"), "fa-unlock", multiple=True)
+    def unlock(self, items):
+        items = items if isinstance(items, list) else [items]
+        for item in items:
+            item.locked_until, item.fail_login_count = None, 0
+        db.session.commit()
+        flash(gettext("已解锁 %(count)d 个账户", count=len(items)), "success")
+        return redirect(self.get_redirect())
