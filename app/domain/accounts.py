@@ -67,12 +67,14 @@ def normalize_org_code(text: str) -> str:
 
 
 def codes_error(credit_code: str, org_code: str) -> dict[str, str]:
-    """Both codes valid, and the organization code equal to characters 9-17 of the credit code."""
+    """Each code given valid, and the organization code equal to characters 9-17 of the credit code."""
     errors = {}
-    if message := credit_code_error(credit_code):
+    if credit_code and (message := credit_code_error(credit_code)):
         errors["credit_code"] = message
-    if message := org_code_error(org_code):
+    if org_code and (message := org_code_error(org_code)):
         errors["org_code"] = message
+    if not (credit_code and org_code):
+        return errors
     if not errors and org_code.replace("-", "") != credit_code[8:17]:
         errors["org_code"] = N_("组织机构代码应与统一社会信用代码第 9-17 位一致")
     return errors

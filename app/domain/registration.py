@@ -156,8 +156,9 @@ def check_organization(app: Application, org_type: OrgType, session: Session, to
     if len(app.name.strip()) > 100:
         errors["name"] = N_("名称不能超过 100 个字")
     credit_code, org_code = normalize_credit_code(app.credit_code), normalize_org_code(app.org_code)
-    if need("credit_code") and need("org_code"):
-        errors.update(codes_error(credit_code, org_code))
+    need("credit_code")
+    need("org_code")
+    errors.update(codes_error(credit_code, org_code))
     duplicate = select(func.count()).where(Organization.credit_code == credit_code, Organization.org_type == org_type)
     if current is not None:
         duplicate = duplicate.where(Organization.id != current.id)
