@@ -11,10 +11,11 @@ from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import or_, select
-from wtforms import ValidationError
+from wtforms import StringField, ValidationError
 
+from app.domain.accounts import normalize_credit_code
 from app.extensions import db
-from app.models import Authority, AuthorityKind, Organization, OrgType, PlatformUser, Region
+from app.models import Authority, AuthorityKind, Organization, OrganizationMember, OrgType, PlatformUser, Region
 from app.security import roles
 from app.views.base import ListDefaults
 
@@ -29,7 +30,7 @@ STATUS_CHOICES = [("active", _l("启用")), ("inactive", _l("停用")), ("locked
 class UserListFilter(BaseFilter):
     """The filter bar above the user list: ?org_type=…&province=…&status=…"""
 
-    name = "筛选"
+    name = _l("筛选")
 
     def apply(self, query, value):
         args = request.args
@@ -72,14 +73,46 @@ class AuthorityMatchesRole:
             raise ValidationError(gettext("所选主管部门与角色不符：主管部门审核员对应县、市、省级部门或央企集团，工信部审核员对应工信部"))
 
 
+ORG_TYPE_OF_ROLE = {role: org_type for org_type, role in roles.ROLE_OF_ORG_TYPE.items()}
+
+
+def organization_for(credit_code: str, role_names: set[str]) -> Organization | None:
+    org_types = {ORG_TYPE_OF_ROLE[name] for name in role_names if name in ORG_TYPE_OF_ROLE}
+    return db.session.scalar(select(Organization).where(
+        Organization.credit_code == normalize_credit_code(credit_code), Organization.org_type.in_(org_types)))
+
+
+class OrganizationMatchesRole:
+    """An applicant, agency or association account belongs to an existing organization of its type.
+
+    This is how IT staff give one organization more than the one self-registered account."""
+
+    def __call__(self, form, field):
+        role_names = {role.name for role in (form.roles.data or [])}
+        wants_organization = bool(role_names & set(ORG_TYPE_OF_ROLE))
+        if not wants_organization:
+            if field.data:
+                raise ValidationError(gettext("审核员和管理员账户不属于申报单位，请清空此项"))
+            return
+        if not field.data:
+            raise ValidationError(gettext("申报单位、第三方机构、协会的账户须填写所属单位的统一社会信用代码"))
+        if organization_for(field.data, role_names) is None:
+            raise ValidationError(gettext("没有找到与所选角色同类型、使用该统一社会信用代码的单位"))
+
+
 class UserAdminView(ListDefaults, UserDBModelView):
     class_permission_name = "UserDBModelView"  # the name FAB and the roles know
     list_template = "accounts/user_list.html"
     list_columns = ["username", "first_name", "roles", "active_organization", "authority", "active", "locked_until",
                     "last_login"]
     search_columns = ["username", "first_name", "email", "roles"]
-    add_columns = ["username", "first_name", "email", "phone", "roles", "authority", "active", "password",
-                   "conf_password"]
+    add_columns = ["username", "first_name", "email", "phone", "roles", "authority", "organization_code", "active",
+                   "password", "conf_password"]
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "organization_code": StringField(_l("所属单位统一社会信用代码"), validators=[OrganizationMatchesRole()],
+                                         description=_l("企业、园区、机构、协会用户填写，账户将加入该单位")),
+    }
     edit_columns = ["username", "first_name", "email", "phone", "roles", "authority", "active"]
     show_columns = ["username", "first_name", "email", "phone", "roles", "active_organization", "authority", "active",
                     "locked_until", "fail_login_count", "last_login", "login_count", "created_on"]
@@ -110,32 +143,34 @@ class UserAdminView(ListDefaults, UserDBModelView):
 
     def pre_add(self, item):
         item.last_name = item.last_name or ""  # Chinese names are one field, 姓名
+        code = getattr(item, "organization_code", "")
+        if code:
+            organization = organization_for(code, {role.name for role in item.roles})
+            item.memberships.append(OrganizationMember(organization_id=organization.id))
+            item.active_organization_id = organization.id
         super().pre_add(item)
 
     def pre_update(self, item):
         item.last_name = item.last_name or ""
         super().pre_update(item)
 
-    def _set_active(self, items, active: bool):
-        items = items if isinstance(items, list) else [items]
+    def _set_active(self, items, active: bool, message: str):
         for item in items:
             item.active = active
         db.session.commit()
-        flash(gettext("已%(what)s %(count)d 个账户", what=gettext("启用") if active else gettext("停用"),
-                      count=len(items)), "success")
+        flash(message % {"count": len(items)}, "success")
         return redirect(self.get_redirect())
 
-    @action("activate", _l("启用"), _l("确定启用所选账户？"), "fa-check", multiple=True)
+    @action("activate", _l("启用账户"), _l("确定启用所选账户？"), "fa-check", multiple=True)
     def activate(self, items):
-        return self._set_active(items, True)
+        return self._set_active(items, True, gettext("已启用 %(count)d 个账户"))
 
-    @action("deactivate", _l("停用"), _l("停用后该账户不能登录，确定吗？"), "fa-ban", multiple=True)
+    @action("deactivate", _l("停用账户"), _l("停用后该账户不能登录，确定吗？"), "fa-ban", multiple=True)
     def deactivate(self, items):
-        return self._set_active(items, False)
+        return self._set_active(items, False, gettext("已停用 %(count)d 个账户"))
 
-    @action("unlock", _l("解锁"), _l("确定解除所选账户的登录锁定？"), "fa-unlock", multiple=True)
+    @action("unlock", _l("解锁账户"), _l("确定解除所选账户的登录锁定？"), "fa-unlock", multiple=True)
     def unlock(self, items):
-        items = items if isinstance(items, list) else [items]
         for item in items:
             item.locked_until, item.fail_login_count = None, 0
         db.session.commit()

@@ -120,3 +120,20 @@ def test_admin_resets_a_password_under_the_policy(app, client_as):
     assert login(app.test_client(), "shijiazhuang", "City#2027a").status_code == 302
     with app.app_context():
         app.appbuilder.sm.reset_password(target, "Lvse@2026")
+
+
+def test_it_staff_add_a_second_account_to_an_organization(app, client_as):
+    admin = client_as("admin")
+    with app.app_context():
+        credit = f.organization("石家庄绿源机械制造有限公司").credit_code
+    missing = add_user(admin, username="lvyuan2", first_name="第二联系人", email="lvyuan2@example.cn", roles="企业用户")
+    assert "须填写所属单位的统一社会信用代码" in missing.get_data(as_text=True)
+    wrong_type = add_user(admin, username="lvyuan2", first_name="第二联系人", email="lvyuan2@example.cn",
+                          roles="园区用户", organization_code=credit)
+    assert "没有找到与所选角色同类型" in wrong_type.get_data(as_text=True)
+    created = add_user(admin, username="lvyuan2", first_name="第二联系人", email="lvyuan2@example.cn",
+                       roles="企业用户", organization_code=credit.lower())
+    assert created.status_code == 302
+    second = app.test_client()
+    assert login(second, "lvyuan2", "Review#2026").status_code == 302
+    assert "石家庄绿源机械制造有限公司" in second.get("/").get_data(as_text=True)
