@@ -145,7 +145,8 @@ class UserAdminView(ListDefaults, UserDBModelView):
         item.last_name = item.last_name or ""  # Chinese names are one field, 姓名
         code = getattr(item, "organization_code", "")
         if code:
-            organization = organization_for(code, {role.name for role in item.roles})
+            with db.session.no_autoflush:  # the new user is not in the session yet
+                organization = organization_for(code, {role.name for role in item.roles})
             item.memberships.append(OrganizationMember(organization_id=organization.id))
             item.active_organization_id = organization.id
         super().pre_add(item)
