@@ -1,0 +1,522 @@
+"""The life of a declaration as data (SPEC §3): a table of transitions, and `apply()` to perform one.
+
+Each transition names who may take it (an audience), the statuses it starts from, and guard functions
+that return the Chinese reason for a refusal. Views draw their buttons from `allowed()`; every action,
+from a button, a bulk selection or the API, goes through `apply()`, which checks again, changes the
+declaration, writes its review steps and an immutable review record, and leaves the commit to the
+caller, so one transaction holds the whole change. The declaration's version column makes a second,
+concurrent change of the same row fail instead of overwriting the first.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Callable, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.domain import DomainError, N_
+from app.domain.scope import Actor, Audience
+from app.domain.states import Channel, DeclarationStatus as S, ReviewLevel, StepState
+from app.models import (
+    Authority,
+    AuthorityKind,
+    Batch,
+    BatchTier,
+    BatchWindow,
+    Declaration,
+    DeclarationType,
+    Evaluation,
+    Organization,
+    OrgType,
+    ReviewRecord,
+    ReviewStep,
+)
+
+MAX_EVALUATIONS_PER_LEGAL_REPRESENTATIVE = 15  # per batch, for the agencies under one legal representative
+LEVELS = (ReviewLevel.COUNTY, ReviewLevel.CITY, ReviewLevel.TOP, ReviewLevel.MINISTRY)
+STEP_COLUMN = {
+    ReviewLevel.COUNTY: "county_step",
+    ReviewLevel.CITY: "city_step",
+    ReviewLevel.TOP: "top_step",
+    ReviewLevel.MINISTRY: "ministry_step",
+}
+STALE = N_("该申报刚刚已被他人处理，本次操作未执行，请刷新后查看最新状态")
+REQUIRED_CONTENT = {"title": N_("申报名称"), "contact": N_("联系人"), "contact_phone": N_("联系电话")}
+
+
+@dataclass
+class Context:
+    """What a guard or an effect may look at."""
+
+    session: Session
+    declaration: Declaration
+    actor: Actor
+    now: datetime.datetime
+    args: dict = field(default_factory=dict)
+
+    @property
+    def today(self) -> datetime.date:
+        return self.now.date()
+
+
+Guard = Callable[[Context], "str | None"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    audience: Audience
+    sources: frozenset
+    guards: tuple[Guard, ...]
+    effect: Callable[[Context], None]
+    needs_opinion: bool = False
+    confirm: str | None = None
+    recorded: bool = True  # choosing an agency is an edit of the draft, not an event of its history
+
+
+# --- guards: each returns why the transition is refused, or None ---------------------------------
+
+def _own(ctx: Context) -> str | None:
+    if ctx.declaration.organization_id != ctx.actor.organization_id:
+        return N_("只能操作本单位的申报")
+    return None
+
+
+def _window_open(ctx: Context) -> str | None:
+    return window_error(ctx.session, ctx.declaration.batch_id, ctx.declaration.declaration_type_id, ctx.today)
+
+
+def _needs_evaluation(ctx: Context) -> str | None:
+    if not ctx.declaration.declaration_type.requires_evaluation:
+        return N_("该类型无需第三方评价")
+    return None
+
+
+def _agency_chosen(ctx: Context) -> str | None:
+    if ctx.declaration.agency_id is None:
+        return N_("请先选择第三方评价机构")
+    return None
+
+
+def _complete(ctx: Context) -> str | None:
+    missing = [label for key, label in REQUIRED_CONTENT.items() if not str(content(ctx.declaration).get(key) or "").strip()]
+    if missing:
+        return N_("申报内容不完整，请先填写：") + "、".join(missing)
+    return None
+
+
+def _evaluation_settled(ctx: Context) -> str | None:
+    """Types with third-party evaluation reach the authorities only with an accepted or returned result."""
+    declaration = ctx.declaration
+    if not declaration.declaration_type.requires_evaluation:
+        return None
+    latest = latest_evaluation(ctx.session, declaration)
+    if latest is None or latest.state not in ("returned", "accepted"):
+        return N_("该类型须先完成第三方评价，才能上报主管部门")
+    if latest.basic_requirements_met is False:
+        return N_("第三方评价结论为不符合基本要求，不能上报；如有异议请修订后再次提交评价")
+    return None
+
+
+def _agency_capacity(ctx: Context) -> str | None:
+    agency = ctx.session.get(Organization, ctx.declaration.agency_id)
+    if agency is None or not agency.legal_representative:
+        return None
+    count = ctx.session.scalar(
+        select(func.count(func.distinct(Declaration.id)))
+        .join(Evaluation, Evaluation.declaration_id == Declaration.id)
+        .join(Organization, Organization.id == Evaluation.agency_id)
+        .where(Declaration.batch_id == ctx.declaration.batch_id, Declaration.id != ctx.declaration.id,
+               Organization.legal_representative == agency.legal_representative)
+    )
+    if count >= MAX_EVALUATIONS_PER_LEGAL_REPRESENTATIVE:
+        return N_("该评价机构（同一法定代表人名下）本批次评价项目已达 15 个上限，请另选机构")
+    return None
+
+
+def _never_submitted(ctx: Context) -> str | None:
+    history = ctx.session.scalar(select(func.count()).where(ReviewRecord.declaration_id == ctx.declaration.id))
+    if ctx.declaration.round > 0 or history or latest_evaluation(ctx.session, ctx.declaration) is not None:
+        return N_("已上报或已提交评价的申报不能删除，以保留审核记录；可取消上报后修改")
+    return None
+
+
+def _no_approval_this_round(ctx: Context) -> str | None:
+    approved = ctx.session.scalar(select(func.count()).where(
+        ReviewStep.declaration_id == ctx.declaration.id, ReviewStep.round == ctx.declaration.round,
+        ReviewStep.state == StepState.APPROVED))
+    if approved:
+        return N_("已有主管部门审核通过，不能取消上报")
+    return None
+
+
+def _the_agency(ctx: Context) -> str | None:
+    if ctx.declaration.agency_id != ctx.actor.organization_id:
+        return N_("只有受委托的第三方评价机构可以返回评价结果")
+    return None
+
+
+def _my_turn(ctx: Context) -> str | None:
+    if ctx.actor.authority_id is None or ctx.declaration.pending_authority_id != ctx.actor.authority_id:
+        return N_("当前不在本部门审核环节，不能操作")
+    return None
+
+
+def _step_open(ctx: Context) -> str | None:
+    """The step the row says is in review must still be; otherwise someone else has just acted."""
+    step = current_step(ctx.session, ctx.declaration)
+    if step is None or step.authority_id != ctx.declaration.pending_authority_id:
+        return STALE
+    return None
+
+
+def _opinion(ctx: Context) -> str | None:
+    if not str(ctx.args.get("opinion") or "").strip():
+        return N_("请填写审核意见")
+    if len(ctx.args["opinion"]) > 2000:
+        return N_("审核意见不能超过 2000 字")
+    return None
+
+
+# --- effects -------------------------------------------------------------------------------------
+
+def _choose_agency(ctx: Context) -> None:
+    agency = ctx.session.get(Organization, _int(ctx.args.get("agency_id")))
+    if agency is None or agency.org_type != OrgType.AGENCY or not agency.active:
+        raise DomainError(N_("请从列表中选择第三方评价机构"))
+    ctx.declaration.agency_id = agency.id
+
+
+def _request_evaluation(ctx: Context) -> None:
+    number = 1 + (ctx.session.scalar(select(func.count()).where(Evaluation.declaration_id == ctx.declaration.id)) or 0)
+    ctx.session.add(Evaluation(declaration_id=ctx.declaration.id, round=number, agency_id=ctx.declaration.agency_id,
+                               state="requested", requested_at=ctx.now))
+    ctx.declaration.status = S.EVALUATING
+
+
+def _return_evaluation(ctx: Context) -> None:
+    evaluation = latest_evaluation(ctx.session, ctx.declaration)
+    args = ctx.args
+    try:
+        score = Decimal(str(args.get("score", "")).strip())
+    except InvalidOperation:
+        raise DomainError(N_("评价得分应为 0-100 之间的数字"))
+    if not score.is_finite() or not (0 <= score <= 100) or score.as_tuple().exponent < -2:
+        raise DomainError(N_("评价得分应为 0-100 之间的数字，最多两位小数"))
+    if args.get("basic_requirements") not in ("符合", "不符合"):
+        raise DomainError(N_("请选择基本要求是否符合"))
+    highlights = str(args.get("highlights") or "").strip()
+    if not highlights or len(highlights) > 100:
+        raise DomainError(N_("请填写主要亮点（不超过 100 字）"))
+    if not args.get("report_id"):
+        raise DomainError(N_("请上传第三方评价报告（PDF）"))
+    evaluation.score = score
+    evaluation.basic_requirements_met = args["basic_requirements"] == "符合"
+    evaluation.highlights = highlights
+    evaluation.conclusion = str(args.get("conclusion") or "").strip() or None
+    evaluation.report_id = args["report_id"]
+    evaluation.state = "returned"
+    evaluation.returned_at = ctx.now
+    ctx.declaration.score = score
+    ctx.declaration.status = S.EVALUATED
+
+
+def _dispute(ctx: Context) -> None:
+    evaluation = latest_evaluation(ctx.session, ctx.declaration)
+    evaluation.state = "disputed"
+    evaluation.dispute = str(ctx.args.get("opinion") or "").strip()
+    ctx.declaration.status = S.DRAFT
+
+
+def _submit(ctx: Context) -> None:
+    declaration = ctx.declaration
+    channel = Channel(ctx.args.get("channel") or Channel.LOCAL)
+    chain = review_chain(ctx.session, declaration, channel, _int(ctx.args.get("association_id")))
+    evaluation = latest_evaluation(ctx.session, declaration)
+    if evaluation is not None and evaluation.state == "returned":
+        evaluation.state = "accepted"
+    declaration.round += 1
+    declaration.channel = channel
+    declaration.status = S.UNDER_REVIEW
+    declaration.submitted_at = ctx.now
+    authorities = dict(chain)
+    declaration.county_authority_id = _id(authorities[ReviewLevel.COUNTY])
+    declaration.city_authority_id = _id(authorities[ReviewLevel.CITY])
+    declaration.top_authority_id = _id(authorities[ReviewLevel.TOP])
+    first = next(level for level, authority in chain if authority is not None)
+    for position, (level, authority) in enumerate(chain, start=1):
+        if authority is None:
+            state = StepState.NOT_APPLICABLE
+        else:
+            state = StepState.IN_REVIEW if level == first else StepState.NOT_STARTED
+        ctx.session.add(ReviewStep(declaration_id=declaration.id, round=declaration.round, position=position,
+                                   level=level, authority_id=_id(authority), state=state))
+        setattr(declaration, STEP_COLUMN[level], state)
+    declaration.pending_authority_id = authorities[first].id
+
+
+def _withdraw(ctx: Context) -> None:
+    declaration = ctx.declaration
+    step = current_step(ctx.session, declaration)
+    if step is not None:
+        step.state = StepState.NOT_STARTED
+    declaration.status = S.DRAFT
+    declaration.pending_authority_id = None
+    declaration.submitted_at = None
+    declaration.county_authority_id = declaration.city_authority_id = declaration.top_authority_id = None
+    for column in STEP_COLUMN.values():
+        setattr(declaration, column, None)
+
+
+def _approve(ctx: Context) -> None:
+    declaration = ctx.declaration
+    step = current_step(ctx.session, declaration)
+    _decide(ctx, step, StepState.APPROVED)
+    later = ctx.session.scalars(select(ReviewStep).where(
+        ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round,
+        ReviewStep.position > step.position, ReviewStep.state == StepState.NOT_STARTED,
+    ).order_by(ReviewStep.position)).first()
+    if later is None:
+        declaration.status = S.APPROVED
+        declaration.pending_authority_id = None
+        return
+    later.state = StepState.IN_REVIEW
+    setattr(declaration, STEP_COLUMN[ReviewLevel(later.level)], StepState.IN_REVIEW)
+    declaration.pending_authority_id = later.authority_id
+
+
+def _return(ctx: Context) -> None:
+    _decide(ctx, current_step(ctx.session, ctx.declaration), StepState.RETURNED)
+    ctx.declaration.status = S.RETURNED
+    ctx.declaration.pending_authority_id = None
+
+
+def _reject(ctx: Context) -> None:
+    _decide(ctx, current_step(ctx.session, ctx.declaration), StepState.REJECTED)
+    ctx.declaration.status = S.REJECTED
+    ctx.declaration.pending_authority_id = None
+
+
+def _decide(ctx: Context, step: ReviewStep, state: StepState) -> None:
+    step.state = state
+    step.decided_at = ctx.now
+    setattr(ctx.declaration, STEP_COLUMN[ReviewLevel(step.level)], state)
+
+
+def _nothing(ctx: Context) -> None:
+    return None
+
+
+EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
+    Transition("choose_agency", N_("选择第三方评价机构"), Audience.APPLICANT, EDITABLE,
+               (_own, _needs_evaluation), _choose_agency, recorded=False),
+    Transition("request_evaluation", N_("提交三方评价"), Audience.APPLICANT, EDITABLE,
+               (_own, _needs_evaluation, _agency_chosen, _complete, _agency_capacity), _request_evaluation,
+               confirm=N_("提交后由第三方评价机构评价，评价期间不能修改申报内容。确定提交吗？")),
+    Transition("return_evaluation", N_("返回评价结果"), Audience.AGENCY, frozenset({S.EVALUATING}),
+               (_the_agency,), _return_evaluation),
+    Transition("dispute", N_("有异议，修订后再次提交"), Audience.APPLICANT, frozenset({S.EVALUATED}),
+               (_own, _opinion), _dispute, needs_opinion=True),
+    Transition("submit", N_("上报"), Audience.APPLICANT, EDITABLE | {S.EVALUATED},
+               (_own, _window_open, _complete, _evaluation_settled), _submit,
+               confirm=N_("上报后将由上级主管部门逐级审核。确定上报吗？")),
+    Transition("withdraw", N_("取消上报"), Audience.APPLICANT, frozenset({S.UNDER_REVIEW}),
+               (_own, _no_approval_this_round), _withdraw,
+               confirm=N_("取消上报不会清空已填写的内容；重新上报后须重新通过各级审核。确定取消上报吗？")),
+    Transition("delete", N_("删除"), Audience.APPLICANT, frozenset({S.DRAFT}),
+               (_own, _never_submitted), _nothing,
+               confirm=N_("删除后申报内容不能找回，确定删除吗？")),
+    Transition("approve", N_("审核通过"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}), (_my_turn, _step_open),
+               _approve),
+    Transition("return", N_("退回修改"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
+               (_my_turn, _step_open, _opinion), _return, needs_opinion=True),
+    Transition("reject", N_("不予推荐"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
+               (_my_turn, _step_open, _opinion), _reject, needs_opinion=True),
+)}
+REVIEW_DECISIONS = ("approve", "return", "reject")
+
+
+# --- the public API ------------------------------------------------------------------------------
+
+def refusal(transition: Transition, ctx: Context, audience: Audience) -> str | None:
+    """Why `transition` cannot be taken now, or None. Opinion checks wait for the opinion."""
+    if transition.audience is not audience:
+        return N_("无权执行此操作")
+    if S(ctx.declaration.status) not in transition.sources:
+        return N_("当前状态（%(status)s）不能执行“%(action)s”") % {
+            "status": S(ctx.declaration.status).label, "action": transition.label}
+    for guard in transition.guards:
+        if guard is _opinion and "opinion" not in ctx.args:
+            continue
+        if (message := guard(ctx)) is not None:
+            return message
+    return None
+
+
+def allowed(session: Session, declaration: Declaration, actor: Actor, audience: Audience,
+            now: datetime.datetime) -> list[Transition]:
+    """The transitions `actor` may take on `declaration` now: the buttons to draw."""
+    ctx = Context(session, declaration, actor, now)
+    return [t for t in TRANSITIONS.values() if refusal(t, ctx, audience) is None]
+
+
+def apply(session: Session, declaration: Declaration, name: str, actor: Actor, audience: Audience, *,
+          now: datetime.datetime, ip: str | None = None, **args) -> Declaration:
+    """Check and perform one transition; raise DomainError with the reason when it is refused."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise DomainError(N_("未知的操作"))
+    ctx = Context(session, declaration, actor, now, args)
+    if (message := refusal(transition, ctx, audience)) is not None:
+        raise DomainError(message)
+    if transition.needs_opinion and (message := _opinion(ctx)) is not None:
+        raise DomainError(message)
+    from_status = S(declaration.status)
+    level, authority_id = _acting_level(session, declaration, transition)
+    try:
+        transition.effect(ctx)
+        if name == "delete":
+            session.delete(declaration)
+        else:
+            if transition.recorded:
+                session.add(ReviewRecord(
+                    declaration_id=declaration.id, round=declaration.round, action=name, level=level,
+                    authority_id=authority_id, actor_id=actor.user_id, actor_name=actor.name,
+                    from_status=from_status.value, to_status=S(declaration.status).value,
+                    opinion=str(args.get("opinion") or "").strip() or None, ip=ip, created_at=now,
+                ))
+            declaration.updated_at = now
+        session.flush()  # the version check: a concurrent change of the same declaration fails here
+    except StaleDataError:
+        raise DomainError(STALE)
+    return declaration
+
+
+def create(session: Session, actor: Actor, declaration_type: DeclarationType, batch: Batch,
+           now: datetime.datetime) -> Declaration:
+    """新增填报: a draft of the actor's organization, pre-filled from its profile."""
+    organization = session.get(Organization, actor.organization_id) if actor.organization_id else None
+    if organization is None:
+        raise DomainError(N_("请先切换到要申报的单位"))
+    if organization.org_type not in (declaration_type.declarant_types or []):
+        raise DomainError(N_("本单位类型不能申报“%(type)s”") % {"type": declaration_type.name})
+    if declaration_type not in organization.declaration_types:
+        raise DomainError(N_("本单位未选择上报此类型，请先在企业信息中勾选“上报绿色制造类型”"))
+    if (message := window_error(session, batch.id, declaration_type.id, now.date())) is not None:
+        raise DomainError(message)
+    declaration = Declaration(
+        declaration_type_id=declaration_type.id, batch_id=batch.id, organization_id=organization.id,
+        unit_name=organization.name, status=S.DRAFT, round=0, region_id=organization.region_id,
+        province_id=organization.region.province_id or organization.region_id if organization.region else None,
+        industry_id=organization.industry_id, created_at=now, updated_at=now,
+        form_data={"contact": "", "contact_phone": organization.legal_representative_phone or "", "title": ""},
+    )
+    session.add(declaration)
+    session.flush()
+    return declaration
+
+
+def review_chain(session: Session, declaration: Declaration, channel: Channel,
+                 association_id: int | None = None) -> list[tuple[ReviewLevel, Authority | None]]:
+    """The authority at each level for this submission; None where the level does not apply (不适用)."""
+    declaration_type = declaration.declaration_type
+    if channel.value not in (declaration_type.channels or []):
+        raise DomainError(N_("该申报类型不能通过“%(channel)s”渠道推荐") % {"channel": channel.label})
+    organization = declaration.organization
+    levels: dict[ReviewLevel, Authority | None] = dict.fromkeys(LEVELS)
+    if channel is Channel.LOCAL:
+        authority = organization.authority
+        if authority is None:
+            raise DomainError(N_("请先在企业信息中选择上级主管部门"))
+        while authority is not None and authority.kind != AuthorityKind.MINISTRY:
+            level = {AuthorityKind.COUNTY: ReviewLevel.COUNTY, AuthorityKind.CITY: ReviewLevel.CITY,
+                     AuthorityKind.PROVINCE: ReviewLevel.TOP}[AuthorityKind(authority.kind)]
+            levels[level] = authority
+            authority = authority.parent
+    elif channel is Channel.GROUP:
+        if organization.central_enterprise is None:
+            raise DomainError(N_("集团渠道仅适用于央企子公司，请先在企业信息中选择所属央企"))
+        levels[ReviewLevel.TOP] = organization.central_enterprise
+    else:
+        association = session.get(Authority, association_id) if association_id else None
+        if association is None or association.kind != AuthorityKind.ASSOCIATION or not association.active:
+            raise DomainError(N_("请选择推荐的全国性行业协会"))
+        levels[ReviewLevel.TOP] = association
+    if declaration.batch.tier == BatchTier.NATIONAL:
+        levels[ReviewLevel.MINISTRY] = session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
+    if not any(levels.values()):
+        raise DomainError(N_("没有可以审核此申报的主管部门"))
+    return [(level, levels[level]) for level in LEVELS]
+
+
+def window_error(session: Session, batch_id: int, declaration_type_id: int, today: datetime.date) -> str | None:
+    window = session.scalar(select(BatchWindow).where(BatchWindow.batch_id == batch_id,
+                                                      BatchWindow.declaration_type_id == declaration_type_id))
+    if window is None:
+        return N_("本批次未开放此类型的申报")
+    if not (window.opens_on <= today <= window.closes_on):
+        return N_("不在申报时间内：本批次此类型的申报时间为 %(start)s 至 %(end)s") % {
+            "start": window.opens_on.isoformat(), "end": window.closes_on.isoformat()}
+    return None
+
+
+def open_batches(session: Session, declaration_type: DeclarationType, today: datetime.date) -> list[Batch]:
+    return list(session.scalars(
+        select(Batch).join(BatchWindow, BatchWindow.batch_id == Batch.id)
+        .where(BatchWindow.declaration_type_id == declaration_type.id, BatchWindow.opens_on <= today,
+               BatchWindow.closes_on >= today).order_by(Batch.year.desc(), Batch.id.desc())))
+
+
+def latest_evaluation(session: Session, declaration: Declaration) -> Evaluation | None:
+    return session.scalars(select(Evaluation).where(Evaluation.declaration_id == declaration.id)
+                           .order_by(Evaluation.round.desc())).first()
+
+
+def current_step(session: Session, declaration: Declaration) -> ReviewStep | None:
+    return session.scalars(select(ReviewStep).where(
+        ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round,
+        ReviewStep.state == StepState.IN_REVIEW)).first()
+
+
+def content(declaration: Declaration) -> dict:
+    return declaration.form_data or {}
+
+
+def _acting_level(session: Session, declaration: Declaration, transition: Transition):
+    if transition.audience is not Audience.REVIEWER:
+        return None, None
+    step = current_step(session, declaration)
+    return (ReviewLevel(step.level), step.authority_id) if step else (None, None)
+
+
+def _id(authority: Authority | None) -> int | None:
+    return authority.id if authority is not None else None
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def bulk(session: Session, declarations: Iterable[Declaration], name: str, actor: Actor, audience: Audience, *,
+         now: datetime.datetime, ip: str | None = None, **args) -> list[tuple[Declaration, str | None]]:
+    """Apply one decision to many declarations, each in its own savepoint: (declaration, refusal or None)."""
+    results = []
+    for declaration in declarations:
+        try:
+            with session.begin_nested():
+                apply(session, declaration, name, actor, audience, now=now, ip=ip, **args)
+            results.append((declaration, None))
+        except DomainError as refused:
+            results.append((declaration, refused.message))
+    return results

@@ -1,0 +1,261 @@
+"""The declaration lifecycle (SPEC §3), through the domain alone: no HTTP, no views."""
+import datetime
+
+import pytest
+from sqlalchemy import select
+
+from app.domain import DomainError
+from app.domain import lifecycle as lc
+from app.domain.scope import Actor, Audience
+from app.domain.states import DeclarationStatus as S, ReviewLevel, StepState
+from app.models import Attachment, Batch, Declaration, DeclarationType, PlatformUser, ReviewRecord, ReviewStep
+from tests import factories as f
+
+NOW = datetime.datetime(2026, 11, 25, 10, 0)
+APPLICANT, AGENCY, REVIEWER = Audience.APPLICANT, Audience.AGENCY, Audience.REVIEWER
+
+
+def actor(session, username) -> Actor:
+    return Actor.of(session.execute(select(PlatformUser).where(PlatformUser.username == username)).scalar_one())
+
+
+def new(session, username, type_code, **content) -> Declaration:
+    declaration_type = session.execute(select(DeclarationType).where(DeclarationType.code == type_code)).scalar_one()
+    batch = session.scalars(select(Batch)).first()
+    declaration = lc.create(session, actor(session, username), declaration_type, batch, NOW)
+    declaration.form_data = {"title": "申报书", "contact": "张三", "contact_phone": "13800000000", **content}
+    return declaration
+
+
+def do(session, declaration, name, username, audience, **args):
+    return lc.apply(session, declaration, name, actor(session, username), audience, now=NOW, ip="127.0.0.1", **args)
+
+
+def evaluate(session, declaration, score="86.5", basic="符合"):
+    do(session, declaration, "choose_agency", "qiye", APPLICANT, agency_id=f.organization("河北绿标认证评价有限公司").id)
+    do(session, declaration, "request_evaluation", "qiye", APPLICANT)
+    report = Attachment(purpose="evaluation_report", storage_key=f"test/{declaration.id}.pdf", original_name="报告.pdf",
+                        content_type="application/pdf", size=10, sha256="0" * 64)
+    session.add(report)
+    session.flush()
+    do(session, declaration, "return_evaluation", "sanfang", AGENCY, score=score, basic_requirements=basic,
+       highlights="能源管理体系完善", report_id=report.id)
+
+
+def steps(session, declaration, round_=None):
+    rows = session.scalars(select(ReviewStep).where(
+        ReviewStep.declaration_id == declaration.id, ReviewStep.round == (round_ or declaration.round),
+    ).order_by(ReviewStep.position)).all()
+    return [(ReviewLevel(s.level), StepState(s.state)) for s in rows]
+
+
+def test_local_channel_through_every_level_with_evaluation(db_session):
+    declaration = new(db_session, "qiye", "green_supply_chain")
+    evaluate(db_session, declaration)
+    assert declaration.status == S.EVALUATED and declaration.score == 86.5
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    assert declaration.status == S.UNDER_REVIEW and declaration.round == 1
+    assert steps(db_session, declaration) == [
+        (ReviewLevel.COUNTY, StepState.IN_REVIEW), (ReviewLevel.CITY, StepState.NOT_STARTED),
+        (ReviewLevel.TOP, StepState.NOT_STARTED), (ReviewLevel.MINISTRY, StepState.NOT_STARTED)]
+    for username in ("changan", "shijiazhuang", "hebeisheng", "gongxinbu"):
+        do(db_session, declaration, "approve", username, REVIEWER)
+    assert declaration.status == S.APPROVED and declaration.pending_authority_id is None
+    assert [state for _, state in steps(db_session, declaration)] == [StepState.APPROVED] * 4
+    records = db_session.scalars(select(ReviewRecord).where(ReviewRecord.declaration_id == declaration.id)
+                                 .order_by(ReviewRecord.id)).all()
+    assert [r.action for r in records] == ["request_evaluation", "return_evaluation", "submit",
+                                           "approve", "approve", "approve", "approve"]
+    assert [r.authority.name for r in records[3:]] == [
+        "石家庄市长安区工业和信息化局", "石家庄市工业和信息化局", "河北省工业和信息化厅", "工业和信息化部节能与综合利用司"]
+    assert all(r.ip == "127.0.0.1" and r.actor_name for r in records)
+
+
+def test_province_level_authority_skips_county_and_city(db_session):
+    declaration = new(db_session, "yangqi", "green_factory")
+    db_session.flush()
+    with pytest.raises(DomainError, match="第三方评价"):
+        do(db_session, declaration, "submit", "yangqi", APPLICANT)
+
+
+def test_province_level_authority_without_evaluation(db_session):
+    baowu = f.organization("宝武绿色材料（河北）有限公司")
+    design = db_session.execute(select(DeclarationType).where(DeclarationType.code == "green_design_enterprise")).scalar_one()
+    baowu.declaration_types.append(design)
+    declaration = new(db_session, "yangqi", "green_design_enterprise")
+    do(db_session, declaration, "submit", "yangqi", APPLICANT)
+    assert steps(db_session, declaration) == [
+        (ReviewLevel.COUNTY, StepState.NOT_APPLICABLE), (ReviewLevel.CITY, StepState.NOT_APPLICABLE),
+        (ReviewLevel.TOP, StepState.IN_REVIEW), (ReviewLevel.MINISTRY, StepState.NOT_STARTED)]
+    assert declaration.county_step == StepState.NOT_APPLICABLE
+    with pytest.raises(DomainError, match="不在本部门审核环节"):
+        do(db_session, declaration, "approve", "changan", REVIEWER)
+    do(db_session, declaration, "approve", "hebeisheng", REVIEWER)
+    do(db_session, declaration, "approve", "gongxinbu", REVIEWER)
+    assert declaration.status == S.APPROVED
+
+
+def test_group_channel(db_session):
+    baowu = f.organization("宝武绿色材料（河北）有限公司")
+    design = db_session.execute(select(DeclarationType).where(DeclarationType.code == "green_design_enterprise")).scalar_one()
+    if design not in baowu.declaration_types:
+        baowu.declaration_types.append(design)
+    declaration = new(db_session, "yangqi", "green_design_enterprise")
+    do(db_session, declaration, "submit", "yangqi", APPLICANT, channel="group")
+    assert declaration.top_authority_id == f.authority("group", name="中国宝武钢铁集团有限公司").id
+    assert [s for _, s in steps(db_session, declaration)][:2] == [StepState.NOT_APPLICABLE] * 2
+    with pytest.raises(DomainError):
+        do(db_session, declaration, "approve", "hebeisheng", REVIEWER)
+    do(db_session, declaration, "approve", "jituan", REVIEWER)
+    do(db_session, declaration, "approve", "gongxinbu", REVIEWER)
+    assert declaration.status == S.APPROVED
+
+
+def test_group_channel_needs_a_central_enterprise(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    with pytest.raises(DomainError, match="央企子公司"):
+        do(db_session, declaration, "submit", "qiye", APPLICANT, channel="group")
+
+
+def test_association_channel(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    association = f.authority("association", name="中国钢铁工业协会")
+    with pytest.raises(DomainError, match="协会"):
+        do(db_session, declaration, "submit", "qiye", APPLICANT, channel="association")
+    do(db_session, declaration, "submit", "qiye", APPLICANT, channel="association", association_id=association.id)
+    assert declaration.top_authority_id == association.id
+    do(db_session, declaration, "approve", "xiehui", REVIEWER)
+    assert declaration.pending_authority_id == f.authority("ministry").id
+
+
+def test_channel_must_be_allowed_by_the_type(db_session):
+    declaration = new(db_session, "qiye", "green_supply_chain")
+    evaluate(db_session, declaration)
+    with pytest.raises(DomainError, match="不能通过“协会”渠道"):
+        do(db_session, declaration, "submit", "qiye", APPLICANT, channel="association")
+
+
+def test_return_and_resubmit_keeps_every_round(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    do(db_session, declaration, "approve", "changan", REVIEWER)
+    with pytest.raises(DomainError, match="审核意见"):
+        do(db_session, declaration, "return", "shijiazhuang", REVIEWER, opinion="  ")
+    do(db_session, declaration, "return", "shijiazhuang", REVIEWER, opinion="请补充节能量测算依据")
+    assert declaration.status == S.RETURNED and declaration.form_data["title"] == "申报书"  # content kept
+    declaration.form_data = {**declaration.form_data, "title": "申报书（修订）"}
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    assert declaration.round == 2
+    assert steps(db_session, declaration, 1)[:2] == [(ReviewLevel.COUNTY, StepState.APPROVED),
+                                                    (ReviewLevel.CITY, StepState.RETURNED)]
+    assert steps(db_session, declaration, 2)[0] == (ReviewLevel.COUNTY, StepState.IN_REVIEW)  # the whole chain again
+    opinions = db_session.scalars(select(ReviewRecord.opinion).where(
+        ReviewRecord.declaration_id == declaration.id, ReviewRecord.action == "return")).all()
+    assert opinions == ["请补充节能量测算依据"]
+
+
+def test_withdraw_only_before_any_approval(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    do(db_session, declaration, "withdraw", "qiye", APPLICANT)
+    assert declaration.status == S.DRAFT and declaration.form_data["title"] == "申报书"
+    assert declaration.pending_authority_id is None and declaration.county_authority_id is None
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    do(db_session, declaration, "approve", "changan", REVIEWER)
+    with pytest.raises(DomainError, match="已有主管部门审核通过"):
+        do(db_session, declaration, "withdraw", "qiye", APPLICANT)
+
+
+def test_delete_only_a_never_submitted_draft(db_session):
+    draft = new(db_session, "qiye", "energy_saving_tech")
+    do(db_session, draft, "delete", "qiye", APPLICANT)
+    db_session.flush()
+    assert db_session.get(Declaration, draft.id) is None
+    submitted = new(db_session, "qiye", "energy_saving_tech")
+    do(db_session, submitted, "submit", "qiye", APPLICANT)
+    with pytest.raises(DomainError, match="当前状态"):
+        do(db_session, submitted, "delete", "qiye", APPLICANT)
+    do(db_session, submitted, "withdraw", "qiye", APPLICANT)
+    with pytest.raises(DomainError, match="不能删除"):
+        do(db_session, submitted, "delete", "qiye", APPLICANT)
+
+
+def test_submit_outside_the_batch_window(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    late = NOW + datetime.timedelta(days=400)
+    with pytest.raises(DomainError, match="不在申报时间内：本批次此类型的申报时间为"):
+        lc.apply(db_session, declaration, "submit", actor(db_session, "qiye"), APPLICANT, now=late)
+
+
+def test_create_outside_the_window_or_for_a_type_not_chosen(db_session):
+    qiye = actor(db_session, "qiye")
+    batch = db_session.scalars(select(Batch)).first()
+    energy = db_session.execute(select(DeclarationType).where(DeclarationType.code == "energy_saving_tech")).scalar_one()
+    park = db_session.execute(select(DeclarationType).where(DeclarationType.code == "green_park")).scalar_one()
+    with pytest.raises(DomainError, match="不在申报时间内"):
+        lc.create(db_session, qiye, energy, batch, NOW - datetime.timedelta(days=90))
+    with pytest.raises(DomainError, match="不能申报“绿色园区”"):
+        lc.create(db_session, qiye, park, batch, NOW)
+
+
+def test_approve_twice_and_by_the_wrong_level(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    with pytest.raises(DomainError, match="不在本部门审核环节"):
+        do(db_session, declaration, "approve", "shijiazhuang", REVIEWER)
+    do(db_session, declaration, "approve", "changan", REVIEWER)
+    with pytest.raises(DomainError, match="不在本部门审核环节"):
+        do(db_session, declaration, "approve", "changan", REVIEWER)
+    with pytest.raises(DomainError, match="无权"):
+        do(db_session, declaration, "approve", "qiye", APPLICANT)
+
+
+def test_reject_is_final_for_the_batch(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    do(db_session, declaration, "reject", "changan", REVIEWER, opinion="不符合申报条件")
+    assert declaration.status == S.REJECTED and declaration.county_step == StepState.REJECTED
+    for name, username, audience in (("submit", "qiye", APPLICANT), ("withdraw", "qiye", APPLICANT),
+                                     ("approve", "shijiazhuang", REVIEWER)):
+        with pytest.raises(DomainError, match="当前状态"):
+            do(db_session, declaration, name, username, audience)
+
+
+def test_evaluation_dispute_and_resubmission(db_session):
+    declaration = new(db_session, "qiye", "green_supply_chain")
+    with pytest.raises(DomainError, match="请先选择第三方评价机构"):
+        do(db_session, declaration, "request_evaluation", "qiye", APPLICANT)
+    evaluate(db_session, declaration, score="70", basic="不符合")
+    with pytest.raises(DomainError, match="不符合基本要求"):
+        do(db_session, declaration, "submit", "qiye", APPLICANT)
+    do(db_session, declaration, "dispute", "qiye", APPLICANT, opinion="已补充能源计量器具配备率数据")
+    assert declaration.status == S.DRAFT
+    do(db_session, declaration, "request_evaluation", "qiye", APPLICANT)
+    assert lc.latest_evaluation(db_session, declaration).round == 2
+    with pytest.raises(DomainError, match="受委托"):
+        do(db_session, declaration, "return_evaluation", "qiye", AGENCY, score="90")
+    with pytest.raises(DomainError, match="0-100"):
+        do(db_session, declaration, "return_evaluation", "sanfang", AGENCY, score="101", basic_requirements="符合",
+           highlights="好", report_id=1)
+
+
+def test_submit_needs_the_content(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech", title="", contact="")
+    with pytest.raises(DomainError, match="申报名称、联系人"):
+        do(db_session, declaration, "submit", "qiye", APPLICANT)
+
+
+def test_allowed_lists_the_buttons(db_session):
+    declaration = new(db_session, "qiye", "green_supply_chain")
+    names = [t.name for t in lc.allowed(db_session, declaration, actor(db_session, "qiye"), APPLICANT, NOW)]
+    assert names == ["choose_agency", "delete"]
+    assert lc.allowed(db_session, declaration, actor(db_session, "changan"), REVIEWER, NOW) == []
+
+
+def test_review_records_are_immutable(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    record = db_session.scalars(select(ReviewRecord).where(ReviewRecord.declaration_id == declaration.id)).first()
+    record.opinion = "篡改"
+    with pytest.raises(Exception, match="不可修改"):
+        db_session.flush()
