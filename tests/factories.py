@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.domain.codes import make_credit_code, org_code_of
 from app.domain.states import Channel, DeclarationStatus, StepState
 from app.extensions import db
-from app.models import Authority, Batch, Declaration, DeclarationType, Organization, OrgType, Region
+from app.models import Authority, Batch, Declaration, DeclarationType, Organization, OrgType, Region  # noqa: F401
 
 
 def authority(kind: str, region_code: str | None = None, name: str | None = None) -> Authority:
@@ -65,3 +65,32 @@ def declaration(org: Organization, *, type_code: str = "green_factory", submitte
     db.session.add(row)
     db.session.flush()
     return row
+
+
+NOW = datetime.datetime(2026, 11, 25, 10, 0)
+
+
+def actor_of(username: str):
+    from app.domain.scope import Actor
+    from app.models import PlatformUser
+
+    return Actor.of(db.session.execute(select(PlatformUser).where(PlatformUser.username == username)).scalar_one())
+
+
+def drafted(username: str, type_code: str, **content) -> Declaration:
+    """A draft made by the lifecycle itself, with the content 上报 needs."""
+    from app.domain import lifecycle
+
+    declaration_type = db.session.execute(select(DeclarationType).where(DeclarationType.code == type_code)).scalar_one()
+    declaration = lifecycle.create(db.session, actor_of(username), declaration_type,
+                                   db.session.scalars(select(Batch)).first(), NOW)
+    declaration.form_data = {"title": "申报书", "contact": "张三", "contact_phone": "13800000000", **content}
+    return declaration
+
+
+def act(declaration: Declaration, name: str, username: str, audience=None, **args) -> Declaration:
+    from app.domain import lifecycle
+    from app.domain.scope import Audience
+
+    audience = audience or (Audience.REVIEWER if name in lifecycle.REVIEW_DECISIONS else Audience.APPLICANT)
+    return lifecycle.apply(db.session, declaration, name, actor_of(username), audience, now=NOW, **args)

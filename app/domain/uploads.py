@@ -181,3 +181,19 @@ def _after_scan(data: bytes, pos: int) -> int | None:
             pos += 1 if following == 0xFF else 2
             continue
         return pos
+
+
+PDF_MAGIC = b"%PDF-"
+PDF_MAX_BYTES = 20 * 1024 * 1024
+
+
+def inspect_pdf(data: bytes, *, max_bytes: int = PDF_MAX_BYTES, subject: str = "评价报告") -> None:
+    """A PDF judged by content: the header at the start and the end-of-file marker near the end."""
+    if not data:
+        raise DomainError(EMPTY)
+    if len(data) > max_bytes:
+        raise DomainError(f"{subject}不能超过 {max_bytes // (1024 * 1024)} MB")
+    if not data.startswith(PDF_MAGIC):
+        raise DomainError(f"{subject}只能上传 PDF 文件")
+    if b"%%EOF" not in data[-2048:]:
+        raise DomainError(f"{subject}文件不完整，请重新导出 PDF 后上传")

@@ -26,19 +26,19 @@ ROLE_OF_ORG_TYPE = {
     OrgType.INSTITUTE: INSTITUTE,
 }
 
-_READ = "^(can_list|can_show)$"
 _PROFILE = [
     ["^Profile$", "^can_(organization|password|switch)$"],
+    ["^DeclarationApi$", "^can_read$"],
     ["^UserDBModelView$", "^can_userinfo$"],
     ["^UserInfoEditView$", "^can_this_form_(get|post)$"],
     ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"],
 ]
 _DECLARE = [
-    ["^ApplicantDeclaration$", _READ],
+    ["^ApplicantDeclaration$", "^can_(list|show|download|act|create|edit_content)$"],
     ["^(绿色制造体系|技术目录|申报:.+)$", "^menu_access$"],
 ]
 _REVIEW = [
-    ["^ReviewDeclaration$", _READ],
+    ["^ReviewDeclaration$", "^can_(list|show|download|act|decide)$"],
     ["^(审核管理|申报审核)$", "^menu_access$"],
 ]
 
@@ -47,14 +47,14 @@ ROLES: dict[str, list[list[str]]] = {
     PARK: _PROFILE + _DECLARE,
     INSTITUTE: _PROFILE + _DECLARE,
     AGENCY: _PROFILE + [
-        ["^AgencyDeclaration$", _READ],
+        ["^AgencyDeclaration$", "^can_(list|show|download|act)$"],
         ["^(三方评价|待评价申报)$", "^menu_access$"],
     ],
     ASSOCIATION: _PROFILE + _DECLARE + _REVIEW,
     REVIEWER: _PROFILE + _REVIEW,
     MINISTRY: _PROFILE + _REVIEW,
     # IT staff administer users and reference data; they neither declare nor review.
-    ADMIN: [[r"^(?!(ApplicantDeclaration|AgencyDeclaration|ReviewDeclaration|申报:.+|绿色制造体系|技术目录"
+    ADMIN: [[r"^(?!(ApplicantDeclaration|AgencyDeclaration|ReviewDeclaration|DeclarationApi|申报:.+|绿色制造体系|技术目录"
              r"|审核管理|申报审核|三方评价|待评价申报)$)", ".*"]],
     PUBLIC: [],
 }

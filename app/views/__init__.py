@@ -7,6 +7,7 @@ from sqlalchemy import inspect, select
 
 from app.extensions import db
 from app.models import DeclarationType
+from app.views.api import DeclarationApi
 from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
 from app.views.menu import DECLARATION_MENU_PREFIX, DeclarableType, install_menu_filter
 from app.views.profile import ProfileView
@@ -34,6 +35,7 @@ def register_views(appbuilder) -> None:
     appbuilder.menu.find("List Groups").label = _l("用户组列表")
     appbuilder.add_view_no_menu(RegistrationView)
     appbuilder.add_view_no_menu(ProfileView)
+    appbuilder.add_api(DeclarationApi)
     current_app.jinja_env.globals["registration_entries"] = registration_entries
     install_menu_filter(current_app, {
         t.code: DeclarableType(tuple(t.declarant_types or ()), t.subsystem_id) for t in declaration_types

@@ -9,7 +9,10 @@ from flask_babel import gettext
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.filters import BaseFilter
 
+from sqlalchemy import false
+
 from app.domain.scope import Actor, Audience, declaration_scope
+from app.security import roles
 
 
 def display(value):
@@ -50,7 +53,8 @@ class ListDefaults:
         if action_ is None or not self.appbuilder.sm.has_access(
                 self.get_action_permission_name(name), self.class_permission_name):
             abort(403)
-        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        scope = getattr(self, "_scope_filters", self._base_filters)
+        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), scope)
                  for pk in request.form.getlist("rowid")]
         if not items or any(item is None for item in items):
             abort(404)
@@ -61,10 +65,26 @@ class PlatformModelView(ListDefaults, ModelView):
     """The base of every model view of the platform."""
 
 
+def audience_of(user) -> Audience | None:
+    """The audience a user's role acts in, for pages and APIs shared by every role."""
+    names = {role.name for role in user.roles}
+    if names & {roles.REVIEWER, roles.MINISTRY, roles.ASSOCIATION}:
+        return Audience.REVIEWER
+    if roles.AGENCY in names:
+        return Audience.AGENCY
+    if names & {roles.ENTERPRISE, roles.PARK, roles.INSTITUTE}:
+        return Audience.APPLICANT
+    return None
+
+
 class DeclarationScope(BaseFilter):
-    """Restricts a declaration query to what the current user may see for the filter's audience."""
+    """Restricts a declaration query to what the current user may see, as the filter's audience
+    (or, without one, as the audience of the user's role)."""
 
     name = "数据范围"
 
-    def apply(self, query, value: Audience):
-        return query.filter(declaration_scope(Actor.of(g.user), value))
+    def apply(self, query, value: Audience | None):
+        audience = value or audience_of(g.user)
+        if audience is None:
+            return query.filter(false())
+        return query.filter(declaration_scope(Actor.of(g.user), audience))

@@ -1,14 +1,42 @@
-"""Declaration lists for the three audiences. One applicant view class is generated per declaration type."""
+"""Declaration pages for the three audiences. One applicant view class is generated per declaration type.
+
+Every page and action reads the declaration through the view's scope first (`_scoped`), so another
+organization's id gives 404, and every change goes through `app.domain.lifecycle.apply`.
+"""
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext as _l
+import datetime
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import select
 
-from app.domain.scope import Audience
-from app.domain.states import DeclarationStatus, StepState
-from app.models import Declaration, DeclarationType
+from app.domain import DomainError
+from app.domain import lifecycle
+from app.domain.scope import Actor, Audience
+from app.domain.states import DeclarationStatus, ReviewLevel, StepState
+from app.domain.uploads import inspect_pdf
+from app.extensions import db
+from app.models import (
+    Attachment,
+    Authority,
+    AuthorityKind,
+    Batch,
+    Declaration,
+    DeclarationType,
+    Evaluation,
+    Organization,
+    OrgType,
+    ReviewRecord,
+    ReviewStep,
+)
+from app.storage import path_of, store
 from app.views.base import DeclarationScope, PlatformModelView
+from app.views.filters import DeclarationFilterBar
 
 
 def _label(enum_cls):
@@ -16,15 +44,18 @@ def _label(enum_cls):
 
 
 LEVEL_COLUMNS = ["county_step", "city_step", "top_step", "ministry_step"]
+ACTION_LABELS = {name: t.label for name, t in lifecycle.TRANSITIONS.items()}
 
 
 class DeclarationListView(PlatformModelView):
-    """Read-only declaration list and detail, restricted by `audience`."""
+    """A declaration list with its detail page and its transitions, restricted by `audience`."""
 
     datamodel = SQLAInterface(Declaration)
     audience: Audience
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = ["can_list", "can_show", "can_act", "can_download"]
+    method_permission_name = {"transition": "act", "download": "download"}
     base_order = ("created_at", "desc")
+    show_template = "declarations/show.html"
     label_columns = {
         "id": _l("编号"),
         "unit_name": _l("单位名称"),
@@ -44,20 +75,186 @@ class DeclarationListView(PlatformModelView):
         "ministry_step": _l("工信部审核"),
     }
     list_columns = ["submitted_at", "unit_name", "batch", "agency", "status", *LEVEL_COLUMNS]
-    show_columns = [
-        "id", "declaration_type", "batch", "unit_name", "title", "status", "round", "agency", "score",
-        "created_at", "updated_at", "submitted_at", *LEVEL_COLUMNS,
-    ]
+    show_columns = ["id", "declaration_type", "batch", "unit_name", "status"]
     order_columns = ["submitted_at", "created_at", "unit_name"]
-    search_columns = ["unit_name", "submitted_at"]
+    search_columns = ["unit_name"]
     formatters_columns = {
         "status": _label(DeclarationStatus),
         **{column: _label(StepState) for column in LEVEL_COLUMNS},
     }
 
+    extra_filters: list = []  # e.g. the declaration type of a per-type view: part of the scope
+    list_filters: list = []  # narrow the list only (a filter bar), never what a show page or action may reach
+
     def __init__(self, **kwargs):
-        self.base_filters = [["id", DeclarationScope, self.audience], *getattr(self, "extra_filters", [])]
+        scope = [["id", DeclarationScope, self.audience], *self.extra_filters]
+        self.base_filters = scope + self.list_filters
         super().__init__(**kwargs)
+        self._scope_filters = self.datamodel.get_filters().add_filter_list(scope)
+
+    # --- reading, always through the scope ---
+
+    def _scoped(self, pk) -> Declaration:
+        declaration = self.datamodel.get(pk, self._scope_filters)
+        if declaration is None:
+            abort(404)
+        return declaration
+
+    @expose("/show/<int:pk>")
+    @has_access
+    def show(self, pk):
+        declaration = self._scoped(pk)
+        actor = Actor.of(g.user)
+        now = datetime.datetime.now()
+        steps = db.session.scalars(select(ReviewStep).where(ReviewStep.declaration_id == declaration.id)
+                                   .order_by(ReviewStep.round.desc(), ReviewStep.position)).all()
+        rounds: dict[int, list[ReviewStep]] = {}
+        for step in steps:
+            rounds.setdefault(step.round, []).append(step)
+        return self.render_template(
+            self.show_template, title=self.show_title, declaration=declaration, rounds=rounds,
+            records=db.session.scalars(select(ReviewRecord).where(ReviewRecord.declaration_id == declaration.id)
+                                       .order_by(ReviewRecord.id)).all(),
+            evaluations=db.session.scalars(select(Evaluation).where(Evaluation.declaration_id == declaration.id)
+                                           .order_by(Evaluation.round.desc())).all(),
+            transitions=lifecycle.allowed(db.session, declaration, actor, self.audience, now),
+            choices=self._choices(declaration), content=lifecycle.content(declaration),
+            labels=dict(ACTION_LABELS, create=gettext("新增填报")), view_name=self.__class__.__name__,
+            levels={level.value: gettext(level.label) for level in ReviewLevel},
+            step_label=lambda state: gettext(StepState(state).label) if state else "",
+            status_label=lambda state: gettext(DeclarationStatus(state).label) if state else "",
+        )
+
+    def _choices(self, declaration: Declaration) -> dict:
+        if self.audience is not Audience.APPLICANT:
+            return {}
+        return {
+            "agencies": db.session.execute(select(Organization.id, Organization.name).where(
+                Organization.org_type == OrgType.AGENCY, Organization.active.is_(True)).order_by(Organization.name)).all(),
+            "channels": declaration.declaration_type.channels or [],
+            "associations": db.session.execute(select(Authority.id, Authority.name).where(
+                Authority.kind == AuthorityKind.ASSOCIATION, Authority.active.is_(True)).order_by(Authority.sort)).all(),
+        }
+
+    # --- acting ---
+
+    @expose("/do/<int:pk>/<name>", methods=["POST"])
+    @has_access
+    def transition(self, pk, name):
+        declaration = self._scoped(pk)
+        args = {key: request.form.get(key, "").replace("\x00", "")
+                for key in ("opinion", "agency_id", "channel", "association_id", "score", "basic_requirements",
+                            "highlights", "conclusion")}
+        args = {key: value for key, value in args.items() if key in request.form}
+        try:
+            if name == "return_evaluation":
+                args["report_id"] = self._store_report(declaration)
+            lifecycle.apply(db.session, declaration, name, Actor.of(g.user), self.audience,
+                            now=datetime.datetime.now(), ip=request.remote_addr, **args)
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            flash(gettext(refused.message), "danger")
+            return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+        flash(gettext("已完成：%(action)s", action=gettext(ACTION_LABELS[name])), "success")
+        if name == "delete":
+            return redirect(url_for(f"{self.__class__.__name__}.list"))
+        return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+
+    def _store_report(self, declaration: Declaration) -> int | None:
+        upload = request.files.get("report")
+        if upload is None or not upload.filename:
+            return None
+        data = upload.stream.read(20 * 1024 * 1024 + 1)
+        inspect_pdf(data)
+        attachment = store(data, original_name=upload.filename, purpose="evaluation_report",
+                           content_type="application/pdf", extension=".pdf", declaration_id=declaration.id,
+                           organization_id=g.user.active_organization_id, uploaded_by_id=g.user.id)
+        return attachment.id
+
+    @expose("/download/<int:pk>/<int:attachment_id>")
+    @has_access
+    def download(self, pk, attachment_id):
+        """A file of a declaration in scope; any other id, or a file of another declaration, is 404."""
+        declaration = self._scoped(pk)
+        attachment = db.session.get(Attachment, attachment_id)
+        if attachment is None or attachment.declaration_id != declaration.id:
+            abort(404)
+        try:
+            path = path_of(attachment)
+            response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                                 download_name=attachment.original_name)
+        except (FileNotFoundError, ValueError):
+            abort(404)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ApplicantDeclarationView(DeclarationListView):
+    """The base of the per-type applicant views: 新增填报 and editing the draft."""
+
+    class_permission_name = "ApplicantDeclaration"
+    audience = Audience.APPLICANT
+    base_permissions = [*DeclarationListView.base_permissions, "can_create", "can_edit_content"]
+    method_permission_name = {**DeclarationListView.method_permission_name, "create_draft": "create",
+                              "edit_content": "edit_content"}
+    list_template = "declarations/applicant_list.html"
+    declaration_type_code: str
+
+    def _declaration_type(self) -> DeclarationType:
+        return db.session.execute(select(DeclarationType).where(
+            DeclarationType.code == self.declaration_type_code)).scalar_one()
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            declaration_type = self._declaration_type()
+            kwargs["open_batches"] = lifecycle.open_batches(db.session, declaration_type, datetime.date.today())
+            kwargs["declaration_type"] = declaration_type
+            kwargs["view_name"] = self.__class__.__name__
+        return super().render_template(template, **kwargs)
+
+    @expose("/create", methods=["POST"])
+    @has_access
+    def create_draft(self):
+        batch = db.session.get(Batch, request.form.get("batch_id", type=int) or 0)
+        if batch is None:
+            flash(gettext("当前没有开放的申报批次"), "danger")
+            return redirect(url_for(f"{self.__class__.__name__}.list"))
+        try:
+            declaration = lifecycle.create(db.session, Actor.of(g.user), self._declaration_type(), batch,
+                                           datetime.datetime.now())
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            flash(gettext(refused.message), "danger")
+            return redirect(url_for(f"{self.__class__.__name__}.list"))
+        flash(gettext("已新增填报，请填写申报内容；可多次保存。"), "success")
+        return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=declaration.id))
+
+    @expose("/content/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def edit_content(self, pk):
+        declaration = self._scoped(pk)
+        if DeclarationStatus(declaration.status) not in lifecycle.EDITABLE:
+            flash(gettext("当前状态（%(status)s）不能修改申报内容", status=gettext(declaration.status_label)), "danger")
+            return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+        values = dict(lifecycle.content(declaration))
+        errors = {}
+        if request.method == "POST":
+            for key in lifecycle.REQUIRED_CONTENT:
+                values[key] = request.form.get(key, "").replace("\x00", "").strip()[:200]
+            if len(values.get("title", "")) > 100:
+                errors["title"] = gettext("申报名称不能超过 100 个字")
+            if not errors:
+                declaration.form_data = values
+                declaration.title = values.get("title") or None
+                declaration.updated_at = datetime.datetime.now()
+                db.session.commit()
+                flash(gettext("已保存。上报前可随时修改。"), "success")
+                return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+        return self.render_template("declarations/content.html", declaration=declaration, values=values,
+                                    errors=errors, view_name=self.__class__.__name__,
+                                    fields=lifecycle.REQUIRED_CONTENT)
 
 
 class ReviewDeclarationView(DeclarationListView):
@@ -67,8 +264,57 @@ class ReviewDeclarationView(DeclarationListView):
     class_permission_name = "ReviewDeclaration"
     audience = Audience.REVIEWER
     list_title = show_title = _l("申报审核")
+    list_template = "declarations/review_list.html"
     base_order = ("submitted_at", "desc")
+    base_permissions = [*DeclarationListView.base_permissions, "can_decide"]
+    method_permission_name = {**DeclarationListView.method_permission_name, "decide": "decide",
+                              **{name: "decide" for name in lifecycle.REVIEW_DECISIONS}}
     list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", *LEVEL_COLUMNS]
+    list_filters = [["id", DeclarationFilterBar, None]]
+
+    def _confirm(self, name: str, items):
+        transition = lifecycle.TRANSITIONS[name]
+        return self.render_template("declarations/decide.html", items=items, decision=name,
+                                    action=gettext(transition.label), needs_opinion=transition.needs_opinion,
+                                    view_name=self.__class__.__name__)
+
+    @action("approve", _l("审核通过"), None, "fa-check", multiple=True, single=False)
+    def approve_selected(self, items):
+        return self._confirm("approve", items)
+
+    @action("return", _l("退回修改"), None, "fa-undo", multiple=True, single=False)
+    def return_selected(self, items):
+        return self._confirm("return", items)
+
+    @action("reject", _l("不予推荐"), None, "fa-ban", multiple=True, single=False)
+    def reject_selected(self, items):
+        return self._confirm("reject", items)
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs.update(DeclarationFilterBar.choices(), view_name=self.__class__.__name__,
+                          decisions=[(n, lifecycle.TRANSITIONS[n]) for n in lifecycle.REVIEW_DECISIONS])
+        return super().render_template(template, **kwargs)
+
+    @expose("/decide", methods=["POST"])
+    @has_access
+    def decide(self):
+        """审核通过 / 退回修改 / 不予推荐 on a selection, with a result for every item."""
+        name = request.form.get("decision", "")
+        if name not in lifecycle.REVIEW_DECISIONS:
+            abort(400)
+        ids = [int(pk) for pk in request.form.getlist("rowid") if pk.isdigit()][:100]
+        declarations = [self._scoped(pk) for pk in ids]
+        if not declarations:
+            flash(gettext("请先勾选要审核的申报"), "warning")
+            return redirect(url_for(f"{self.__class__.__name__}.list"))
+        opinion = request.form.get("opinion", "").replace("\x00", "")
+        results = lifecycle.bulk(db.session, declarations, name, Actor.of(g.user), self.audience,
+                                 now=datetime.datetime.now(), ip=request.remote_addr, opinion=opinion)
+        db.session.commit()
+        return self.render_template("declarations/decision_results.html", title=gettext("审核结果"),
+                                    action=gettext(ACTION_LABELS[name]), view_name=self.__class__.__name__,
+                                    results=[(d, gettext(m) if m else None) for d, m in results])
 
 
 class AgencyDeclarationView(DeclarationListView):
@@ -79,17 +325,17 @@ class AgencyDeclarationView(DeclarationListView):
     audience = Audience.AGENCY
     list_title = show_title = _l("待评价申报")
     list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", "score"]
+    base_order = ("updated_at", "desc")
 
 
-def applicant_view_for(declaration_type: DeclarationType) -> type[DeclarationListView]:
+def applicant_view_for(declaration_type: DeclarationType) -> type[ApplicantDeclarationView]:
     """The applicant's list of one declaration type, e.g. 绿色工厂 at /declarations/green_factory/."""
     return type(
         f"ApplicantDeclarationView_{declaration_type.code}",
-        (DeclarationListView,),
+        (ApplicantDeclarationView,),
         {
             "route_base": f"/declarations/{declaration_type.code}",
-            "class_permission_name": "ApplicantDeclaration",
-            "audience": Audience.APPLICANT,
+            "declaration_type_code": declaration_type.code,
             "extra_filters": [["declaration_type_id", FilterEqual, declaration_type.id]],
             "list_title": declaration_type.name,
             "show_title": declaration_type.name,

@@ -5,22 +5,11 @@ from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
 
-from app.domain.scope import Actor, Audience, declaration_scope
+from app.domain.scope import Actor, declaration_scope
 from app.domain.states import DeclarationStatus
 from app.extensions import db
 from app.models import Declaration
-from app.security import roles
-
-
-def audience_of(user) -> Audience | None:
-    names = {role.name for role in user.roles}
-    if names & {roles.REVIEWER, roles.MINISTRY, roles.ASSOCIATION}:
-        return Audience.REVIEWER
-    if roles.AGENCY in names:
-        return Audience.AGENCY
-    if names & {roles.ENTERPRISE, roles.PARK, roles.INSTITUTE}:
-        return Audience.APPLICANT
-    return None
+from app.views.base import audience_of
 
 
 class HomeView(IndexView):

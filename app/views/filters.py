@@ -1,0 +1,72 @@
+"""The reviewer's filter bar: 待我审核 by default, then status, batch, type, region, industry and dates.
+
+Plain GET parameters (FAB keeps them across pages and sorting); unknown or malformed values are ignored.
+"""
+from __future__ import annotations
+
+import datetime
+
+from flask import g, request
+from flask_appbuilder.models.filters import BaseFilter
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from app.domain.scope import Actor
+from app.domain.states import DeclarationStatus
+from app.extensions import db
+from app.models import Batch, Declaration, DeclarationType, Industry, Region
+
+
+def _date(text: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+def _id(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 10 else None
+
+
+class DeclarationFilterBar(BaseFilter):
+    name = _l("筛选")
+
+    def apply(self, query, value):
+        args = request.args
+        if args.get("tab", "pending") == "pending":
+            query = query.filter(Declaration.pending_authority_id == Actor.of(g.user).authority_id)
+        if args.get("status") in DeclarationStatus._value2member_map_:
+            query = query.filter(Declaration.status == args["status"])
+        if batch := _id(args.get("batch")):
+            query = query.filter(Declaration.batch_id == batch)
+        if declaration_type := _id(args.get("type")):
+            query = query.filter(Declaration.declaration_type_id == declaration_type)
+        if region := _id(args.get("city")) or _id(args.get("province")):
+            inside = select(Region.id).where(or_(Region.id == region, Region.parent_id == region,
+                                                 Region.province_id == region))
+            query = query.filter(Declaration.region_id.in_(inside))
+        if (division := args.get("industry", "")) and len(division) == 2 and division.isdigit():
+            query = query.filter(Declaration.industry_id.in_(
+                select(Industry.id).where(Industry.code.startswith(division))))
+        if start := _date(args.get("from")):
+            query = query.filter(Declaration.submitted_at >= datetime.datetime.combine(start, datetime.time.min))
+        if end := _date(args.get("to")):
+            query = query.filter(Declaration.submitted_at < datetime.datetime.combine(end, datetime.time.min)
+                                 + datetime.timedelta(days=1))
+        return query
+
+    @staticmethod
+    def choices() -> dict:
+        province = _id(request.args.get("province"))
+        return {
+            "statuses": [(s.value, gettext(s.label)) for s in DeclarationStatus],
+            "batches": db.session.execute(select(Batch.id, Batch.year, Batch.name).order_by(Batch.year.desc())).all(),
+            "types": db.session.execute(select(DeclarationType.id, DeclarationType.name)
+                                        .order_by(DeclarationType.sort)).all(),
+            "provinces": db.session.execute(select(Region.id, Region.name).where(Region.level == 1)
+                                            .order_by(Region.code)).all(),
+            "cities": db.session.execute(select(Region.id, Region.name).where(
+                Region.parent_id == province, Region.level == 2).order_by(Region.code)).all() if province else [],
+            "industries": db.session.execute(select(Industry.code, Industry.name).where(Industry.level == 2)
+                                             .order_by(Industry.code)).all(),
+        }

@@ -1,0 +1,105 @@
+"""The lifecycle through the pages: applicant, agency and every review level, as each demo account."""
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.domain.states import DeclarationStatus as S
+from app.extensions import db
+from app.models import Declaration, Evaluation
+from tests import factories as f
+from tests.conftest import csrf_token
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+GF = "/declarations/green_factory"
+
+
+def post(client, url, page_url=None, **data):
+    token = csrf_token(client.get("/profile/password/").get_data(as_text=True))  # the session's token
+    return client.post(url, data={**data, "csrf_token": token}, content_type="multipart/form-data")
+
+
+def flash_text(client, url):
+    return client.get(url).get_data(as_text=True)
+
+
+def test_green_factory_from_draft_to_ministry_approval(app, client_as):
+    qiye, sanfang = client_as("qiye"), client_as("sanfang")
+    created = post(qiye, f"{GF}/create", f"{GF}/list/", batch_id="1")
+    assert created.status_code == 302 and "/content/" in created.headers["Location"]
+    pk = int(created.headers["Location"].rstrip("/").split("/")[-1])
+    show = f"{GF}/show/{pk}"
+
+    saved = post(qiye, f"{GF}/content/{pk}", f"{GF}/content/{pk}", title="年产 5 万台锅炉绿色工厂",
+                 contact="张建国", contact_phone="13803110001")
+    assert saved.status_code == 302
+    with app.app_context():
+        agency = f.organization("河北绿标认证评价有限公司").id
+    post(qiye, f"{GF}/do/{pk}/choose_agency", show, agency_id=str(agency))
+    post(qiye, f"{GF}/do/{pk}/request_evaluation", show)
+    page = qiye.get(show).get_data(as_text=True)
+    assert "三方评价中" in page and "/content/" not in page  # locked while the agency evaluates
+
+    agency_show = f"/agency/declarations/show/{pk}"
+    assert "返回评价结果" in sanfang.get(agency_show).get_data(as_text=True)
+    refused = post(sanfang, f"/agency/declarations/do/{pk}/return_evaluation", agency_show, score="88",
+                   basic_requirements="符合", highlights="屋顶光伏", report=(io.BytesIO(b"MZ not a pdf"), "报告.pdf"))
+    assert "只能上传 PDF" in sanfang.get(refused.headers["Location"]).get_data(as_text=True)
+    post(sanfang, f"/agency/declarations/do/{pk}/return_evaluation", agency_show, score="88",
+         basic_requirements="符合", highlights="屋顶光伏", report=(io.BytesIO(PDF), "评价报告.pdf"))
+    with app.app_context():
+        evaluation = db.session.scalars(select(Evaluation).where(Evaluation.declaration_id == pk)).one()
+        report = evaluation.report_id
+    download = qiye.get(f"{GF}/download/{pk}/{report}")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+    post(qiye, f"{GF}/do/{pk}/submit", show, channel="local")
+    for username in ("changan", "shijiazhuang", "hebeisheng", "gongxinbu"):
+        reviewer = client_as(username)
+        listing = reviewer.get("/review/declarations/list/").get_data(as_text=True)
+        assert f"/show/{pk}\"" in listing, username  # 待我审核
+        result = post(reviewer, "/review/declarations/decide", "/review/declarations/list/", decision="approve",
+                      rowid=str(pk), opinion="同意")
+        assert "成功 1 项" in result.get_data(as_text=True), username
+    with app.app_context():
+        assert db.session.get(Declaration, pk).status == S.APPROVED
+    history = qiye.get(show).get_data(as_text=True)
+    assert history.count("审核通过") >= 4 and "工信部审核通过" in history
+
+
+def test_bulk_decision_reports_each_item(app, client_as):
+    with app.app_context():
+        at_county = f.act(f.drafted("qiye", "energy_saving_tech"), "submit", "qiye")
+        at_city = f.act(f.act(f.drafted("qiye", "energy_saving_tech"), "submit", "qiye"), "approve", "changan")
+        db.session.commit()
+        ids = [at_county.id, at_city.id]
+        versions = [at_county.version, at_city.version]
+    shijiazhuang = client_as("shijiazhuang")
+    result = post(shijiazhuang, "/review/declarations/decide", "/review/declarations/list/", decision="return",
+                  rowid=[str(i) for i in ids], opinion="材料不全").get_data(as_text=True)
+    assert "成功 1 项，未执行 1 项" in result and "当前不在本部门审核环节" in result
+    with app.app_context():
+        assert db.session.get(Declaration, ids[0]).version == versions[0]  # the refused one is untouched
+        assert db.session.get(Declaration, ids[1]).status == S.RETURNED
+    empty = post(client_as("changan"), "/review/declarations/decide", decision="reject", rowid=[str(ids[0])],
+                 opinion=" ")
+    assert "请填写审核意见" in empty.get_data(as_text=True)
+
+
+def test_reviewer_filters(app, client_as):
+    client = client_as("gongxinbu")
+    html = client.get("/review/declarations/list/?tab=all&status=under_review&province=bogus&from=2026-01-01"
+                      "&to=not-a-date&industry=34&psize_ReviewDeclarationView=100").get_data(as_text=True)
+    assert "记录数目" in html or "没有找到记录" in html
+    with app.app_context():
+        guangdong = db.session.execute(select(f.Region.id).where(f.Region.code == "440000")).scalar_one()
+    html = client.get(f"/review/declarations/list/?tab=all&province={guangdong}&psize_ReviewDeclarationView=100")
+    assert "石家庄绿源" not in html.get_data(as_text=True)
+
+
+def test_new_declaration_needs_an_open_batch_and_a_permitted_type(app, client_as):
+    park = client_as("yuanqu")
+    response = post(park, f"{GF}/create", "/profile/password/", batch_id="1")
+    assert "不能申报“绿色工厂”" in park.get(response.headers["Location"]).get_data(as_text=True)
