@@ -17,7 +17,7 @@ from app.models.declaration import Declaration
 from app.domain.states import DeclarationStatus
 
 
-class Audience(str, enum.Enum):
+class Audience(enum.StrEnum):
     APPLICANT = "applicant"
     AGENCY = "agency"
     REVIEWER = "reviewer"

@@ -7,7 +7,9 @@ import enum
 from app.domain import N_
 
 
-class _Labelled(str, enum.Enum):
+class _Labelled(enum.StrEnum):
+    """A value stored in the database, with the Chinese label users see; str() is the value."""
+
     def __new__(cls, value: str, label: str):
         member = str.__new__(cls, value)
         member._value_ = value

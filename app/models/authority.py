@@ -13,7 +13,7 @@ from app.models.geo import Region
 from app.models.types import enum_type
 
 
-class AuthorityKind(str, enum.Enum):
+class AuthorityKind(enum.StrEnum):
     COUNTY = "county"
     CITY = "city"
     PROVINCE = "province"

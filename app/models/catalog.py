@@ -74,7 +74,7 @@ class DeclarationType(Model):
         return self.name
 
 
-class BatchTier(str, enum.Enum):
+class BatchTier(enum.StrEnum):
     NATIONAL = "national"
     PROVINCIAL = "provincial"
     CITY = "city"

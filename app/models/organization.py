@@ -31,7 +31,7 @@ from app.models.geo import Region
 from app.models.types import enum_type
 
 
-class OrgType(str, enum.Enum):
+class OrgType(enum.StrEnum):
     """The five self-registering user types (SPEC §1)."""
 
     ENTERPRISE = "enterprise"

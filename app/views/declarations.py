@@ -268,7 +268,7 @@ class ReviewDeclarationView(DeclarationListView):
     base_order = ("submitted_at", "desc")
     base_permissions = [*DeclarationListView.base_permissions, "can_decide"]
     method_permission_name = {**DeclarationListView.method_permission_name, "decide": "decide",
-                              **{name: "decide" for name in lifecycle.REVIEW_DECISIONS}}
+                              **{f"{name}_selected": "decide" for name in lifecycle.REVIEW_DECISIONS}}
     list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", *LEVEL_COLUMNS]
     list_filters = [["id", DeclarationFilterBar, None]]
 

@@ -1,0 +1,91 @@
+"""One 绿色工厂 declaration walked in Chromium from 新增填报 through third-party evaluation and every
+review level to the ministry's approval, with a screenshot at each stage."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def sign_in(page, base, username):
+    page.goto(f"{base}/logout/")
+    page.goto(f"{base}/login/")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+
+
+def menu(page, category, item):
+    page.get_by_role("link", name=category).click()
+    page.get_by_role("link", name=item).click()
+
+
+def test_green_factory_walks_to_ministry_approval(live_server, page, tmp_path):
+    page.on("dialog", lambda dialog: dialog.accept())
+    report = tmp_path / "第三方评价报告.pdf"
+    report.write_bytes(PDF)
+
+    sign_in(page, live_server, "qiye")
+    menu(page, "绿色制造体系", "绿色工厂")
+    page.get_by_role("button", name="新增填报").click()
+    page.fill("#title", "年产 5 万台工业锅炉绿色工厂")
+    page.fill("#contact", "张建国")
+    page.fill("#contact_phone", "13803110001")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url("**/show/**")
+    show_url = page.url
+    pk = show_url.rstrip("/").split("/")[-1]
+    page.select_option("select[name=agency_id]", label="河北绿标认证评价有限公司")
+    page.get_by_role("button", name="选择第三方评价机构").click()
+    page.get_by_role("button", name="提交三方评价").click()
+    expect(page.locator("td.status")).to_have_text("三方评价中")
+    screenshot(page, "10-applicant-sent-to-agency")
+
+    sign_in(page, live_server, "sanfang")
+    menu(page, "三方评价", "待评价申报")
+    page.click(f"a[href*='/agency/declarations/show/{pk}']")
+    page.fill("input[name=score]", "88.5")
+    page.select_option("select[name=basic_requirements]", "符合")
+    page.fill("input[name=highlights]", "屋顶分布式光伏覆盖率 80%，余热全部回收")
+    page.set_input_files("input[name=report]", str(report))
+    screenshot(page, "11-agency-evaluation-form")
+    page.get_by_role("button", name="返回评价结果").click()
+    expect(page.locator("td.status")).to_have_text("三方评价已返回")
+
+    sign_in(page, live_server, "qiye")
+    page.goto(show_url)
+    page.get_by_role("button", name="上报", exact=True).click()
+    expect(page.locator("td.status")).to_have_text("上级主管部门审核中")
+    screenshot(page, "12-applicant-submitted")
+
+    for username in ("changan", "shijiazhuang", "hebeisheng", "gongxinbu"):
+        sign_in(page, live_server, username)
+        menu(page, "审核管理", "申报审核")
+        page.wait_for_url("**/review/declarations/list/**")
+        assert page.locator(f"a[href*='/review/declarations/show/{pk}']").count() >= 1, username
+        if username == "changan":
+            screenshot(page, "13-county-pending-list")
+            page.check(f"input[name=rowid][value='{pk}']")
+            page.get_by_role("button", name="操作").click()
+            page.get_by_role("link", name="审核通过").click()
+            page.fill("#opinion", "材料齐全，同意推荐")
+            page.get_by_role("button", name="确定审核通过").click()
+            expect(page.locator(".decision-results")).to_contain_text("成功")
+            expect(page.get_by_text("成功 1 项，未执行 0 项。")).to_be_visible()
+            screenshot(page, "14-county-bulk-result")
+        else:
+            page.click(f"a[href*='/review/declarations/show/{pk}']")
+            page.fill("form[action$='/approve'] textarea[name=opinion]", f"{username} 审核通过")
+            page.get_by_role("button", name="审核通过").click()
+            expect(page.get_by_text("已完成：审核通过")).to_be_visible()
+
+    screenshot(page, "15-ministry-approved")
+    sign_in(page, live_server, "qiye")
+    page.goto(show_url)
+    expect(page.locator("td.status")).to_have_text("工信部审核通过")
+    assert page.locator(".review-steps td.step-approved").count() == 4
+    screenshot(page, "16-applicant-history")
