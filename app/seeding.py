@@ -23,6 +23,7 @@ from app.models import (
     BatchTier,
     BatchWindow,
     DeclarationType,
+    FormDefinition,
     Industry,
     Organization,
     OrganizationMember,
@@ -148,6 +149,29 @@ class Loader:
                         name=row["name"], parent_id=ministry.id, sort=int(row["code"][1:]))
         db.session.flush()
 
+    def forms(self) -> None:
+        """Every seeds/forms/<type>.json as a versioned definition; a changed file must bump its version."""
+        from app.domain.forms import FormDefinition as Definition
+
+        types = {t.code: t for t in db.session.scalars(select(DeclarationType))}
+        existing = {(f.declaration_type_id, f.version): f for f in db.session.scalars(select(FormDefinition))}
+        for path in sorted((SEEDS / "forms").glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            definition = Definition.from_dict(data)
+            declaration_type = types[definition.type]
+            row = existing.get((declaration_type.id, definition.version))
+            if row is None:
+                db.session.add(FormDefinition(declaration_type_id=declaration_type.id, version=definition.version,
+                                              title=definition.title, definition=data))
+                self.stats["form_definition+"] += 1
+            elif row.definition != data:
+                raise RuntimeError(f"{path.name}: content changed but version {definition.version} is already "
+                                   "loaded; give the new edition a new version")
+        db.session.flush()
+        for window in db.session.scalars(select(BatchWindow).where(BatchWindow.form_definition_id.is_(None))):
+            window.form_definition_id = latest_form(window.declaration_type_id)
+            self.stats["batch_window~"] += 1
+
     def catalog(self) -> None:
         subsystems = {s.code: s for s in db.session.scalars(select(Subsystem))}
         for row in _csv("subsystems.csv"):
@@ -187,7 +211,8 @@ class Loader:
         opens = today - datetime.timedelta(days=spec["days_open_before"])
         closes = today + datetime.timedelta(days=spec["days_open_after"])
         for declaration_type in db.session.scalars(select(DeclarationType)):
-            batch.windows.append(BatchWindow(declaration_type_id=declaration_type.id, opens_on=opens, closes_on=closes))
+            batch.windows.append(BatchWindow(declaration_type_id=declaration_type.id, opens_on=opens, closes_on=closes,
+                                             form_definition_id=latest_form(declaration_type.id)))
         db.session.add(batch)
         self.stats["batch+"] += 1
         db.session.flush()
@@ -259,6 +284,13 @@ def derived_prefix(region: Region, parent: Region) -> str:
     return parent.name + region.name
 
 
+def latest_form(declaration_type_id: int) -> int | None:
+    """The newest loaded form definition of a type (versions sort as text: 2026.1 < 2026.2 < 2027.1)."""
+    rows = db.session.execute(select(FormDefinition.id, FormDefinition.version)
+                              .where(FormDefinition.declaration_type_id == declaration_type_id)).all()
+    return max(rows, key=lambda row: row.version).id if rows else None
+
+
 def find_authority(spec: dict) -> Authority:
     query = select(Authority).where(Authority.kind == AuthorityKind(spec["kind"]))
     if "region" in spec:
@@ -288,6 +320,7 @@ def load(demo: bool = True, today: datetime.date | None = None) -> Counter[str]:
     loader.industries()
     loader.authorities(regions)
     loader.catalog()
+    loader.forms()
     if demo:
         loader.demo(today or datetime.date.today())
     db.session.commit()

@@ -74,8 +74,11 @@ def store(
 
 def path_of(attachment) -> Path:
     """The file's absolute path; a storage_key that would lead outside UPLOAD_DIR is refused with ValueError."""
+    return _path(attachment.storage_key or "")
+
+
+def _path(key: str) -> Path:
     root = _root()
-    key = attachment.storage_key or ""
     path = (root / key).resolve()
     if not key or os.path.isabs(key) or path == root or not path.is_relative_to(root):
         raise ValueError(f"storage key outside the upload directory: {key!r}")
@@ -85,3 +88,12 @@ def path_of(attachment) -> Path:
 def read(attachment) -> bytes:
     """The stored bytes (raises FileNotFoundError if the file is gone)."""
     return path_of(attachment).read_bytes()
+
+
+def discard(storage_keys) -> None:
+    """Remove files whose rows are gone (a deleted draft's attachments); a missing file is fine."""
+    for key in storage_keys:
+        try:
+            _path(key).unlink(missing_ok=True)
+        except (ValueError, OSError):
+            continue

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from sqlalchemy import select
 
@@ -82,9 +83,21 @@ def drafted(username: str, type_code: str, **content) -> Declaration:
     from app.domain import lifecycle
 
     declaration_type = db.session.execute(select(DeclarationType).where(DeclarationType.code == type_code)).scalar_one()
+    from tests.form_values import complete
+
+    from app.models import Attachment
+
     declaration = lifecycle.create(db.session, actor_of(username), declaration_type,
                                    db.session.scalars(select(Batch)).first(), NOW)
-    declaration.form_data = {"title": "申报书", "contact": "张三", "contact_phone": "13800000000", **content}
+    evidence = Attachment(purpose="form_file", storage_key=f"factory/{uuid.uuid4().hex}.pdf", original_name="证明材料.pdf",
+                          content_type="application/pdf", size=1, sha256="0" * 64, declaration_id=declaration.id)
+    db.session.add(evidence)
+    db.session.flush()
+    values = complete(lifecycle.definition_of(declaration), file_id=evidence.id)
+    for path, value in content.items():  # "section.field": value overrides
+        section, key = path.split(".")
+        values[section][key] = value
+    declaration.form_data = values
     return declaration
 
 

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete as sa_delete, func, select
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, N_
+from app.domain import DomainError, N_, forms
 from app.domain.scope import Actor, Audience
 from app.domain.states import Channel, DeclarationStatus as S, ReviewLevel, StepState
 from app.models import (
+    Attachment,
     Authority,
     AuthorityKind,
     Batch,
@@ -30,6 +31,7 @@ from app.models import (
     Declaration,
     DeclarationType,
     Evaluation,
+    FormDefinition,
     Organization,
     OrgType,
     ReviewRecord,
@@ -45,7 +47,6 @@ STEP_COLUMN = {
     ReviewLevel.MINISTRY: "ministry_step",
 }
 STALE = N_("该申报刚刚已被他人处理，本次操作未执行，请刷新后查看最新状态")
-REQUIRED_CONTENT = {"title": N_("申报名称"), "contact": N_("联系人"), "contact_phone": N_("联系电话")}
 
 
 @dataclass
@@ -104,10 +105,25 @@ def _agency_chosen(ctx: Context) -> str | None:
 
 
 def _complete(ctx: Context) -> str | None:
-    missing = [label for key, label in REQUIRED_CONTENT.items() if not str(content(ctx.declaration).get(key) or "").strip()]
-    if missing:
-        return N_("申报内容不完整，请先填写：") + "、".join(missing)
-    return None
+    """Every missing field at once, by section, then every rule the content breaks (vetoes, 必选, minima)."""
+    return incompleteness(ctx.declaration)
+
+
+def incompleteness(declaration: Declaration) -> str | None:
+    definition = definition_of(declaration)
+    if definition is None:
+        return N_("该申报类型尚未配置申报书，请联系系统管理员")
+    values = content(declaration)
+    parts = [f"【{title}】{'、'.join(labels)}" for title, labels in forms.missing(definition, values).items()]
+    errors = [r.message for r in forms.rule_results(definition, values) if r.level == "error"]
+    if not parts and not errors:
+        return None
+    message = ""
+    if parts:
+        message = N_("申报内容不完整，请补充：") + "；".join(parts)
+    if errors:
+        message += ("。" if message else "") + "；".join(errors)
+    return message
 
 
 def _evaluation_settled(ctx: Context) -> str | None:
@@ -382,7 +398,8 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
     level, authority_id = _acting_level(session, declaration, transition)
     try:
         transition.effect(ctx)
-        if name == "delete":
+        if name == "delete":  # a never-submitted draft: its attachments go with it
+            session.execute(sa_delete(Attachment).where(Attachment.declaration_id == declaration.id))
             session.delete(declaration)
         else:
             if transition.recorded:
@@ -411,14 +428,18 @@ def create(session: Session, actor: Actor, declaration_type: DeclarationType, ba
         raise DomainError(N_("本单位未选择上报此类型，请先在企业信息中勾选“上报绿色制造类型”"))
     if (message := window_error(session, batch.id, declaration_type.id, now.date())) is not None:
         raise DomainError(message)
+    window = session.scalar(select(BatchWindow).where(BatchWindow.batch_id == batch.id,
+                                                      BatchWindow.declaration_type_id == declaration_type.id))
     declaration = Declaration(
         declaration_type_id=declaration_type.id, batch_id=batch.id, organization_id=organization.id,
         unit_name=organization.name, status=S.DRAFT, round=0, region_id=organization.region_id,
         province_id=organization.region.province_id or organization.region_id if organization.region else None,
         industry_id=organization.industry_id, created_at=now, updated_at=now,
-        form_data={"contact": "", "contact_phone": organization.legal_representative_phone or "", "title": ""},
+        form_definition_id=window.form_definition_id, form_data={},
     )
     session.add(declaration)
+    if (definition := definition_of(declaration)) is not None:
+        declaration.form_data = forms.prefilled(definition, organization)
     session.flush()
     return declaration
 
@@ -487,6 +508,38 @@ def current_step(session: Session, declaration: Declaration) -> ReviewStep | Non
 
 def content(declaration: Declaration) -> dict:
     return declaration.form_data or {}
+
+
+_DEFINITIONS: dict[int, forms.FormDefinition] = {}
+
+
+def definition_of(declaration: Declaration) -> forms.FormDefinition | None:
+    """The parsed form a declaration was created with; definition rows never change, so they are cached."""
+    definition_id = declaration.form_definition_id
+    if definition_id is None:
+        return None
+    if definition_id not in _DEFINITIONS:
+        row = object_session(declaration).get(FormDefinition, definition_id)
+        _DEFINITIONS[definition_id] = forms.FormDefinition.from_dict(row.definition)
+    return _DEFINITIONS[definition_id]
+
+
+def save_content(declaration: Declaration, submitted: dict, *, regions=None, industries=None,
+                 now: datetime.datetime) -> forms.Problems:
+    """保存: types and lengths only, never completeness; nothing is written when anything is wrong."""
+    if S(declaration.status) not in EDITABLE:
+        raise DomainError(N_("当前状态（%(status)s）不能修改申报内容") % {"status": S(declaration.status).label})
+    definition = definition_of(declaration)
+    values, problems = forms.clean(definition, submitted, regions=regions, industries=industries)
+    if problems:
+        return problems
+    for section, item in definition.all_fields():
+        if item.kind == "file":  # files are attached one by one; a form save never drops them
+            values[section.key][item.key] = (content(declaration).get(section.key) or {}).get(item.key, [])
+    declaration.form_data = values
+    declaration.title = forms.title_of(definition, values) or declaration.title
+    declaration.updated_at = now
+    return problems
 
 
 def _acting_level(session: Session, declaration: Declaration, transition: Transition):

@@ -197,3 +197,62 @@ def inspect_pdf(data: bytes, *, max_bytes: int = PDF_MAX_BYTES, subject: str = "
         raise DomainError(f"{subject}只能上传 PDF 文件")
     if b"%%EOF" not in data[-2048:]:
         raise DomainError(f"{subject}文件不完整，请重新导出 PDF 后上传")
+
+
+@dataclass(frozen=True)
+class AttachmentKind:
+    name: str
+    content_type: str
+    extension: str
+
+
+ATTACHMENT_TYPES = {
+    "pdf": AttachmentKind("pdf", "application/pdf", ".pdf"),
+    "jpg": AttachmentKind("jpg", "image/jpeg", ".jpg"),
+    "png": AttachmentKind("png", "image/png", ".png"),
+    "xlsx": AttachmentKind("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "docx": AttachmentKind("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           ".docx"),
+}
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+_OFFICE_MAIN = {b"spreadsheetml.sheet.main": "xlsx", b"wordprocessingml.document.main": "docx"}
+
+
+def inspect_attachment(data: bytes, accept) -> AttachmentKind:
+    """A declaration attachment judged by content, never by name: PDF, JPEG, PNG, or macro-free xlsx/docx."""
+    allowed = "、".join(accept)
+    if not data:
+        raise DomainError(EMPTY)
+    if len(data) > ATTACHMENT_MAX_BYTES:
+        raise DomainError("附件不能超过 20 MB")
+    if data.startswith(PDF_MAGIC):
+        kind = "pdf"
+    elif data.startswith(PNG_MAGIC):
+        kind = "png"
+    elif data.startswith(JPEG_MAGIC):
+        kind = "jpg"
+    elif data.startswith(b"PK\x03\x04"):
+        kind = _office_kind(data)
+    else:
+        kind = None
+    if kind is None or kind not in accept:
+        raise DomainError(f"此项附件只接受以下格式：{allowed}（按文件内容识别，改扩展名无效）")
+    if kind == "pdf":
+        inspect_pdf(data, max_bytes=ATTACHMENT_MAX_BYTES, subject="附件")
+    elif kind in ("png", "jpg"):
+        inspect_image(data, max_bytes=ATTACHMENT_MAX_BYTES, subject="附件")
+    return ATTACHMENT_TYPES[kind]
+
+
+def _office_kind(data: bytes) -> str | None:
+    import zipfile
+
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        content_types = package.read("[Content_Types].xml")
+        names = [name.lower() for name in package.namelist()]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
+        return None
+    if b"macroEnabled" in content_types or any(name.endswith("vbaproject.bin") for name in names):
+        raise DomainError("不接受含宏的 Office 文件，请另存为普通 xlsx/docx 后上传")
+    return next((kind for marker, kind in _OFFICE_MAIN.items() if marker in content_types), None)

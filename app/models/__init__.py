@@ -6,6 +6,7 @@ from app.models.catalog import (  # noqa: F401
     BatchTier,
     BatchWindow,
     DeclarationType,
+    FormDefinition,
     Industry,
     Subsystem,
 )

@@ -6,7 +6,7 @@ import enum
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import N_
@@ -124,6 +124,7 @@ class BatchWindow(Model):
     declaration_type_id: Mapped[int] = mapped_column(ForeignKey("declaration_type.id"), index=True)
     opens_on: Mapped[datetime.date] = mapped_column(Date)
     closes_on: Mapped[datetime.date] = mapped_column(Date)
+    form_definition_id: Mapped[Optional[int]] = mapped_column(ForeignKey("form_definition.id"))
 
     batch: Mapped[Batch] = relationship(back_populates="windows")
     declaration_type: Mapped[DeclarationType] = relationship()
@@ -134,3 +135,23 @@ class BatchWindow(Model):
         if day > self.closes_on:
             return N_("已截止")
         return N_("进行中")
+
+
+class FormDefinition(Model):
+    """One version of a declaration type's form (seeds/forms/<type>.json). Rows are never edited in place:
+    a new edition is a new version, and batch windows and declarations keep the version they started with."""
+
+    __tablename__ = "form_definition"
+    __table_args__ = (UniqueConstraint("declaration_type_id", "version", name="uq_form_type_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_type_id: Mapped[int] = mapped_column(ForeignKey("declaration_type.id"), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(100))
+    definition: Mapped[dict] = mapped_column(JSON)
+    loaded_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+
+    declaration_type: Mapped[DeclarationType] = relationship()
+
+    def __repr__(self) -> str:
+        return f"{self.title} {self.version}"

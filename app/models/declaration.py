@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.states import Channel, DeclarationStatus, ReviewLevel, StepState
 from app.models.authority import Authority
-from app.models.catalog import Batch, DeclarationType
+from app.models.catalog import Batch, DeclarationType, FormDefinition
 from app.models.organization import Organization
 from app.models.types import enum_type
 
@@ -74,6 +74,7 @@ class Declaration(Model):
     city_step: Mapped[Optional[StepState]] = mapped_column(enum_type(StepState))
     top_step: Mapped[Optional[StepState]] = mapped_column(enum_type(StepState))
     ministry_step: Mapped[Optional[StepState]] = mapped_column(enum_type(StepState))
+    form_definition_id: Mapped[Optional[int]] = mapped_column(ForeignKey("form_definition.id"))
     form_data: Mapped[dict] = mapped_column(JSON, default=dict)
     score: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 2))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
@@ -90,6 +91,7 @@ class Declaration(Model):
     batch: Mapped[Batch] = relationship(lazy="joined", innerjoin=True)
     agency: Mapped[Optional[Organization]] = relationship(foreign_keys=[agency_id], lazy="joined")
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
+    form_definition: Mapped[Optional[FormDefinition]] = relationship()
     steps: Mapped[list["ReviewStep"]] = relationship(
         back_populates="declaration", order_by="(ReviewStep.round, ReviewStep.position)"
     )

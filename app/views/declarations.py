@@ -6,8 +6,9 @@ organization's id gives 404, and every change goes through `app.domain.lifecycle
 from __future__ import annotations
 
 import datetime
+import io
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -15,8 +16,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
-from app.domain import DomainError
-from app.domain import lifecycle
+from app.domain import DomainError, forms, lifecycle, uploads, workbook
 from app.domain.scope import Actor, Audience
 from app.domain.states import DeclarationStatus, ReviewLevel, StepState
 from app.domain.uploads import inspect_pdf
@@ -29,12 +29,14 @@ from app.models import (
     Declaration,
     DeclarationType,
     Evaluation,
+    Industry,
     Organization,
     OrgType,
+    Region,
     ReviewRecord,
     ReviewStep,
 )
-from app.storage import path_of, store
+from app.storage import discard, path_of, store
 from app.views.base import DeclarationScope, PlatformModelView
 from app.views.filters import DeclarationFilterBar
 
@@ -53,7 +55,8 @@ class DeclarationListView(PlatformModelView):
     datamodel = SQLAInterface(Declaration)
     audience: Audience
     base_permissions = ["can_list", "can_show", "can_act", "can_download"]
-    method_permission_name = {"transition": "act", "download": "download"}
+    method_permission_name = {"transition": "act", "download": "download", "workbook": "download",
+                              "print_view": "download"}
     base_order = ("created_at", "desc")
     show_template = "declarations/show.html"
     label_columns = {
@@ -146,12 +149,15 @@ class DeclarationListView(PlatformModelView):
                 for key in ("opinion", "agency_id", "channel", "association_id", "score", "basic_requirements",
                             "highlights", "conclusion")}
         args = {key: value for key, value in args.items() if key in request.form}
+        files = db.session.scalars(select(Attachment.storage_key).where(
+            Attachment.declaration_id == declaration.id)).all() if name == "delete" else []
         try:
             if name == "return_evaluation":
                 args["report_id"] = self._store_report(declaration)
             lifecycle.apply(db.session, declaration, name, Actor.of(g.user), self.audience,
                             now=datetime.datetime.now(), ip=request.remote_addr, **args)
             db.session.commit()
+            discard(files)
         except DomainError as refused:
             db.session.rollback()
             flash(gettext(refused.message), "danger")
@@ -171,6 +177,41 @@ class DeclarationListView(PlatformModelView):
                            content_type="application/pdf", extension=".pdf", declaration_id=declaration.id,
                            organization_id=g.user.active_organization_id, uploaded_by_id=g.user.id)
         return attachment.id
+
+    @expose("/workbook/<int:pk>")
+    @has_access
+    def workbook(self, pk):
+        """The form as xlsx, filled with the declaration's content (a blank template for a new draft)."""
+        declaration = self._scoped(pk)
+        definition = lifecycle.definition_of(declaration)
+        if definition is None:
+            abort(404)
+        data = workbook.export(definition, lifecycle.content(declaration), unit_name=declaration.unit_name,
+                               type_name=declaration.declaration_type.name)
+        name = f"{declaration.declaration_type.name}-{declaration.unit_name}-{declaration.id}.xlsx"
+        return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @expose("/print/<int:pk>")
+    @has_access
+    def print_view(self, pk):
+        """打印申报书: the whole form on A4, with the history and a signatures block."""
+        declaration = self._scoped(pk)
+        definition = lifecycle.definition_of(declaration)
+        if definition is None:
+            abort(404)
+        values = lifecycle.content(declaration)
+        return self.render_template(
+            "declarations/print.html", declaration=declaration, definition=definition, values=values,
+            totals={f"{s.key}.{i.key}": forms.score_total(i, (values.get(s.key) or {}).get(i.key))
+                    for s, i in definition.all_fields() if i.kind == "score_table"},
+            records=db.session.scalars(select(ReviewRecord).where(ReviewRecord.declaration_id == declaration.id)
+                                       .order_by(ReviewRecord.id)).all(),
+            labels=ACTION_LABELS, regions=dict(region_choices()), industries=dict(industry_choices()),
+            warnings=[r for r in forms.rule_results(definition, values) if r.level == "warning"],
+            status_label=lambda state: gettext(DeclarationStatus(state).label) if state else "",
+            printed_at=datetime.datetime.now(),
+        )
 
     @expose("/download/<int:pk>/<int:attachment_id>")
     @has_access
@@ -197,7 +238,8 @@ class ApplicantDeclarationView(DeclarationListView):
     audience = Audience.APPLICANT
     base_permissions = [*DeclarationListView.base_permissions, "can_create", "can_edit_content"]
     method_permission_name = {**DeclarationListView.method_permission_name, "create_draft": "create",
-                              "edit_content": "edit_content"}
+                              "edit_content": "edit_content", "upload_workbook": "edit_content",
+                              "attach": "edit_content"}
     list_template = "declarations/applicant_list.html"
     declaration_type_code: str
 
@@ -234,27 +276,145 @@ class ApplicantDeclarationView(DeclarationListView):
     @expose("/content/<int:pk>", methods=["GET", "POST"])
     @has_access
     def edit_content(self, pk):
+        declaration = self._editable(pk)
+        if not isinstance(declaration, Declaration):
+            return declaration
+        definition = lifecycle.definition_of(declaration)
+        values, errors = lifecycle.content(declaration), {}
+        if request.method == "POST":
+            submitted = forms.unflatten({key: (request.form.getlist(key) if len(request.form.getlist(key)) > 1
+                                               else request.form.get(key)) for key in request.form})
+            regions, industries = reference_codes()
+            problems = lifecycle.save_content(declaration, submitted, regions=regions, industries=industries,
+                                              now=datetime.datetime.now())
+            if not problems:
+                db.session.commit()
+                flash(gettext("已保存。上报前可随时修改。"), "success")
+                return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+            db.session.rollback()
+            errors = problems.errors
+            values, _ = forms.clean(definition, submitted, regions=regions, industries=industries)
+            values = _keep_typed(definition, submitted, values)
+            flash(gettext("有 %(count)d 处格式不正确，未保存，请修改标红的项目。", count=len(errors)), "danger")
+        return self._form_page(declaration, definition, values, errors)
+
+    def _editable(self, pk):
         declaration = self._scoped(pk)
         if DeclarationStatus(declaration.status) not in lifecycle.EDITABLE:
             flash(gettext("当前状态（%(status)s）不能修改申报内容", status=gettext(declaration.status_label)), "danger")
             return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
-        values = dict(lifecycle.content(declaration))
-        errors = {}
-        if request.method == "POST":
-            for key in lifecycle.REQUIRED_CONTENT:
-                values[key] = request.form.get(key, "").replace("\x00", "").strip()[:200]
-            if len(values.get("title", "")) > 100:
-                errors["title"] = gettext("申报名称不能超过 100 个字")
-            if not errors:
-                declaration.form_data = values
-                declaration.title = values.get("title") or None
-                declaration.updated_at = datetime.datetime.now()
-                db.session.commit()
-                flash(gettext("已保存。上报前可随时修改。"), "success")
-                return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
-        return self.render_template("declarations/content.html", declaration=declaration, values=values,
-                                    errors=errors, view_name=self.__class__.__name__,
-                                    fields=lifecycle.REQUIRED_CONTENT)
+        return declaration
+
+    def _form_page(self, declaration, definition, values, errors, workbook_problems=()):
+        attachments = {}
+        for section, item in definition.all_fields():
+            if item.kind == "file":
+                ids = (values.get(section.key) or {}).get(item.key) or []
+                attachments[f"{section.key}.{item.key}"] = db.session.scalars(
+                    select(Attachment).where(Attachment.id.in_(ids), Attachment.declaration_id == declaration.id)).all()
+        return self.render_template(
+            "declarations/content.html", declaration=declaration, definition=definition, values=values,
+            errors=errors, view_name=self.__class__.__name__, attachments=attachments,
+            totals={f"{s.key}.{i.key}": forms.score_total(i, (values.get(s.key) or {}).get(i.key))
+                    for s, i in definition.all_fields() if i.kind == "score_table"},
+            file_fields=[(f"{s.key}.{i.key}", i.label) for s, i in definition.all_fields() if i.kind == "file"],
+            industries=industry_choices(), regions=region_choices(), workbook_problems=workbook_problems,
+        )
+
+    @expose("/upload-workbook/<int:pk>", methods=["POST"])
+    @has_access
+    def upload_workbook(self, pk):
+        """All or nothing: every problem is listed by sheet and cell, and nothing is saved unless none."""
+        declaration = self._editable(pk)
+        if not isinstance(declaration, Declaration):
+            return declaration
+        definition = lifecycle.definition_of(declaration)
+        upload = request.files.get("workbook")
+        data = upload.stream.read(workbook.MAX_UPLOAD_BYTES + 1) if upload else b""
+        regions, industries = reference_codes()
+        try:
+            values, problems = workbook.read(definition, data, regions=regions, industries=industries)
+        except DomainError as refused:
+            problems = [gettext(refused.message)]
+        if problems:
+            return self._form_page(declaration, definition, lifecycle.content(declaration), {}, problems)
+        lifecycle.save_content(declaration, values, regions=regions, industries=industries,
+                               now=datetime.datetime.now())
+        db.session.commit()
+        flash(gettext("已从 Excel 导入并保存。"), "success")
+        return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+
+    @expose("/attach/<int:pk>", methods=["POST"])
+    @has_access
+    def attach(self, pk):
+        declaration = self._editable(pk)
+        if not isinstance(declaration, Declaration):
+            return declaration
+        definition = lifecycle.definition_of(declaration)
+        path = request.form.get("field", "")
+        item = next((i for s, i in definition.all_fields() if f"{s.key}.{i.key}" == path and i.kind == "file"), None)
+        upload = request.files.get("file")
+        if item is None or upload is None or not upload.filename:
+            flash(gettext("请选择附件项目和文件"), "danger")
+            return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+        data = upload.stream.read(uploads.ATTACHMENT_MAX_BYTES + 1)
+        try:
+            kind = uploads.inspect_attachment(data, item.accept or tuple(uploads.ATTACHMENT_TYPES))
+        except DomainError as refused:
+            flash(gettext(refused.message), "danger")
+            return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+        attachment = store(data, original_name=upload.filename, purpose="form_file", content_type=kind.content_type,
+                           extension=kind.extension, declaration_id=declaration.id,
+                           organization_id=declaration.organization_id, uploaded_by_id=g.user.id)
+        section_key, field_key = path.split(".")
+        values = {k: dict(v) for k, v in lifecycle.content(declaration).items()}
+        current = list((values.get(section_key) or {}).get(field_key) or [])
+        values.setdefault(section_key, {})[field_key] = (current + [attachment.id]) if item.multiple else [attachment.id]
+        declaration.form_data = values
+        declaration.updated_at = datetime.datetime.now()
+        db.session.commit()
+        flash(gettext("附件已上传：%(name)s", name=attachment.original_name), "success")
+        return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+
+
+def _keep_typed(definition, submitted: dict, cleaned: dict) -> dict:
+    """On a refused save the page shows what was typed, even the cells that did not parse."""
+    merged = {}
+    for section in definition.sections:
+        typed = submitted.get(section.key) or {}
+        good = cleaned.get(section.key) or {}
+        merged[section.key] = {**{k: v for k, v in typed.items() if not isinstance(v, (dict, list))}, **good}
+        for item in section.fields:
+            if isinstance(typed.get(item.key), (dict, list)):
+                merged[section.key][item.key] = typed[item.key]
+    return merged
+
+
+def reference_codes() -> tuple[set[str], set[str]]:
+    regions = current_app.extensions.setdefault("platform_region_codes", set(db.session.scalars(select(Region.code))))
+    industries = current_app.extensions.setdefault("platform_industry_codes",
+                                                   set(db.session.scalars(select(Industry.code))))
+    return regions, industries
+
+
+def industry_choices():
+    if "platform_industry_choices" not in current_app.extensions:
+        current_app.extensions["platform_industry_choices"] = db.session.execute(
+            select(Industry.code, Industry.name).where(Industry.level == 4).order_by(Industry.code)).all()
+    return current_app.extensions["platform_industry_choices"]
+
+
+def region_choices():
+    """(code, 河北省石家庄市长安区) for every region; reference data, built once per process."""
+    if "platform_region_choices" not in current_app.extensions:
+        rows = db.session.execute(select(Region.id, Region.code, Region.name, Region.parent_id)).all()
+        by_id = {row.id: row for row in rows}
+
+        def full(row):
+            return (full(by_id[row.parent_id]) if row.parent_id else "") + row.name
+
+        current_app.extensions["platform_region_choices"] = sorted((row.code, full(row)) for row in rows)
+    return current_app.extensions["platform_region_choices"]
 
 
 class ReviewDeclarationView(DeclarationListView):

@@ -11,6 +11,7 @@ from app.domain import lifecycle as lc
 from app.domain.scope import Actor, Audience
 from app.domain.states import DeclarationStatus as S, StepState
 from app.extensions import db
+from tests.form_values import complete
 from app.models import Batch, Declaration, DeclarationType, PlatformUser, ReviewRecord, ReviewStep
 
 NOW = datetime.datetime(2026, 11, 25, 10, 0)
@@ -28,7 +29,7 @@ def submitted(app):
                 select(DeclarationType).where(DeclarationType.code == "energy_saving_tech")).scalar_one()
             declaration = lc.create(session, actor(session, "qiye"), declaration_type,
                                     session.scalars(select(Batch)).first(), NOW)
-            declaration.form_data = {"title": "余热回收技术", "contact": "张三", "contact_phone": "13800000000"}
+            declaration.form_data = complete(lc.definition_of(declaration), file_id=-1)
             lc.apply(session, declaration, "submit", actor(session, "qiye"), Audience.APPLICANT, now=NOW)
             session.commit()
             return declaration.id  # kept afterwards: its review records are immutable, like every other

@@ -20,11 +20,7 @@ def actor(session, username) -> Actor:
 
 
 def new(session, username, type_code, **content) -> Declaration:
-    declaration_type = session.execute(select(DeclarationType).where(DeclarationType.code == type_code)).scalar_one()
-    batch = session.scalars(select(Batch)).first()
-    declaration = lc.create(session, actor(session, username), declaration_type, batch, NOW)
-    declaration.form_data = {"title": "申报书", "contact": "张三", "contact_phone": "13800000000", **content}
-    return declaration
+    return f.drafted(username, type_code, **content)
 
 
 def do(session, declaration, name, username, audience, **args):
@@ -142,8 +138,9 @@ def test_return_and_resubmit_keeps_every_round(db_session):
     with pytest.raises(DomainError, match="审核意见"):
         do(db_session, declaration, "return", "shijiazhuang", REVIEWER, opinion="  ")
     do(db_session, declaration, "return", "shijiazhuang", REVIEWER, opinion="请补充节能量测算依据")
-    assert declaration.status == S.RETURNED and declaration.form_data["title"] == "申报书"  # content kept
-    declaration.form_data = {**declaration.form_data, "title": "申报书（修订）"}
+    kept = declaration.form_data["technology"]
+    assert declaration.status == S.RETURNED and kept  # content kept
+    declaration.form_data = {**declaration.form_data, "technology": {**kept, "tech_name": "修订后的技术名称"}}
     do(db_session, declaration, "submit", "qiye", APPLICANT)
     assert declaration.round == 2
     assert steps(db_session, declaration, 1)[:2] == [(ReviewLevel.COUNTY, StepState.APPROVED),
@@ -158,7 +155,7 @@ def test_withdraw_only_before_any_approval(db_session):
     declaration = new(db_session, "qiye", "energy_saving_tech")
     do(db_session, declaration, "submit", "qiye", APPLICANT)
     do(db_session, declaration, "withdraw", "qiye", APPLICANT)
-    assert declaration.status == S.DRAFT and declaration.form_data["title"] == "申报书"
+    assert declaration.status == S.DRAFT and declaration.form_data["technology"]
     assert declaration.pending_authority_id is None and declaration.county_authority_id is None
     do(db_session, declaration, "submit", "qiye", APPLICANT)
     do(db_session, declaration, "approve", "changan", REVIEWER)
@@ -239,10 +236,16 @@ def test_evaluation_dispute_and_resubmission(db_session):
            highlights="好", report_id=1)
 
 
-def test_submit_needs_the_content(db_session):
-    declaration = new(db_session, "qiye", "energy_saving_tech", title="", contact="")
-    with pytest.raises(DomainError, match="申报名称、联系人"):
+def test_submit_lists_every_missing_field_by_section(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    basic = dict(declaration.form_data["basic"])
+    declaration.form_data = {**declaration.form_data, "basic": {k: v for k, v in basic.items()
+                                                                if k not in ("contact", "contact_phone")}}
+    with pytest.raises(DomainError) as refused:
         do(db_session, declaration, "submit", "qiye", APPLICANT)
+    assert refused.value.message.startswith("申报内容不完整")
+    assert "联系人" in refused.value.message and "联系电话" in refused.value.message
+    assert "【" in refused.value.message  # grouped by section
 
 
 def test_allowed_lists_the_buttons(db_session):

@@ -1,6 +1,8 @@
 """A generated access matrix (SPEC §6): for every demo account and every page, action, download and API
 endpoint that takes a declaration id, an id outside the account's scope gets 403 or 404 and changes
 nothing. The ids are other organizations' and other regions' declarations."""
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -19,11 +21,15 @@ def endpoints(pk: int, report: int):
     for view in VIEWS:
         yield "GET", f"{view}/show/{pk}", None
         yield "GET", f"{view}/download/{pk}/{report}", None
+        yield "GET", f"{view}/workbook/{pk}", None
+        yield "GET", f"{view}/print/{pk}", None
         for name in TRANSITIONS:
             yield "POST", f"{view}/do/{pk}/{name}", {"opinion": "越权", "agency_id": "1", "score": "90",
                                                      "basic_requirements": "符合", "highlights": "x"}
     yield "GET", f"{APPLICANT}/content/{pk}", None
-    yield "POST", f"{APPLICANT}/content/{pk}", {"title": "越权修改", "contact": "x", "contact_phone": "13800000000"}
+    yield "POST", f"{APPLICANT}/content/{pk}", {"f|basic|factory_name": "越权修改"}
+    yield "POST", f"{APPLICANT}/upload-workbook/{pk}", {"workbook": (io.BytesIO(b"PK"), "x.xlsx")}
+    yield "POST", f"{APPLICANT}/attach/{pk}", {"field": "attachments.licence", "file": (io.BytesIO(b"%PDF-1.4 %%EOF"), "x.pdf")}
     for decision in ("approve", "return", "reject"):
         yield "POST", f"{REVIEW}/decide", {"decision": decision, "rowid": str(pk), "opinion": "越权"}
         yield "POST", f"{REVIEW}/action_post", {"action": decision, "rowid": str(pk)}
@@ -48,7 +54,7 @@ def test_ids_outside_the_scope_get_403_or_404_and_change_nothing(app, client_as,
             if method == "GET":
                 response = client.get(url)
             else:
-                response = client.post(url, data={**form, "csrf_token": token})
+                response = client.post(url, data={**form, "csrf_token": token}, content_type="multipart/form-data")
             assert response.status_code in (403, 404), (method, url, response.status_code)
             checked += 1
     assert versions(app, ids.values()) == before

@@ -8,8 +8,10 @@ from sqlalchemy import select
 from app.domain.states import DeclarationStatus as S
 from app.extensions import db
 from app.models import Declaration, Evaluation
+from app.domain import lifecycle
 from tests import factories as f
 from tests.conftest import csrf_token
+from tests.form_values import complete, flatten
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 GF = "/declarations/green_factory"
@@ -31,12 +33,23 @@ def test_green_factory_from_draft_to_ministry_approval(app, client_as):
     pk = int(created.headers["Location"].rstrip("/").split("/")[-1])
     show = f"{GF}/show/{pk}"
 
-    saved = post(qiye, f"{GF}/content/{pk}", f"{GF}/content/{pk}", title="年产 5 万台锅炉绿色工厂",
-                 contact="张建国", contact_phone="13803110001")
-    assert saved.status_code == 302
+    editor = qiye.get(f"{GF}/content/{pk}").get_data(as_text=True)
+    assert "表1 基本信息表" in editor and "石家庄绿源机械制造有限公司" in editor  # prefilled from the profile
+    with app.app_context():
+        definition = lifecycle.definition_of(db.session.get(Declaration, pk))
+    values = complete(definition)
+    partial = {k: v for k, v in flatten(values).items() if k.startswith("f|basic|")}
+    assert post(qiye, f"{GF}/content/{pk}", **partial).status_code == 302  # a partial draft saves
     with app.app_context():
         agency = f.organization("河北绿标认证评价有限公司").id
-    post(qiye, f"{GF}/do/{pk}/choose_agency", show, agency_id=str(agency))
+    post(qiye, f"{GF}/do/{pk}/choose_agency", agency_id=str(agency))
+    refused = post(qiye, f"{GF}/do/{pk}/request_evaluation")
+    gaps = qiye.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "申报内容不完整" in gaps and "【附表1 自我评价报告】" in gaps and "【更多附件】" in gaps
+    assert post(qiye, f"{GF}/content/{pk}", **flatten(values)).status_code == 302
+    licence = post(qiye, f"{GF}/attach/{pk}", field=_required_file(definition),
+                   file=(io.BytesIO(PDF), "营业执照.pdf"))
+    assert "附件已上传" in qiye.get(licence.headers["Location"]).get_data(as_text=True)
     post(qiye, f"{GF}/do/{pk}/request_evaluation", show)
     page = qiye.get(show).get_data(as_text=True)
     assert "三方评价中" in page and "/content/" not in page  # locked while the agency evaluates
@@ -67,6 +80,10 @@ def test_green_factory_from_draft_to_ministry_approval(app, client_as):
         assert db.session.get(Declaration, pk).status == S.APPROVED
     history = qiye.get(show).get_data(as_text=True)
     assert history.count("审核通过") >= 4 and "工信部审核通过" in history
+
+
+def _required_file(definition) -> str:
+    return next(f"{s.key}.{i.key}" for s, i in definition.all_fields() if i.kind == "file" and i.required)
 
 
 def test_bulk_decision_reports_each_item(app, client_as):

@@ -1,0 +1,557 @@
+"""Declaration forms as data (seeds/forms/README.md): one engine for every definition.
+
+`FormDefinition.from_dict` checks a definition; `clean()` turns submitted text into stored values with a
+Chinese message per bad cell (draft rules: types and lengths only); `missing()` and `rule_results()` are
+the completeness and scoring checks of 上报; `score_total()` computes what is never typed. The web form,
+the xlsx template and import, and the print view all read the same `FormDefinition`.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from app.domain.accounts import email_error, normalize_credit_code, phone_error
+from app.domain.codes import credit_code_error
+
+SIMPLE_KINDS = {"text", "longtext", "integer", "decimal", "percent", "date", "choice", "multichoice", "region",
+                "industry", "phone", "email", "credit_code"}
+KINDS = SIMPLE_KINDS | {"file", "table", "checklist", "score_table"}
+ACCEPT = {"pdf", "jpg", "png", "xlsx", "docx"}
+PREFILLS = {"organization.name", "organization.credit_code", "organization.legal_representative",
+            "organization.legal_representative_phone", "organization.address", "organization.nature",
+            "organization.industry", "organization.region", "organization.registration_authority",
+            "organization.registered_capital", "organization.founded_on"}
+VERDICTS = ("符合", "不符合")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_SHEET_FORBIDDEN = set("[]:*?/\\")
+
+
+class DefinitionError(ValueError):
+    """A form definition that does not follow seeds/forms/README.md."""
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    kind: str
+    required: bool = False
+    hint: str = ""
+    prefill: str | None = None
+    max_length: int | None = None
+    unit: str = ""
+    min: Decimal | None = None
+    max: Decimal | None = None
+    places: int = 2
+    choices: tuple[str, ...] = ()
+    accept: tuple[str, ...] = ()
+    multiple: bool = False
+    columns: tuple["Field", ...] = ()
+    rows: tuple[str, ...] = ()
+    min_rows: int = 0
+    max_rows: int = 0
+    items: tuple[dict, ...] = ()
+
+    @property
+    def fixed_rows(self) -> bool:
+        return bool(self.rows)
+
+    @property
+    def row_count_limit(self) -> int:
+        return len(self.rows) if self.rows else self.max_rows
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    sheet: str
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    field: str
+    message: str
+    level: str = "error"
+    op: str = "<="
+    value: Decimal | None = None
+    min: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    type: str
+    version: str
+    title: str
+    sections: tuple[Section, ...]
+    rules: tuple[Rule, ...] = ()
+    basis: str = ""
+    title_field: str | None = None  # `section.field` whose value names the declaration in lists
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FormDefinition":
+        try:
+            sections = tuple(_section(s) for s in data["sections"])
+            definition = cls(type=data["type"], version=str(data["version"]), title=data["title"],
+                             sections=sections, rules=tuple(_rule(r) for r in data.get("rules", [])),
+                             basis=data.get("basis", ""), title_field=data.get("title_field"))
+        except (KeyError, TypeError, InvalidOperation) as problem:
+            raise DefinitionError(f"{data.get('type', '?')}: {problem!r}") from problem
+        _check_unique([s.key for s in sections], "section key")
+        _check_unique([s.sheet for s in sections], "sheet name")
+        for rule in definition.rules:
+            target = definition.field_at(rule.field)  # raises when the rule names no field
+            if rule.kind == "min_total" and (target.kind != "score_table" or rule.min is None):
+                raise DefinitionError(f"{definition.type}: min_total needs a score_table and min")
+            if rule.kind == "compare" and rule.value is None:
+                raise DefinitionError(f"{definition.type}: compare rule without value")
+            parts = rule.field.split(".")
+            if target.kind == "table" and (len(parts) != 4 or not parts[2].isdigit()
+                                           or int(parts[2]) >= target.row_count_limit
+                                           or parts[3] not in {c.key for c in target.columns}):
+                raise DefinitionError(f"{definition.type}: rule {rule.field} names no table cell")
+        if definition.title_field:
+            definition.field_at(definition.title_field)
+        return definition
+
+    def field_at(self, path: str) -> Field:
+        section_key, _, rest = path.partition(".")
+        field_key = rest.split(".")[0]
+        for section in self.sections:
+            if section.key == section_key:
+                for item in section.fields:
+                    if item.key == field_key:
+                        return item
+        raise DefinitionError(f"{self.type}: no field {path}")
+
+    def all_fields(self):
+        for section in self.sections:
+            for item in section.fields:
+                yield section, item
+
+
+def check_file(path: str | Path) -> FormDefinition:
+    definition = FormDefinition.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    print(f"{definition.type} {definition.version}: {len(definition.sections)} sections, "
+          f"{sum(1 for _ in definition.all_fields())} fields, {len(definition.rules)} rules")
+    return definition
+
+
+def _section(data: dict) -> Section:
+    if not _KEY.match(data["key"]):
+        raise DefinitionError(f"section key {data['key']!r}")
+    sheet = data.get("sheet") or data["title"][:31]
+    if len(sheet) > 31 or set(sheet) & _SHEET_FORBIDDEN:
+        raise DefinitionError(f"sheet name {sheet!r}")
+    fields = tuple(_field(f) for f in data["fields"])
+    _check_unique([f.key for f in fields], f"field key in {data['key']}")
+    return Section(key=data["key"], title=data["title"], sheet=sheet, fields=fields)
+
+
+FIELD_KEYS = {"key", "label", "kind", "required", "hint", "prefill", "max_length", "unit", "min", "max", "places",
+              "choices", "accept", "multiple", "columns", "rows", "min_rows", "max_rows", "items"}
+
+
+def _field(data: dict, in_table: bool = False) -> Field:
+    if unknown := set(data) - FIELD_KEYS:
+        raise DefinitionError(f"field {data.get('key')!r}: unknown keys {sorted(unknown)}")
+    kind = data["kind"]
+    if kind not in KINDS or (in_table and kind not in SIMPLE_KINDS):
+        raise DefinitionError(f"field {data.get('key')!r}: kind {kind!r}")
+    if not _KEY.match(data["key"]):
+        raise DefinitionError(f"field key {data['key']!r}")
+    if data.get("prefill") and data["prefill"] not in PREFILLS:
+        raise DefinitionError(f"field {data['key']!r}: prefill {data['prefill']!r}")
+    if kind == "longtext" and not data.get("max_length"):
+        raise DefinitionError(f"field {data['key']!r}: longtext needs max_length")
+    if kind in ("choice", "multichoice") and not data.get("choices"):
+        raise DefinitionError(f"field {data['key']!r}: choices")
+    if kind == "file" and not (data.get("accept") and set(data["accept"]) <= ACCEPT):
+        raise DefinitionError(f"field {data['key']!r}: accept")
+    if kind == "table" and not data.get("rows") and int(data.get("min_rows", 0)) > int(data.get("max_rows", 0)):
+        raise DefinitionError(f"table {data['key']!r}: min_rows > max_rows")
+    if data.get("min") is not None and data.get("max") is not None and Decimal(str(data["min"])) > Decimal(str(data["max"])):
+        raise DefinitionError(f"field {data['key']!r}: min > max")
+    columns = tuple(_field(c, in_table=True) for c in data.get("columns", []))
+    if kind == "table":
+        if not columns:
+            raise DefinitionError(f"table {data['key']!r} without columns")
+        _check_unique([c.key for c in columns], f"column key in {data['key']}")
+        if not data.get("rows") and not 0 < int(data.get("max_rows", 0)) <= 200:
+            raise DefinitionError(f"table {data['key']!r}: rows or max_rows (1-200)")
+    items = tuple(data.get("items", []))
+    if kind in ("checklist", "score_table"):
+        if not items:
+            raise DefinitionError(f"{kind} {data['key']!r} without items")
+        _check_unique([str(i["code"]) for i in items], f"item code in {data['key']}")
+        for item in items:
+            if not item.get("text"):
+                raise DefinitionError(f"{data['key']} item {item.get('code')}: text")
+            if kind == "score_table" and not Decimal(str(item["max"])) > 0:
+                raise DefinitionError(f"{data['key']} item {item['code']}: max")
+    return Field(
+        key=data["key"], label=data["label"], kind=kind, required=bool(data.get("required")),
+        hint=data.get("hint", ""), prefill=data.get("prefill"),
+        max_length=data.get("max_length") or (200 if kind == "text" else None), unit=data.get("unit", ""),
+        min=_decimal_or_none(data.get("min", 0 if kind == "percent" else None)),
+        max=_decimal_or_none(data.get("max", 100 if kind == "percent" else None)),
+        places=int(data.get("places", 0 if kind == "integer" else 2)), choices=tuple(data.get("choices", ())),
+        accept=tuple(data.get("accept", ())), multiple=bool(data.get("multiple")), columns=columns,
+        rows=tuple(data.get("rows", ())), min_rows=int(data.get("min_rows", 0)),
+        max_rows=int(data.get("max_rows", 0)), items=items,
+    )
+
+
+def _rule(data: dict) -> Rule:
+    if data["kind"] not in ("min_total", "compare") or data.get("level", "error") not in ("error", "warning"):
+        raise DefinitionError(f"rule {data!r}")
+    if data.get("op", "<=") not in ("<=", "<", ">=", ">", "=="):
+        raise DefinitionError(f"rule op {data.get('op')!r}")
+    return Rule(kind=data["kind"], field=data["field"], message=data["message"], level=data.get("level", "error"),
+                op=data.get("op", "<="), value=_decimal_or_none(data.get("value")),
+                min=_decimal_or_none(data.get("min")))
+
+
+def _decimal_or_none(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _check_unique(values: list[str], what: str) -> None:
+    seen = set()
+    for value in values:
+        if value in seen:
+            raise DefinitionError(f"duplicate {what}: {value!r}")
+        seen.add(value)
+
+
+# --- values: parse, check, complete ----------------------------------------------------------------
+
+@dataclass
+class Problems:
+    """Chinese messages keyed by a cell path: `section.field`, `section.table.2.col`, `section.items.2.1`."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.setdefault(path, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+
+def parse_value(item: Field, raw: Any, problems: Problems, path: str, *, regions=None, industries=None):
+    """One simple value from text (a page or an xlsx cell); None when empty. Draft-level checks only."""
+    if raw is None:
+        return None
+    if isinstance(raw, (datetime.datetime, datetime.date)) and item.kind == "date":
+        return (raw.date() if isinstance(raw, datetime.datetime) else raw).isoformat()
+    if isinstance(raw, bool):
+        raw = str(raw)
+    text = str(raw).replace("\x00", "").strip() if not isinstance(raw, (int, float, Decimal)) else raw
+    if text == "" or text == []:
+        return None
+    kind = item.kind
+    if kind in ("text", "longtext"):
+        if len(text) > (item.max_length or 200):
+            problems.add(path, f"{item.label}不能超过 {item.max_length} 字（现为 {len(text)} 字）")
+        return text
+    if kind in ("integer", "decimal", "percent"):
+        return _number(item, text, problems, path)
+    if kind == "date":
+        try:
+            return datetime.date.fromisoformat(str(text)[:10]).isoformat()
+        except ValueError:
+            problems.add(path, f"{item.label}应为日期，格式 YYYY-MM-DD")
+            return None
+    if kind == "choice":
+        if str(text) not in item.choices:
+            problems.add(path, f"{item.label}应为以下之一：{'、'.join(item.choices)}")
+            return None
+        return str(text)
+    if kind == "multichoice":
+        values = raw if isinstance(raw, list) else [v.strip() for v in re.split(r"[,，、;；]", str(text)) if v.strip()]
+        wrong = [v for v in values if v not in item.choices]
+        if wrong:
+            problems.add(path, f"{item.label}中“{'、'.join(wrong)}”不是可选项")
+        return [v for v in item.choices if v in values]
+    if kind == "region":
+        code = str(text)[:6]
+        if not (code.isdigit() and len(code) == 6) or (regions is not None and code not in regions):
+            problems.add(path, f"{item.label}应为六位行政区划代码")
+            return None
+        return code
+    if kind == "industry":
+        code = str(text).split(" ")[0]
+        if industries is not None and code not in industries:
+            problems.add(path, f"{item.label}应为国民经济行业分类（GB/T 4754）代码")
+            return None
+        return code
+    if kind == "phone":
+        if message := phone_error(str(text)):
+            problems.add(path, message)
+        return str(text)
+    if kind == "email":
+        if message := email_error(str(text)):
+            problems.add(path, message)
+        return str(text)
+    if kind == "credit_code":
+        code = normalize_credit_code(str(text))
+        if message := credit_code_error(code):
+            problems.add(path, message)
+        return code
+    return text
+
+
+def _number(item: Field, text, problems: Problems, path: str) -> Any:
+    try:
+        value = Decimal(str(text).replace(",", "").replace("%", "").strip())
+    except InvalidOperation:
+        problems.add(path, f"{item.label}应为数字")
+        return None
+    if not value.is_finite():
+        problems.add(path, f"{item.label}应为数字")
+        return None
+    if item.kind == "integer" and value != value.to_integral_value():
+        problems.add(path, f"{item.label}应为整数")
+        return None
+    if value.as_tuple().exponent < -item.places:
+        problems.add(path, f"{item.label}最多保留 {item.places} 位小数")
+    if (item.min is not None and value < item.min) or (item.max is not None and value > item.max):
+        bounds = f"{item.min if item.min is not None else '-∞'} 至 {item.max if item.max is not None else '+∞'}"
+        problems.add(path, f"{item.label}应在 {bounds} {item.unit}之间".replace("  ", " "))
+    if item.kind == "integer":
+        return int(value)
+    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+
+
+def clean(definition: FormDefinition, submitted: dict, *, regions=None, industries=None) -> tuple[dict, Problems]:
+    """Submitted values (`{section: {field: raw}}`) → stored values, with every type and length problem."""
+    problems = Problems()
+    values: dict[str, dict] = {}
+    for section in definition.sections:
+        raw_section = submitted.get(section.key) or {}
+        out = values.setdefault(section.key, {})
+        for item in section.fields:
+            path = f"{section.key}.{item.key}"
+            raw = raw_section.get(item.key)
+            if item.kind == "file":
+                out[item.key] = [int(v) for v in (raw or []) if str(v).isdigit()]
+            elif item.kind == "table":
+                out[item.key] = _clean_table(item, raw or [], problems, path, regions, industries)
+            elif item.kind == "checklist":
+                answers = raw if isinstance(raw, dict) else {}
+                out[item.key] = {}
+                for entry in item.items:
+                    answer = answers.get(str(entry["code"]))
+                    if answer in (None, ""):
+                        continue
+                    if answer not in VERDICTS:
+                        problems.add(f"{path}.{entry['code']}", f"{entry['code']} 应填写“符合”或“不符合”")
+                        continue
+                    out[item.key][str(entry["code"])] = answer
+            elif item.kind == "score_table":
+                out[item.key] = _clean_scores(item, raw if isinstance(raw, dict) else {}, problems, path)
+            else:
+                value = parse_value(item, raw, problems, path, regions=regions, industries=industries)
+                if value is not None:
+                    out[item.key] = value
+    return values, problems
+
+
+def _clean_table(item: Field, rows, problems: Problems, path: str, regions, industries) -> list[dict]:
+    if not isinstance(rows, list):
+        return []
+    limit = item.row_count_limit
+    if len(rows) > limit:
+        problems.add(path, f"{item.label}最多 {limit} 行")
+        rows = rows[:limit]
+    cleaned = []
+    for index, row in enumerate(rows):
+        row = row if isinstance(row, dict) else {}
+        out = {}
+        for column in item.columns:
+            value = parse_value(column, row.get(column.key), problems, f"{path}.{index}.{column.key}",
+                                regions=regions, industries=industries)
+            if value is not None:
+                out[column.key] = value
+        cleaned.append(out)
+    if item.fixed_rows:
+        cleaned += [{} for _ in range(len(item.rows) - len(cleaned))]
+    else:
+        while cleaned and not cleaned[-1]:
+            cleaned.pop()  # trailing empty rows of a variable table are not rows
+    return cleaned
+
+
+def _clean_scores(item: Field, answers: dict, problems: Problems, path: str) -> dict:
+    out = {}
+    for entry in item.items:
+        code = str(entry["code"])
+        answer = answers.get(code) if isinstance(answers.get(code), dict) else {"score": answers.get(code)}
+        score_field = Field(key="score", label=f"{code} 自评分", kind="decimal", min=Decimal(0),
+                            max=Decimal(str(entry["max"])), places=2)
+        score = parse_value(score_field, answer.get("score"), problems, f"{path}.{code}")
+        note = parse_value(Field(key="note", label=f"{code} 说明", kind="text", max_length=500),
+                           answer.get("note"), problems, f"{path}.{code}.note")
+        if score is not None or note:
+            out[code] = {k: v for k, v in (("score", score), ("note", note)) if v is not None}
+    return out
+
+
+def score_total(item: Field, value: dict) -> Decimal:
+    return sum((Decimal(str(v.get("score"))) for v in (value or {}).values() if v.get("score") is not None),
+               Decimal(0))
+
+
+def missing(definition: FormDefinition, values: dict) -> dict[str, list[str]]:
+    """What 上报 still needs, by section title: every required field, cell and item that is empty."""
+    result: dict[str, list[str]] = {}
+    for section in definition.sections:
+        found = []
+        data = values.get(section.key) or {}
+        for item in section.fields:
+            value = data.get(item.key)
+            if item.kind == "table":
+                if item.required:
+                    rows = value or []
+                    if not item.fixed_rows and len([r for r in rows if r]) < max(item.min_rows, 1):
+                        found.append(f"{item.label}（至少 {max(item.min_rows, 1)} 行）")
+                    for index, row in enumerate(rows if item.fixed_rows else [r for r in rows if r]):
+                        label = item.rows[index] if item.fixed_rows else f"第 {index + 1} 行"
+                        empty = [c.label for c in item.columns if c.required and (row or {}).get(c.key) in (None, "")]
+                        if empty:
+                            found.append(f"{item.label}·{label}：{'、'.join(empty)}")
+            elif item.kind == "checklist":
+                if len(value or {}) < len(item.items):
+                    found.append(f"{item.label}（{len(item.items) - len(value or {})} 项未作答）")
+            elif item.kind == "score_table":
+                unanswered = [str(e["code"]) for e in item.items if "score" not in (value or {}).get(str(e["code"]), {})]
+                if unanswered:
+                    found.append(f"{item.label}（{len(unanswered)} 项未自评）")
+            elif item.required and value in (None, "", [], {}):
+                found.append(item.label)
+        if found:
+            result[section.title] = found
+    return result
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    level: str
+    message: str
+
+
+def rule_results(definition: FormDefinition, values: dict) -> list[RuleResult]:
+    """Vetoes, 必选 full marks, minimum totals and indicator thresholds, as errors and warnings."""
+    results = []
+    for section, item in definition.all_fields():
+        value = (values.get(section.key) or {}).get(item.key)
+        if item.kind == "checklist":
+            failed = [str(e["code"]) for e in item.items if (value or {}).get(str(e["code"])) == "不符合"]
+            if failed:
+                results.append(RuleResult("error", f"{item.label}为否决项，以下条款不符合：{'、'.join(failed)}"))
+        if item.kind == "score_table":
+            short = [str(e["code"]) for e in item.items if e.get("required")
+                     and Decimal(str((value or {}).get(str(e["code"]), {}).get("score") or 0)) < Decimal(str(e["max"]))]
+            if short:
+                results.append(RuleResult("error", f"{item.label}中必选项须得满分：{'、'.join(short)}"))
+    for rule in definition.rules:
+        actual = _rule_value(definition, rule, values)
+        if actual is None:
+            continue
+        if rule.kind == "min_total" and actual < rule.min:
+            results.append(RuleResult(rule.level, f"{rule.message}（当前 {actual} 分）"))
+        if rule.kind == "compare" and not _compare(actual, rule.op, rule.value):
+            results.append(RuleResult(rule.level, f"{rule.message}（当前 {actual}）"))
+    return results
+
+
+def _rule_value(definition: FormDefinition, rule: Rule, values: dict) -> Decimal | None:
+    parts = rule.field.split(".")
+    item = definition.field_at(rule.field)
+    value = (values.get(parts[0]) or {}).get(parts[1])
+    if item.kind == "score_table":
+        return score_total(item, value)
+    if item.kind == "table" and len(parts) == 4:
+        rows = value or []
+        index = int(parts[2])
+        value = rows[index].get(parts[3]) if index < len(rows) else None
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _compare(actual: Decimal, op: str, expected: Decimal) -> bool:
+    return {"<=": actual <= expected, "<": actual < expected, ">=": actual >= expected, ">": actual > expected,
+            "==": actual == expected}[op]
+
+
+def prefilled(definition: FormDefinition, organization) -> dict:
+    """The values the organization's profile already knows (SPEC §4)."""
+    known = {
+        "organization.name": organization.name,
+        "organization.credit_code": organization.credit_code,
+        "organization.legal_representative": organization.legal_representative,
+        "organization.legal_representative_phone": organization.legal_representative_phone,
+        "organization.address": organization.address,
+        "organization.nature": organization.nature,
+        "organization.industry": organization.industry.code if organization.industry else None,
+        "organization.region": organization.region.code if organization.region else None,
+        "organization.registration_authority": organization.registration_authority,
+        "organization.registered_capital": (format(organization.registered_capital / 10000, "f")
+                                            if organization.registered_capital is not None else None),
+        "organization.founded_on": organization.founded_on.isoformat() if organization.founded_on else None,
+    }
+    values: dict[str, dict] = {}
+    for section, item in definition.all_fields():
+        value = known.get(item.prefill) if item.prefill else None
+        if value in (None, ""):
+            continue
+        if item.kind == "choice" and value not in item.choices:
+            continue
+        if item.kind in ("decimal", "percent"):
+            value = format(Decimal(value).quantize(Decimal(1).scaleb(-item.places)).normalize(), "f")
+        values.setdefault(section.key, {})[item.key] = value
+    return values
+
+
+def title_of(definition: FormDefinition, values: dict) -> str | None:
+    if not definition.title_field:
+        return None
+    section, name = definition.title_field.split(".")[:2]
+    value = (values.get(section) or {}).get(name)
+    return str(value)[:200] if value else None
+
+
+def unflatten(flat: dict[str, str | list]) -> dict:
+    """Page field names `f|section|field`, `f|section|table|row|column`, `f|section|list|code[|score|note]`
+    → the nested shape `clean()` takes. Unknown names are ignored by `clean()`."""
+    out: dict = {}
+    for name, value in flat.items():
+        parts = name.split("|")
+        if parts[0] != "f" or len(parts) < 3:
+            continue
+        section = out.setdefault(parts[1], {})
+        if len(parts) == 3:
+            section[parts[2]] = value
+        elif len(parts) == 5 and parts[3].isdigit():
+            rows = section.setdefault(parts[2], [])
+            index = int(parts[3])
+            if index >= 200:
+                continue
+            while len(rows) <= index:
+                rows.append({})
+            rows[index][parts[4]] = value
+        elif len(parts) == 4:
+            section.setdefault(parts[2], {})[parts[3]] = value
+        elif len(parts) == 5:
+            section.setdefault(parts[2], {}).setdefault(parts[3], {})[parts[4]] = value
+    return out

@@ -1,0 +1,313 @@
+"""The declaration form as an xlsx workbook, laid out like the manual's sheets, and back.
+
+`layout()` is the single map between a definition and cells: export writes through it, import reads
+through it, so a filled workbook comes back as exactly the values it was made from. Uploads are checked
+as a zip package before openpyxl sees them (size, macros, external links, compression bombs), formulas
+are refused by cell, and every problem is named `工作表!单元格: 说明`; nothing is saved unless all is well.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Iterator
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from app.domain import DomainError, N_
+from app.domain.forms import VERDICTS, Field, FormDefinition, Problems, clean, score_total
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
+MAX_RATIO = 100
+MAX_MEMBERS = 2000
+TEMPLATE_MARK = "绿色制造申报书"  # A1 of the cover sheet names the type and version
+
+LABEL_FILL = PatternFill("solid", fgColor="E8F1EC")
+INPUT_FILL = PatternFill("solid", fgColor="FFFDE7")
+TITLE_FONT = Font(bold=True, size=14, color="1F6F43")
+BOLD = Font(bold=True)
+THIN = Side(style="thin", color="B7C9BE")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One input cell: where it is, what it holds (a path into the values), and how to check it."""
+
+    sheet: str
+    row: int
+    column: int
+    path: tuple  # (section, field), (section, table, row, column), (section, checklist, code), (…, code, "score"|"note")
+    field: Field
+
+    @property
+    def address(self) -> str:
+        return f"{get_column_letter(self.column)}{self.row}"
+
+
+@dataclass(frozen=True)
+class Label:
+    sheet: str
+    row: int
+    column: int
+    text: str
+    bold: bool = False
+
+
+def layout(definition: FormDefinition) -> Iterator[Cell | Label]:
+    """Every label and input cell of the workbook, in order."""
+    for section in definition.sections:
+        sheet = section.sheet
+        yield Label(sheet, 1, 1, section.title, bold=True)
+        row = 3
+        for item in section.fields:
+            if item.kind == "file":
+                yield Label(sheet, row, 1, item.label)
+                yield Label(sheet, row, 2, "（附件请在系统中上传）")
+                row += 1
+            elif item.kind == "table":
+                row += 1
+                yield Label(sheet, row, 1, item.label + ("（必填）" if item.required else ""), bold=True)
+                row += 1
+                yield Label(sheet, row, 1, "项目" if item.fixed_rows else "序号", bold=True)
+                for offset, column in enumerate(item.columns, start=2):
+                    yield Label(sheet, row, offset, column.label + (f"（{column.unit}）" if column.unit else ""), True)
+                for index in range(item.row_count_limit):
+                    row += 1
+                    yield Label(sheet, row, 1, item.rows[index] if item.fixed_rows else str(index + 1))
+                    for offset, column in enumerate(item.columns, start=2):
+                        yield Cell(sheet, row, offset, (section.key, item.key, index, column.key), column)
+                row += 2
+            elif item.kind == "checklist":
+                row += 1
+                yield Label(sheet, row, 1, item.label + "（否决项，须全部符合）", bold=True)
+                row += 1
+                for column, text in enumerate(("条款", "要求", "是否符合"), start=1):
+                    yield Label(sheet, row, column, text, bold=True)
+                verdict = Field(key="verdict", label="是否符合", kind="choice", choices=VERDICTS)
+                for entry in item.items:
+                    row += 1
+                    yield Label(sheet, row, 1, str(entry["code"]))
+                    yield Label(sheet, row, 2, entry["text"])
+                    yield Cell(sheet, row, 3, (section.key, item.key, str(entry["code"])), verdict)
+                row += 2
+            elif item.kind == "score_table":
+                row += 1
+                yield Label(sheet, row, 1, item.label + "（合计由系统计算）", bold=True)
+                row += 1
+                for column, text in enumerate(("条款", "一级指标", "要求", "满分", "必选", "自评分", "说明"), start=1):
+                    yield Label(sheet, row, column, text, bold=True)
+                for entry in item.items:
+                    row += 1
+                    code = str(entry["code"])
+                    score = Field(key="score", label=f"{code} 自评分", kind="decimal", min=0, max=entry["max"])
+                    note = Field(key="note", label=f"{code} 说明", kind="text", max_length=500)
+                    yield Label(sheet, row, 1, code)
+                    yield Label(sheet, row, 2, entry.get("group", ""))
+                    yield Label(sheet, row, 3, entry["text"])
+                    yield Label(sheet, row, 4, str(entry["max"]))
+                    yield Label(sheet, row, 5, "是" if entry.get("required") else "否")
+                    yield Cell(sheet, row, 6, (section.key, item.key, code, "score"), score)
+                    yield Cell(sheet, row, 7, (section.key, item.key, code, "note"), note)
+                row += 2
+            else:
+                label = item.label + (f"（{item.unit}）" if item.unit else "") + ("*" if item.required else "")
+                yield Label(sheet, row, 1, label)
+                yield Cell(sheet, row, 2, (section.key, item.key), item)
+                if item.hint:
+                    yield Label(sheet, row, 3, item.hint)
+                row += 1
+
+
+def _value_at(values: dict, path: tuple):
+    section = values.get(path[0]) or {}
+    value = section.get(path[1])
+    if len(path) == 2:
+        return value
+    if isinstance(value, list):  # table
+        index, column = path[2], path[3]
+        return (value[index] or {}).get(column) if index < len(value) else None
+    entry = (value or {}).get(path[2])
+    if len(path) == 3:
+        return entry
+    return (entry or {}).get(path[3])
+
+
+def _as_cell(item: Field, value):
+    if value is None:
+        return None
+    if item.kind == "multichoice":
+        return "、".join(value)
+    if item.kind in ("decimal", "percent"):
+        return str(value)  # text keeps the exact decimal; the cell is formatted as text
+    return value
+
+
+def export(definition: FormDefinition, values: dict, *, unit_name: str = "", type_name: str = "") -> bytes:
+    """A workbook of the form (blank when `values` is empty) that `read()` accepts back unchanged."""
+    book = Workbook()
+    cover = book.active
+    cover.title = "封面"
+    cover["A1"] = f"{TEMPLATE_MARK}·{definition.type}·{definition.version}"
+    cover["A1"].font = Font(color="FFFFFF", size=8)
+    cover["A3"] = definition.title
+    cover["A3"].font = TITLE_FONT
+    cover["A5"], cover["B5"] = "申报单位", unit_name
+    cover["A6"], cover["B6"] = "申报类型", type_name
+    cover["A7"], cover["B7"] = "依据", definition.basis
+    cover["A9"] = "填写说明：黄色单元格为填写区，其他单元格已锁定；请勿修改工作表名称和布局，不要使用公式。"
+    cover.column_dimensions["A"].width, cover.column_dimensions["B"].width = 14, 60
+    cover.protection.sheet = True
+    sheets = {}
+    validations: dict[tuple, DataValidation] = {}
+    for section in definition.sections:
+        sheet = book.create_sheet(section.sheet)
+        sheet.protection.sheet = True
+        sheet.protection.formatCells = False
+        sheet.column_dimensions["A"].width = 28
+        sheet.column_dimensions["B"].width = 36
+        for letter in "CDEFG":
+            sheet.column_dimensions[letter].width = 22
+        sheets[section.sheet] = sheet
+    for entry in layout(definition):
+        sheet = sheets[entry.sheet]
+        cell = sheet.cell(row=entry.row, column=entry.column)
+        if isinstance(entry, Label):
+            cell.value = entry.text
+            cell.font = TITLE_FONT if entry.row == 1 else (BOLD if entry.bold else Font())
+            cell.alignment = WRAP
+            if entry.row > 1:
+                cell.fill, cell.border = LABEL_FILL, BOX
+            continue
+        value = _as_cell(entry.field, _value_at(values, entry.path))
+        if value is not None:
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # text that looks like a formula stays text (formula injection)
+        cell.fill, cell.border, cell.alignment = INPUT_FILL, BOX, WRAP
+        cell.protection = Protection(locked=False)
+        if entry.field.kind in ("decimal", "percent", "text", "longtext", "phone", "credit_code", "region",
+                                "industry"):
+            cell.number_format = "@"
+        if entry.field.kind == "date":
+            cell.number_format = "yyyy-mm-dd"
+        if entry.field.kind == "choice":
+            key = (entry.sheet, entry.field.choices)
+            if key not in validations:
+                formula = '"' + ",".join(entry.field.choices) + '"'
+                if len(formula) <= 255:
+                    validations[key] = DataValidation(type="list", formula1=formula, allow_blank=True,
+                                                      showErrorMessage=True, error="请从下拉列表中选择",
+                                                      errorTitle="输入有误")
+                    sheet.add_data_validation(validations[key])
+            if key in validations:
+                validations[key].add(cell)
+        if entry.field.kind == "longtext" and entry.field.max_length:
+            limit = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(entry.field.max_length),
+                                   showErrorMessage=True, error=f"不超过 {entry.field.max_length} 字",
+                                   showInputMessage=True, prompt=f"不超过 {entry.field.max_length} 字")
+            sheet.add_data_validation(limit)
+            limit.add(cell)
+            sheet.row_dimensions[entry.row].height = 90
+    for section, item in definition.all_fields():
+        if item.kind == "score_table":
+            total = score_total(item, (values.get(section.key) or {}).get(item.key))
+            sheet = sheets[section.sheet]
+            sheet.cell(row=sheet.max_row + 1, column=5, value="自评合计").font = BOLD
+            sheet.cell(row=sheet.max_row, column=6, value=str(total)).font = BOLD
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def check_package(data: bytes) -> None:
+    """Refuse what must never reach openpyxl: oversize, not a zip, macros, external links, bombs."""
+    if not data:
+        raise DomainError(N_("文件为空"))
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DomainError(N_("文件超过 10 MB，请删除多余内容后再上传"))
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        members = package.infolist()
+        content_types = package.read("[Content_Types].xml") if "[Content_Types].xml" in package.namelist() else b""
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError, ValueError):
+        raise DomainError(N_("不是有效的 xlsx 文件，请使用系统下载的模板填写后上传"))
+    if not content_types or "xl/workbook.xml" not in {m.filename for m in members}:
+        raise DomainError(N_("不是有效的 xlsx 文件，请使用系统下载的模板填写后上传"))
+    if len(members) > MAX_MEMBERS:
+        raise DomainError(N_("文件结构异常（部件过多），已拒绝"))
+    names = {m.filename.lower() for m in members}
+    if any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types or b"vbaProject" in content_types:
+        raise DomainError(N_("不接受含宏的文件（xlsm），请另存为普通 xlsx 后上传"))
+    if any(n.startswith("xl/externallinks/") for n in names):
+        raise DomainError(N_("文件含有外部链接，请删除外部链接后上传"))
+    total = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_RATIO:
+        raise DomainError(N_("文件解压后体积异常（疑似压缩炸弹），已拒绝"))
+
+
+def read(definition: FormDefinition, data: bytes, *, regions=None, industries=None) -> tuple[dict, list[str]]:
+    """Values from an uploaded workbook, and every problem as `工作表!单元格: 说明` (empty when all is well)."""
+    check_package(data)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=False, data_only=False, keep_links=False)
+    except Exception:  # openpyxl raises many types for broken parts (KeyError, ValueError, ParseError …)
+        raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"))
+    mark = f"{TEMPLATE_MARK}·{definition.type}·"
+    if "封面" not in book.sheetnames or not str(book["封面"]["A1"].value or "").startswith(mark):
+        raise DomainError(N_("这不是本类型申报书的模板，请先下载本申报的 xlsx 模板再填写"))
+    missing_sheets = [s.sheet for s in definition.sections if s.sheet not in book.sheetnames]
+    if missing_sheets:
+        raise DomainError(N_("模板缺少工作表：") + "、".join(missing_sheets))
+    problems: list[str] = []
+    submitted: dict = {}
+    where: dict[str, str] = {}
+    for entry in layout(definition):
+        if not isinstance(entry, Cell):
+            continue
+        cell = book[entry.sheet].cell(row=entry.row, column=entry.column)
+        value = cell.value
+        address = f"{entry.sheet}!{entry.address}"
+        if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and len(value) > 1
+                                     and cell.data_type != "s"):
+            problems.append(f"{address}: 不接受公式，请填写数值或文字")
+            continue
+        if value is None or value == "":
+            continue
+        _put(submitted, entry.path, value)
+        where[".".join(str(p) for p in entry.path)] = address
+    values, found = clean(definition, submitted, regions=regions, industries=industries)
+    for path, message in found.errors.items():
+        problems.append(f"{_address_of(path, where, definition)}: {message}")
+    return values, problems
+
+
+def _put(target: dict, path: tuple, value) -> None:
+    section = target.setdefault(path[0], {})
+    if len(path) == 2:
+        section[path[1]] = value
+    elif isinstance(path[2], int):
+        rows = section.setdefault(path[1], [])
+        while len(rows) <= path[2]:
+            rows.append({})
+        rows[path[2]][path[3]] = value
+    elif len(path) == 3:
+        section.setdefault(path[1], {})[path[2]] = value
+    else:
+        section.setdefault(path[1], {}).setdefault(path[2], {})[path[3]] = value
+
+
+def _address_of(path: str, where: dict[str, str], definition: FormDefinition) -> str:
+    """The cell of a problem path; problems of a whole table or list name its sheet."""
+    for key in (path, path + ".score"):
+        if key in where:
+            return where[key]
+    section_key = path.split(".")[0]
+    sheet = next((s.sheet for s in definition.sections if s.key == section_key), "?")
+    return sheet

@@ -1,0 +1,134 @@
+"""The generated form pages: every type renders, saves, refuses bad input keeping it, exports, imports
+and prints; attachments are judged by content."""
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.domain import lifecycle, workbook
+from app.extensions import db
+from app.models import Declaration, DeclarationType
+from tests import factories as f
+from tests.conftest import csrf_token
+from tests.form_values import complete, flatten
+
+TYPES = ["green_factory", "green_design_product", "green_design_enterprise", "green_supply_chain", "green_standard",
+         "green_data_center", "energy_saving_tech", "water_saving_tech", "environmental_tech",
+         "resource_recycling_tech", "efficiency_leader", "green_park"]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(scope="module")
+def drafts(app):
+    """One fresh draft of every type: 绿源 may declare all but 绿色园区, which the park declares."""
+    with app.app_context():
+        lvyuan = f.organization("石家庄绿源机械制造有限公司")
+        for declaration_type in db.session.scalars(select(DeclarationType)):
+            if "enterprise" in declaration_type.declarant_types and declaration_type not in lvyuan.declaration_types:
+                lvyuan.declaration_types.append(declaration_type)
+        batch = db.session.scalars(select(f.Batch)).first()
+        ids = {}
+        for code in TYPES:
+            username = "yuanqu" if code == "green_park" else "qiye"
+            declaration_type = db.session.execute(select(DeclarationType).where(DeclarationType.code == code)).scalar_one()
+            ids[code] = (lifecycle.create(db.session, f.actor_of(username), declaration_type, batch, f.NOW).id, username)
+        db.session.commit()
+    return ids
+
+
+def post(client, url, **data):
+    token = csrf_token(client.get("/profile/password/").get_data(as_text=True))
+    return client.post(url, data={**data, "csrf_token": token}, content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("code", TYPES)
+def test_every_form_renders_saves_exports_and_prints(app, client_as, drafts, code):
+    pk, username = drafts[code]
+    client = client_as(username)
+    base = f"/declarations/{code}"
+    page = client.get(f"{base}/content/{pk}")
+    assert page.status_code == 200
+    with app.app_context():
+        declaration = db.session.get(Declaration, pk)
+        definition = lifecycle.definition_of(declaration)
+        prefilled = dict(declaration.form_data)
+    html = page.get_data(as_text=True)
+    assert all(section.title in html for section in definition.sections)
+    values = complete(definition)
+    assert post(client, f"{base}/content/{pk}", **flatten(values)).status_code == 302
+    with app.app_context():
+        stored = db.session.get(Declaration, pk).form_data
+        assert {k: v for k, v in stored.items()} .keys() == values.keys()
+        title = db.session.get(Declaration, pk).title
+    assert title  # the definition's title field names the declaration in lists
+    exported = client.get(f"{base}/workbook/{pk}")
+    assert exported.status_code == 200
+    read_back, problems = workbook.read(definition, exported.data)
+    assert problems == [] and read_back == stored
+    printed = client.get(f"{base}/print/{pk}").get_data(as_text=True)
+    assert definition.title in printed and "申报单位（盖章）" in printed
+    assert prefilled  # something came from the profile
+
+
+def test_a_refused_save_keeps_what_was_typed(app, client_as, drafts):
+    pk, username = drafts["green_factory"]
+    client = client_as(username)
+    response = post(client, f"/declarations/green_factory/content/{pk}", **{
+        "f|basic|factory_name": "保留这个名字", "f|basic|introduction": "字" * 501, "f|basic|contact_phone": "12345"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "未保存" in html
+    assert "保留这个名字" in html and "不能超过 500 字" in html and "电话号码格式不正确" in html
+    with app.app_context():
+        assert db.session.get(Declaration, pk).form_data.get("basic", {}).get("factory_name") != "保留这个名字"
+
+
+def test_uploaded_workbook_is_all_or_nothing(app, client_as, drafts):
+    pk, username = drafts["green_supply_chain"]
+    client = client_as(username)
+    base = "/declarations/green_supply_chain"
+    with app.app_context():
+        before = dict(db.session.get(Declaration, pk).form_data)
+        definition = lifecycle.definition_of(db.session.get(Declaration, pk))
+    book = load_workbook(io.BytesIO(client.get(f"{base}/workbook/{pk}").data))
+    cells = [c for c in workbook.layout(definition) if isinstance(c, workbook.Cell)]
+    text_cell = next(c for c in cells if c.field.kind == "text")
+    score_cell = next(c for c in cells if c.path[-1] == "score")
+    book[text_cell.sheet][text_cell.address] = "从 Excel 填写"
+    book[score_cell.sheet][score_cell.address] = 999
+    bad = io.BytesIO()
+    book.save(bad)
+    refused = post(client, f"{base}/upload-workbook/{pk}", workbook=(io.BytesIO(bad.getvalue()), "申报书.xlsx"))
+    html = refused.get_data(as_text=True)
+    assert f"{score_cell.sheet}!{score_cell.address}: " in html and "未保存任何内容" in html
+    with app.app_context():
+        assert db.session.get(Declaration, pk).form_data == before
+    book[score_cell.sheet][score_cell.address] = 3
+    good = io.BytesIO()
+    book.save(good)
+    assert post(client, f"{base}/upload-workbook/{pk}", workbook=(io.BytesIO(good.getvalue()), "申报书.xlsx")).status_code == 302
+    with app.app_context():
+        section, key = text_cell.path
+        assert db.session.get(Declaration, pk).form_data[section][key] == "从 Excel 填写"
+    for junk, message in ((b"MZ\x90", "不是有效的 xlsx"), (b"", "文件为空")):
+        html = post(client, f"{base}/upload-workbook/{pk}", workbook=(io.BytesIO(junk), "x.xlsx")).get_data(as_text=True)
+        assert message in html
+
+
+def test_attachments_are_judged_by_content(app, client_as, drafts):
+    pk, username = drafts["green_standard"]
+    client = client_as(username)
+    base = "/declarations/green_standard"
+    cases = [((b"MZ\x90\x00" + b"\x00" * 100), "标准文本.pdf", "只接受以下格式"),
+             (b"%PDF-1.4 truncated", "标准文本.pdf", "不完整"),
+             (PDF, "标准文本.pdf", "附件已上传")]
+    for content, name, message in cases:
+        response = post(client, f"{base}/attach/{pk}", field="attachments.standard_text", file=(io.BytesIO(content), name))
+        assert message in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        ids = db.session.get(Declaration, pk).form_data["attachments"]["standard_text"]
+    assert len(ids) == 1
+    download = client.get(f"{base}/download/{pk}/{ids[0]}")
+    assert download.status_code == 200 and download.data == PDF
+    assert client_as("yangqi").get(f"{base}/download/{pk}/{ids[0]}").status_code == 404
