@@ -1,13 +1,21 @@
 """One 绿色工厂 declaration walked in Chromium from 新增填报 through third-party evaluation and every
 review level to the ministry's approval, with a screenshot at each stage."""
+import json
+from pathlib import Path
+
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
+
+from app.domain import forms, workbook
+from tests.form_values import complete
 
 from tests.browser.conftest import screenshot
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+FORM = Path(__file__).resolve().parents[2] / "seeds" / "forms" / "green_factory.json"
 
 
 def sign_in(page, base, username):
@@ -24,6 +32,42 @@ def menu(page, category, item):
     page.get_by_role("link", name=item).click()
 
 
+def fill_form_in_browser_and_excel(page, tmp_path):
+    """表1 typed in the page and saved; the rest filled offline in the downloaded xlsx and uploaded."""
+    assert page.locator("[name='f|basic|factory_name']").input_value() == "石家庄绿源机械制造有限公司"  # prefilled
+    page.fill("[name='f|basic|main_products']", "工业锅炉、余热锅炉")
+    page.fill("[name='f|basic|contact']", "张建国")
+    page.fill("[name='f|basic|introduction']", "公司始建于 2012 年，主要生产工业锅炉。")
+    screenshot(page, "08-form-table1")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载 Excel（含已填内容）").click()
+    path = tmp_path / "申报书.xlsx"
+    download.value.save_as(path)
+
+    definition = forms.FormDefinition.from_dict(json.loads(FORM.read_text(encoding="utf-8")))
+    values = complete(definition)
+    book = load_workbook(path)
+    for cell in workbook.layout(definition):
+        if isinstance(cell, workbook.Cell) and cell.path[:2] != ("basic", "factory_name"):
+            value = workbook._value_at(values, cell.path)
+            if value is not None:
+                book[cell.sheet].cell(row=cell.row, column=cell.column, value=workbook._as_cell(cell.field, value))
+    book.save(path)
+    page.set_input_files("input[name=workbook]", str(path))
+    page.get_by_role("button", name="上传填好的 Excel").click()
+    expect(page.get_by_text("已从 Excel 导入并保存")).to_be_visible()
+    licence = tmp_path / "营业执照.pdf"
+    licence.write_bytes(PDF)
+    page.select_option("select[name=field]", label="营业执照")
+    page.set_input_files("input[name=file]", str(licence))
+    page.get_by_role("button", name="上传附件").click()
+    expect(page.get_by_text("附件已上传")).to_be_visible()
+    page.get_by_role("link", name="附表1 自我评价报告").click()
+    screenshot(page, "09-form-self-evaluation")
+
+
 def test_green_factory_walks_to_ministry_approval(live_server, page, tmp_path):
     page.on("dialog", lambda dialog: dialog.accept())
     report = tmp_path / "第三方评价报告.pdf"
@@ -32,13 +76,11 @@ def test_green_factory_walks_to_ministry_approval(live_server, page, tmp_path):
     sign_in(page, live_server, "qiye")
     menu(page, "绿色制造体系", "绿色工厂")
     page.get_by_role("button", name="新增填报").click()
-    page.fill("#title", "年产 5 万台工业锅炉绿色工厂")
-    page.fill("#contact", "张建国")
-    page.fill("#contact_phone", "13803110001")
-    page.get_by_role("button", name="保存").click()
-    page.wait_for_url("**/show/**")
-    show_url = page.url
-    pk = show_url.rstrip("/").split("/")[-1]
+    page.wait_for_url("**/content/**")
+    pk = page.url.rstrip("/").split("/")[-1]
+    show_url = f"{live_server}/declarations/green_factory/show/{pk}"
+    fill_form_in_browser_and_excel(page, tmp_path)
+    page.goto(show_url)
     page.select_option("select[name=agency_id]", label="河北绿标认证评价有限公司")
     page.get_by_role("button", name="选择第三方评价机构").click()
     page.get_by_role("button", name="提交三方评价").click()
