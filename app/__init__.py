@@ -29,6 +29,9 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
         from app.views import register_views
 
         register_views(appbuilder)
+        from app.console import init_console
+
+        init_console(app)
 
     from app.cli import register_cli
     from app.views.errors import register_error_pages

@@ -29,6 +29,7 @@ from app.models import (
     OrganizationMember,
     OrgType,
     Region,
+    SiteSetting,
     Subsystem,
 )
 from app.domain.codes import org_code_of
@@ -171,6 +172,18 @@ class Loader:
         for window in db.session.scalars(select(BatchWindow).where(BatchWindow.form_definition_id.is_(None))):
             window.form_definition_id = latest_form(window.declaration_type_id)
             self.stats["batch_window~"] += 1
+
+    def site_settings(self) -> None:
+        """The login page's texts, created from the configuration once; IT staff edit them in the console."""
+        defaults = {
+            "login_notice": ("申报流程说明", "\n".join(current_app.config["LOGIN_NOTICE"])),
+            "helpdesk_phone": ("咨询电话", current_app.config["HELPDESK_PHONE"]),
+        }
+        present = set(db.session.scalars(select(SiteSetting.key)))
+        for key, (label, value) in defaults.items():
+            if key not in present:
+                db.session.add(SiteSetting(key=key, label=label, value=value))
+                self.stats["site_setting+"] += 1
 
     def catalog(self) -> None:
         subsystems = {s.code: s for s in db.session.scalars(select(Subsystem))}
@@ -321,6 +334,7 @@ def load(demo: bool = True, today: datetime.date | None = None) -> Counter[str]:
     loader.authorities(regions)
     loader.catalog()
     loader.forms()
+    loader.site_settings()
     if demo:
         loader.demo(today or datetime.date.today())
     db.session.commit()

@@ -191,6 +191,21 @@ def _step_open(ctx: Context) -> str | None:
     return None
 
 
+def _before_deadline(ctx: Context) -> str | None:
+    """A level acts until its deadline in the batch window; IT staff extend it by editing the date."""
+    step = current_step(ctx.session, ctx.declaration)
+    window = ctx.session.scalar(select(BatchWindow).where(
+        BatchWindow.batch_id == ctx.declaration.batch_id,
+        BatchWindow.declaration_type_id == ctx.declaration.declaration_type_id))
+    if step is None or window is None:
+        return None
+    deadline = getattr(window, f"{ReviewLevel(step.level).value}_deadline")
+    if deadline is not None and ctx.today > deadline:
+        return N_("本批次%(level)s截止日期为 %(date)s，已过期，不能再审核；如需延长请联系系统管理员") % {
+            "level": ReviewLevel(step.level).label, "date": deadline.isoformat()}
+    return None
+
+
 def _opinion(ctx: Context) -> str | None:
     if not str(ctx.args.get("opinion") or "").strip():
         return N_("请填写审核意见")
@@ -349,12 +364,12 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     Transition("delete", N_("删除"), Audience.APPLICANT, frozenset({S.DRAFT}),
                (_own, _never_submitted), _nothing,
                confirm=N_("删除后申报内容不能找回，确定删除吗？")),
-    Transition("approve", N_("审核通过"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}), (_my_turn, _step_open),
-               _approve),
+    Transition("approve", N_("审核通过"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
+               (_my_turn, _step_open, _before_deadline), _approve),
     Transition("return", N_("退回修改"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
-               (_my_turn, _step_open, _opinion), _return, needs_opinion=True),
+               (_my_turn, _step_open, _before_deadline, _opinion), _return, needs_opinion=True),
     Transition("reject", N_("不予推荐"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
-               (_my_turn, _step_open, _opinion), _reject, needs_opinion=True),
+               (_my_turn, _step_open, _before_deadline, _opinion), _reject, needs_opinion=True),
 )}
 REVIEW_DECISIONS = ("approve", "return", "reject")
 

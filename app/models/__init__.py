@@ -24,3 +24,4 @@ from app.models.declaration import (  # noqa: F401
     ReviewStep,
 )
 from app.models.token import UsedToken  # noqa: F401
+from app.models.audit import ConfigChange, SiteSetting  # noqa: F401

@@ -125,9 +125,15 @@ class BatchWindow(Model):
     opens_on: Mapped[datetime.date] = mapped_column(Date)
     closes_on: Mapped[datetime.date] = mapped_column(Date)
     form_definition_id: Mapped[Optional[int]] = mapped_column(ForeignKey("form_definition.id"))
+    # The last day each review level may act on this type in this batch; None: no deadline.
+    county_deadline: Mapped[Optional[datetime.date]] = mapped_column(Date)
+    city_deadline: Mapped[Optional[datetime.date]] = mapped_column(Date)
+    top_deadline: Mapped[Optional[datetime.date]] = mapped_column(Date)
+    ministry_deadline: Mapped[Optional[datetime.date]] = mapped_column(Date)
 
     batch: Mapped[Batch] = relationship(back_populates="windows")
     declaration_type: Mapped[DeclarationType] = relationship()
+    form_definition: Mapped[Optional["FormDefinition"]] = relationship()
 
     def state_on(self, day: datetime.date) -> str:
         if day < self.opens_on:

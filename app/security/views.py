@@ -34,7 +34,7 @@ class LoginView(AuthDBView):
         form.password.data = ""
         form.captcha.data = ""
         return self.render_template(self.login_template, title=gettext("用户登录"), form=form,
-                                    appbuilder=self.appbuilder)
+                                    appbuilder=self.appbuilder, site=site_texts())
 
     def _refusal(self, form) -> str | None:
         """Why this attempt is refused, or None with `self._user` set."""
@@ -62,3 +62,16 @@ class LoginView(AuthDBView):
         response.headers["Content-Type"] = "image/png"
         response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def site_texts() -> dict:
+    """The login page's 申报流程说明 lines and 咨询电话, as IT staff last set them in the console."""
+    from app.extensions import db
+    from app.models import SiteSetting
+
+    stored = {row.key: row.value for row in db.session.query(SiteSetting).all()}
+    notice = stored.get("login_notice")
+    return {
+        "notice": [line for line in notice.splitlines() if line.strip()] if notice else current_app.config["LOGIN_NOTICE"],
+        "phone": stored.get("helpdesk_phone") or current_app.config["HELPDESK_PHONE"],
+    }

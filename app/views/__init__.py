@@ -33,6 +33,8 @@ def register_views(appbuilder) -> None:
         appbuilder.add_view(view, name, label=label, icon="fa-database", category="基础数据",
                             category_label=_l("基础数据"), category_icon="fa-database")
     appbuilder.menu.find("List Groups").label = _l("用户组列表")
+    appbuilder.add_link("系统配置控制台", href="/console/", label=_l("系统配置控制台"), icon="fa-sliders",
+                        category="基础数据")
     appbuilder.add_view_no_menu(RegistrationView)
     appbuilder.add_view_no_menu(ProfileView)
     appbuilder.add_api(DeclarationApi)

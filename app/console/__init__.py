@@ -1,0 +1,305 @@
+"""The configuration console for ministry IT staff: Flask-Admin at /console, behind the platform's login.
+
+Only the 系统管理员 role reaches it: anonymous users are sent to the login page, other roles get 403.
+Every change made here is written to the audit log (ConfigChange) with its values before and after.
+"""
+from __future__ import annotations
+
+import datetime
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+from wtforms import SelectMultipleField, ValidationError
+from wtforms.validators import Optional
+
+from app.domain.states import Channel
+from app.extensions import db
+from app.models import (
+    Authority,
+    AuthorityKind,
+    Batch,
+    BatchWindow,
+    ConfigChange,
+    DeclarationType,
+    FormDefinition,
+    Industry,
+    OrgType,
+    Region,
+    SiteSetting,
+    Subsystem,
+)
+from app.security import roles
+
+
+def is_it_staff() -> bool:
+    return current_user.is_authenticated and any(r.name == roles.ADMIN for r in current_user.roles)
+
+
+class Guarded:
+    """Access for IT staff only; everyone else is sent to the login page or refused."""
+
+    def is_accessible(self):
+        return is_it_staff()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("LoginView.login", next=request.full_path))
+        abort(403)
+
+
+class ConsoleHome(Guarded, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("console/index.html")
+
+
+def _snapshot(model) -> dict:
+    """Column values as JSON-able text, for the audit log."""
+    state = sa_inspect(model)
+    return {attr.key: _plain(attr.value) for attr in state.attrs if attr.key in state.mapper.columns}
+
+
+def _before(model) -> dict:
+    state = sa_inspect(model)
+    values = {}
+    for attr in state.attrs:
+        if attr.key not in state.mapper.columns:
+            continue
+        history = attr.history
+        values[attr.key] = _plain(history.deleted[0] if history.deleted else attr.value)
+    return values
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (int, float, str, bool, list, dict)):
+        return value
+    return str(value)
+
+
+def record(action: str, model, before: dict | None, after: dict | None) -> None:
+    db.session.add(ConfigChange(
+        user_id=current_user.id, username=current_user.username, table_name=model.__tablename__,
+        row_id=str(sa_inspect(model).identity[0]) if sa_inspect(model).identity else None,
+        action=action, before=before, after=after,
+    ))
+
+
+class ConsoleForm(FlaskForm):
+    """Flask-WTF's form (its CSRF token is the one the app-wide CSRFProtect checks), keeping the edited
+    object as Flask-Admin's own base form does, so that its uniqueness checks skip the row itself."""
+
+    def __init__(self, formdata=None, obj=None, prefix="", **kwargs):
+        self._obj = obj
+        super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+
+
+class ConsoleModelView(Guarded, ModelView):
+    """A console list/create/edit/delete view whose every change is audited."""
+
+    form_base_class = ConsoleForm
+    page_size = 50
+    can_set_page_size = False
+    can_view_details = True
+    can_export = False  # bulk export and import live in 批量导入导出, through openpyxl
+
+    def on_model_change(self, form, model, is_created):
+        self._pending_before = None if is_created else _before(model)
+        self.validate_model(model)
+
+    def validate_model(self, model) -> None:
+        """Refuse an inconsistent row with a Chinese message; the form keeps what was typed."""
+
+    def after_model_change(self, form, model, is_created):
+        record("create" if is_created else "update", model, self._pending_before, _snapshot(model))
+        db.session.commit()
+
+    def on_model_delete(self, model):
+        self._deleted = _snapshot(model)
+
+    def after_model_delete(self, model):
+        record("delete", model, self._deleted, None)
+        db.session.commit()
+
+
+def _labels_formatter(enum_cls):
+    return lambda view, context, model, name: "、".join(enum_cls(v).label for v in getattr(model, name) or [])
+
+
+class RegionConsole(ConsoleModelView):
+    column_list = ["code", "name", "level", "kind", "parent"]
+    column_searchable_list = ["code", "name"]
+    column_filters = ["level", "kind"]
+    column_labels = {"code": "区划代码", "name": "名称", "level": "级别（1省 2市 3县）", "kind": "类型", "parent": "上级区划",
+                     "province": "所属省份"}
+    form_columns = ["code", "name", "level", "kind", "parent"]
+    form_ajax_refs = {"parent": {"fields": ["code", "name"], "page_size": 20}}
+
+    def validate_model(self, model):
+        if not (model.code and len(model.code) == 6 and model.code.isdigit()):
+            raise ValidationError("区划代码应为 6 位数字（GB/T 2260）")
+        if model.level not in (1, 2, 3):
+            raise ValidationError("级别应为 1（省级）、2（地市级）或 3（区县级）")
+        parent = model.parent
+        if model.level == 1 and parent is not None:
+            raise ValidationError("省级区划没有上级区划")
+        if model.level > 1 and (parent is None or parent.level >= model.level):
+            raise ValidationError("上级区划的级别应高于本区划")
+        if parent is not None and model.code[:2] != parent.code[:2]:
+            raise ValidationError("区划代码前两位应与上级区划一致")
+        model.province_id = None if parent is None else (parent.province_id or parent.id)
+
+
+class AuthorityConsole(ConsoleModelView):
+    column_list = ["name", "kind", "code", "region", "parent", "active"]
+    column_searchable_list = ["name", "code"]
+    column_filters = ["kind", "active"]
+    column_labels = {"name": "名称", "kind": "类别", "code": "编码", "region": "所在区划", "parent": "上级部门",
+                     "active": "启用", "is_financial": "金融企业", "separately_planned": "计划单列市", "sort": "排序"}
+    column_formatters = {"kind": lambda v, c, m, n: AuthorityKind(m.kind).label}
+    form_columns = ["name", "kind", "code", "region", "parent", "is_financial", "separately_planned", "active", "sort"]
+    form_choices = {"kind": [(k.value, k.label) for k in AuthorityKind]}
+    form_ajax_refs = {"region": {"fields": ["code", "name"], "page_size": 20},
+                      "parent": {"fields": ["name", "code"], "page_size": 20}}
+
+    def validate_model(self, model):
+        kind = AuthorityKind(model.kind)
+        if kind in (AuthorityKind.COUNTY, AuthorityKind.CITY, AuthorityKind.PROVINCE, AuthorityKind.SUPERVISION) \
+                and model.region is None:
+            raise ValidationError("县、市、省级主管部门和节能监察机关须选择所在区划")
+        if kind in (AuthorityKind.COUNTY, AuthorityKind.CITY) and model.parent is None:
+            raise ValidationError("县、市级主管部门须选择上级部门")
+
+
+class IndustryConsole(ConsoleModelView):
+    column_list = ["code", "name", "level", "parent"]
+    column_searchable_list = ["code", "name"]
+    column_filters = ["level"]
+    column_labels = {"code": "行业代码", "name": "行业名称", "level": "层级", "parent": "上级类别"}
+    form_columns = ["code", "name", "level", "parent"]
+    form_ajax_refs = {"parent": {"fields": ["code", "name"], "page_size": 20}}
+
+
+class SubsystemConsole(ConsoleModelView):
+    column_list = ["name", "code", "required", "has_declarations", "active", "sort"]
+    column_labels = {"name": "名称", "code": "编码", "required": "必须开通", "has_declarations": "本平台申报",
+                     "active": "启用", "sort": "排序"}
+    form_columns = ["name", "code", "required", "has_declarations", "active", "sort"]
+
+
+class DeclarationTypeConsole(ConsoleModelView):
+    column_list = ["name", "code", "subsystem", "declarant_types", "channels", "requires_evaluation", "active"]
+    column_labels = {"name": "名称", "code": "编码", "subsystem": "所属子系统", "declarant_types": "可申报单位类型",
+                     "channels": "推荐渠道", "requires_evaluation": "需第三方评价", "is_green_category": "绿色制造类型",
+                     "active": "启用", "sort": "排序"}
+    column_formatters = {"declarant_types": _labels_formatter(OrgType), "channels": _labels_formatter(Channel)}
+    form_columns = ["name", "code", "subsystem", "declarant_types", "channels", "requires_evaluation",
+                    "is_green_category", "active", "sort"]
+    form_overrides = {"declarant_types": SelectMultipleField, "channels": SelectMultipleField}
+    form_args = {
+        "declarant_types": {"label": "可申报单位类型", "choices": [(t.value, t.label) for t in OrgType]},
+        "channels": {"label": "推荐渠道", "choices": [(c.value, c.label) for c in Channel]},
+    }
+    can_delete = False  # declarations refer to their type; retire a type with 启用 instead
+
+
+BATCH_WINDOW_FORM = dict(
+    form_columns=["id", "declaration_type", "opens_on", "closes_on", "form_definition", "county_deadline",
+                  "city_deadline", "top_deadline", "ministry_deadline"],
+    column_labels={"declaration_type": "申报类型", "opens_on": "申报开始", "closes_on": "申报截止",
+                     "form_definition": "申报书版本", "county_deadline": "县/区审核截止", "city_deadline": "市审核截止",
+                   "top_deadline": "省/集团/协会审核截止", "ministry_deadline": "工信部审核截止"},
+)
+
+
+class BatchConsole(ConsoleModelView):
+    column_list = ["year", "name", "tier", "notice_no", "owner", "state"]
+    column_labels = {"year": "年度", "name": "批次", "tier": "层级", "notice_no": "通知文号", "owner": "组织部门",
+                     "state": "状态", "windows": "各类型申报时间"}
+    column_formatters = {
+        "tier": lambda v, c, m, n: m.tier.label if m.tier else "",
+        "state": lambda v, c, m, n: "、".join(sorted({w.state_on(datetime.date.today()) for w in m.windows})) or "未设置",
+    }
+    form_columns = ["year", "name", "tier", "notice_no", "owner", "windows"]
+    form_ajax_refs = {"owner": {"fields": ["name"], "page_size": 20}}
+    form_args = {"owner": {"validators": [Optional()], "description": "不选即工业和信息化部（国家级批次）；省级批次选择该省工信主管部门"}}
+    inline_models = [(BatchWindow, BATCH_WINDOW_FORM)]
+
+    def validate_model(self, model):
+        from app.seeding import latest_form
+
+        with db.session.no_autoflush:
+            if model.owner is None:
+                model.owner = db.session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
+            for window in model.windows:
+                if window.form_definition is None and window.declaration_type is not None:
+                    window.form_definition_id = latest_form(window.declaration_type.id)
+        for window in model.windows:
+            if window.opens_on and window.closes_on and window.opens_on > window.closes_on:
+                raise ValidationError(f"{window.declaration_type}：申报开始日期不能晚于截止日期")
+            deadlines = [window.county_deadline, window.city_deadline, window.top_deadline, window.ministry_deadline]
+            if any(d and window.closes_on and d < window.closes_on for d in deadlines):
+                raise ValidationError(f"{window.declaration_type}：审核截止日期不能早于申报截止日期")
+
+
+class FormDefinitionConsole(ConsoleModelView):
+    """Read-only: definitions come from seeds/forms and are never edited in place."""
+
+    can_create = can_edit = can_delete = False
+    column_list = ["declaration_type", "version", "title", "loaded_at"]
+    column_labels = {"declaration_type": "申报类型", "version": "版本", "title": "申报书", "loaded_at": "载入时间"}
+    column_exclude_list = ["definition"]
+
+
+class SiteSettingConsole(ConsoleModelView):
+    can_create = can_delete = False
+    column_list = ["label", "value"]
+    column_labels = {"label": "项目", "value": "内容", "key": "键"}
+    form_columns = ["value"]
+
+
+class AuditConsole(Guarded, ModelView):
+    """The audit log: read-only for everyone."""
+
+    can_create = can_edit = can_delete = False
+    can_view_details = True
+    column_default_sort = ("changed_at", True)
+    column_list = ["changed_at", "username", "table_name", "row_id", "action"]
+    column_filters = ["table_name", "action", "username"]
+    column_labels = {"changed_at": "时间", "username": "操作人", "table_name": "数据表", "row_id": "记录",
+                     "action": "操作", "before": "修改前", "after": "修改后"}
+
+
+CONSOLE_VIEWS = [
+    (BatchConsole, Batch, "申报批次", "申报管理", "batches"),
+    (DeclarationTypeConsole, DeclarationType, "申报类型", "申报管理", "declaration_types"),
+    (FormDefinitionConsole, FormDefinition, "申报书版本", "申报管理", "form_definitions"),
+    (RegionConsole, Region, "行政区划", "基础数据", "regions"),
+    (AuthorityConsole, Authority, "主管部门与机构", "基础数据", "authorities"),
+    (IndustryConsole, Industry, "国民经济行业分类", "基础数据", "industries"),
+    (SubsystemConsole, Subsystem, "子系统", "基础数据", "subsystems"),
+    (SiteSettingConsole, SiteSetting, "登录页说明", "站点设置", "site_settings"),
+    (AuditConsole, ConfigChange, "配置变更记录", "站点设置", "audit"),
+]
+
+
+def init_console(app: Flask) -> Admin:
+    """A fresh Admin per app, with endpoints prefixed `console_` so they never meet FAB's blueprints."""
+    from app.console.transfer import TransferView
+
+    console = Admin(app, name="系统配置控制台", url="/console", endpoint="console",
+                    index_view=ConsoleHome(name="控制台首页", url="/console", endpoint="console"),
+                    theme=Bootstrap4Theme(swatch="default", fluid=True))
+    for view_class, model, name, category, endpoint in CONSOLE_VIEWS:
+        console.add_view(view_class(model, db, name=name, category=category,
+                                    endpoint=f"console_{endpoint}", url=f"/console/{endpoint}"))
+    console.add_view(TransferView(name="批量导入导出", category="基础数据", endpoint="console_transfer",
+                                  url="/console/transfer"))
+    return console

@@ -1,0 +1,318 @@
+"""Bulk xlsx import and export of reference data, with a dry run that shows what would be added, changed
+and refused (by row number) before anything is written."""
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from sqlalchemy import select
+
+from app.console import Guarded
+from app.domain import DomainError
+from app.domain.workbook import check_package
+from app.extensions import db
+from app.models import Authority, AuthorityKind, ConfigChange, Industry, Region
+
+MAX_ROWS = 20_000
+
+
+@dataclass
+class Plan:
+    added: list = field(default_factory=list)  # (row number, key, values)
+    changed: list = field(default_factory=list)  # (row number, key, {column: (old, new)})
+    refused: list = field(default_factory=list)  # (row number, reason)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    title: str
+    columns: tuple[str, ...]
+    export_rows: Callable[[], list]
+    plan_row: Callable[[dict, dict], tuple]  # (row values, context) → (key, values) or raises DomainError
+    existing: Callable[[], dict]  # key → model
+    create: Callable[[dict, dict], object]
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+# --- regions ---
+
+def _region_row(row, ctx):
+    code, name, level, kind, parent = (_text(row.get(c)) for c in ("区划代码", "名称", "级别", "类型", "上级区划代码"))
+    if not (len(code) == 6 and code.isdigit()):
+        raise DomainError("区划代码应为 6 位数字")
+    if not name:
+        raise DomainError("名称不能为空")
+    if level not in ("1", "2", "3"):
+        raise DomainError("级别应为 1、2 或 3")
+    if level != "1" and parent not in ctx["regions"] and parent not in ctx["new_codes"]:
+        raise DomainError(f"上级区划代码 {parent or '（空）'} 不存在")
+    if level == "1" and parent:
+        raise DomainError("省级区划不应有上级区划")
+    ctx["new_codes"].add(code)
+    return code, {"name": name, "level": int(level), "kind": kind or "", "parent_code": parent or None}
+
+
+def _region_create(values, ctx):
+    parent = ctx["regions"].get(values["parent_code"]) if values["parent_code"] else None
+    region = Region(code=values["key"], name=values["name"], level=values["level"], kind=values["kind"],
+                    parent_id=parent.id if parent else None,
+                    province_id=None if parent is None else (parent.province_id or parent.id))
+    ctx["regions"][values["key"]] = region
+    return region
+
+
+def _regions():
+    return {r.code: r for r in db.session.scalars(select(Region))}
+
+
+# --- industries ---
+
+def _industry_row(row, ctx):
+    code, name, level, parent = (_text(row.get(c)) for c in ("行业代码", "行业名称", "层级", "上级代码"))
+    if not code or len(code) > 4:
+        raise DomainError("行业代码应为门类字母或 2-4 位数字")
+    if not name:
+        raise DomainError("行业名称不能为空")
+    if level not in ("1", "2", "3", "4"):
+        raise DomainError("层级应为 1-4")
+    if level != "1" and parent not in ctx["industries"] and parent not in ctx["new_codes"]:
+        raise DomainError(f"上级代码 {parent or '（空）'} 不存在")
+    ctx["new_codes"].add(code)
+    return code, {"name": name, "level": int(level), "parent_code": parent or None}
+
+
+def _industry_create(values, ctx):
+    parent = ctx["industries"].get(values["parent_code"]) if values["parent_code"] else None
+    industry = Industry(code=values["key"], name=values["name"], level=values["level"],
+                        parent_id=parent.id if parent else None)
+    ctx["industries"][values["key"]] = industry
+    return industry
+
+
+# --- authorities (of regions) and central enterprises ---
+
+REGION_KINDS = {"county": AuthorityKind.COUNTY, "city": AuthorityKind.CITY, "province": AuthorityKind.PROVINCE,
+                "supervision": AuthorityKind.SUPERVISION}
+
+
+def _authority_row(row, ctx):
+    kind, region_code, name = (_text(row.get(c)) for c in ("类别", "区划代码", "名称"))
+    if kind not in REGION_KINDS:
+        raise DomainError("类别应为 county、city、province 或 supervision")
+    if region_code not in ctx["regions"]:
+        raise DomainError(f"区划代码 {region_code or '（空）'} 不存在")
+    if not name:
+        raise DomainError("名称不能为空")
+    return f"{kind}:{region_code}", {"name": name}
+
+
+def _authority_create(values, ctx):
+    kind_name, region_code = values["key"].split(":")
+    region = ctx["regions"][region_code]
+    kind = REGION_KINDS[kind_name]
+    parent = None
+    if kind in (AuthorityKind.COUNTY, AuthorityKind.CITY):
+        node = region.parent
+        while node is not None and parent is None:
+            parent = db.session.scalar(select(Authority).where(
+                Authority.region_id == node.id, Authority.kind.in_([AuthorityKind.CITY, AuthorityKind.PROVINCE])))
+            node = node.parent
+    elif kind == AuthorityKind.PROVINCE:
+        parent = db.session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
+    return Authority(kind=kind, name=values["name"], region_id=region.id, parent_id=parent.id if parent else None)
+
+
+def _authorities():
+    return {f"{a.kind}:{a.region.code}": a for a in db.session.scalars(
+        select(Authority).where(Authority.kind.in_(list(REGION_KINDS.values()))))}
+
+
+def _group_row(row, ctx):
+    code, name, kind = (_text(row.get(c)) for c in ("编码", "名称", "类型"))
+    if not (len(code) == 4 and code[0] in "CF" and code[1:].isdigit()):
+        raise DomainError("编码应为 C 或 F 加三位数字，如 C001")
+    if not name:
+        raise DomainError("名称不能为空")
+    if kind not in ("央企", "金融"):
+        raise DomainError("类型应为“央企”或“金融”")
+    return code, {"name": name, "is_financial": kind == "金融"}
+
+
+def _group_create(values, ctx):
+    ministry = db.session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
+    return Authority(kind=AuthorityKind.GROUP, code=values["key"], name=values["name"],
+                     is_financial=values["is_financial"], parent_id=ministry.id, sort=int(values["key"][1:]))
+
+
+DATASETS = {
+    "regions": Dataset(
+        "行政区划", ("区划代码", "名称", "级别", "类型", "上级区划代码"),
+        lambda: [(r.code, r.name, r.level, r.kind, r.parent.code if r.parent else "")
+                 for r in db.session.scalars(select(Region).order_by(Region.code))],
+        _region_row, _regions, _region_create),
+    "industries": Dataset(
+        "国民经济行业分类", ("行业代码", "行业名称", "层级", "上级代码"),
+        lambda: [(i.code, i.name, i.level, i.parent.code if i.parent else "")
+                 for i in db.session.scalars(select(Industry).order_by(Industry.id))],
+        _industry_row, lambda: {i.code: i for i in db.session.scalars(select(Industry))}, _industry_create),
+    "authorities": Dataset(
+        "主管部门", ("类别", "区划代码", "名称"),
+        lambda: [(a.kind.value, a.region.code, a.name) for a in db.session.scalars(
+            select(Authority).where(Authority.kind.in_(list(REGION_KINDS.values()))).order_by(Authority.id))],
+        _authority_row, _authorities, _authority_create),
+    "central_enterprises": Dataset(
+        "中央企业及中央金融企业", ("编码", "名称", "类型"),
+        lambda: [(a.code, a.name, "金融" if a.is_financial else "央企") for a in db.session.scalars(
+            select(Authority).where(Authority.kind == AuthorityKind.GROUP).order_by(Authority.sort))],
+        _group_row, lambda: {a.code: a for a in db.session.scalars(
+            select(Authority).where(Authority.kind == AuthorityKind.GROUP))}, _group_create),
+}
+
+
+def export(name: str) -> bytes:
+    """The dataset as xlsx, streamed row by row (write-only mode)."""
+    dataset = DATASETS[name]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(dataset.title)
+    sheet.append(list(dataset.columns))
+    for row in dataset.export_rows():
+        sheet.append([_as_text(sheet, v) if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _as_text(sheet, value: str) -> WriteOnlyCell:
+    """Text that looks like a formula is written as text, never as a formula (formula injection)."""
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
+
+
+def plan(name: str, data: bytes) -> Plan:
+    """What importing `data` would do; nothing is written."""
+    dataset = DATASETS[name]
+    check_package(data)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [_text(v) for v in next(rows, ())]
+    except DomainError:
+        raise
+    except Exception:
+        raise DomainError("文件无法解析，请使用导出的表格格式")
+    if header[:len(dataset.columns)] != list(dataset.columns):
+        raise DomainError(f"表头应为：{'、'.join(dataset.columns)}（第 1 行）")
+    existing = dataset.existing()
+    context = {"regions": _regions(), "industries": {i.code: i for i in db.session.scalars(select(Industry))},
+               "new_codes": set()}
+    result, seen = Plan(), set()
+    for number, values in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:
+            result.refused.append((number, f"超过 {MAX_ROWS} 行，其余行未读取"))
+            break
+        if not any(v not in (None, "") for v in values):
+            continue
+        row = dict(zip(dataset.columns, values))
+        if any(isinstance(v, str) and v.startswith("=") for v in values):
+            result.refused.append((number, "不接受公式"))
+            continue
+        try:
+            key, parsed = dataset.plan_row(row, context)
+        except DomainError as refused:
+            result.refused.append((number, refused.message))
+            continue
+        if key in seen:
+            result.refused.append((number, f"{key} 在文件中重复"))
+            continue
+        seen.add(key)
+        model = existing.get(key)
+        if model is None:
+            result.added.append((number, key, parsed))
+            continue
+        differences = {column: (getattr(model, column, None), value) for column, value in parsed.items()
+                       if column != "parent_code" and getattr(model, column, None) != value}
+        if differences:
+            result.changed.append((number, key, differences))
+    return result
+
+
+def apply(name: str, result: Plan) -> None:
+    dataset = DATASETS[name]
+    existing = dataset.existing()
+    context = {"regions": _regions(), "industries": {i.code: i for i in db.session.scalars(select(Industry))}}
+    for _, key, values in result.added:
+        model = dataset.create({**values, "key": key}, context)
+        db.session.add(model)
+        db.session.flush()
+    for _, key, differences in result.changed:
+        for column, (_, new) in differences.items():
+            setattr(existing[key], column, new)
+    db.session.add(ConfigChange(user_id=current_user.id, username=current_user.username, table_name=name,
+                                action="import", before=None,
+                                after={"added": [k for _, k, _ in result.added],
+                                       "changed": {k: {c: [str(o), str(n)] for c, (o, n) in d.items()}
+                                                   for _, k, d in result.changed}}))
+    db.session.commit()
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class TransferView(Guarded, BaseView):
+    @expose("/")
+    def index(self):
+        return self.render("console/transfer.html", datasets=DATASETS)
+
+    @expose("/export/<dataset>")
+    def export_view(self, dataset):
+        if dataset not in DATASETS:
+            abort(404)
+        return send_file(io.BytesIO(export(dataset)), as_attachment=True, download_name=f"{DATASETS[dataset].title}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @expose("/import/<dataset>", methods=["POST"])
+    def import_view(self, dataset):
+        """Dry run, or (with a token from the dry run) apply the same file."""
+        if dataset not in DATASETS:
+            abort(404)
+        token = request.form.get("token", "")
+        if token:
+            if not (len(token) == 32 and token.isalnum()):
+                abort(400)
+            path = _upload_dir() / f"{token}.xlsx"
+            if not path.exists():
+                flash("导入文件已过期，请重新上传", "error")
+                return redirect(url_for(".index"))
+            result = plan(dataset, path.read_bytes())
+            apply(dataset, result)
+            path.unlink(missing_ok=True)
+            flash(f"已导入：新增 {len(result.added)} 条，修改 {len(result.changed)} 条，"
+                  f"拒绝 {len(result.refused)} 条", "success")
+            return redirect(url_for(".index"))
+        upload = request.files.get("file")
+        data = upload.stream.read(10 * 1024 * 1024 + 1) if upload else b""
+        try:
+            result = plan(dataset, data)
+        except DomainError as refused:
+            flash(refused.message, "error")
+            return redirect(url_for(".index"))
+        token = uuid.uuid4().hex
+        (_upload_dir() / f"{token}.xlsx").write_bytes(data)
+        return self.render("console/transfer_plan.html", dataset=DATASETS[dataset], name=dataset, result=result,
+                           token=token)

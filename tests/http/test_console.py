@@ -1,0 +1,165 @@
+"""The IT configuration console (/console): access, audited changes, bulk import with a dry run, and the
+batch windows it sets being enforced by the lifecycle."""
+import datetime
+import io
+import re
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from app.domain import DomainError
+from app.extensions import db
+from app.models import Authority, BatchWindow, ConfigChange, Declaration, Region, SiteSetting, Subsystem
+from tests import factories as f
+from tests.conftest import csrf_token
+
+VIEWS = ["batches", "declaration_types", "form_definitions", "regions", "authorities", "industries", "subsystems",
+         "site_settings", "audit"]
+
+
+def console_urls():
+    yield "GET", "/console/"
+    yield "GET", "/console/transfer/"
+    yield "GET", "/console/transfer/export/regions"
+    yield "POST", "/console/transfer/import/regions"
+    for view in VIEWS:
+        yield "GET", f"/console/{view}/"
+        yield "GET", f"/console/{view}/new/"
+        yield "GET", f"/console/{view}/edit/?id=1"
+        yield "GET", f"/console/{view}/details/?id=1"
+        yield "POST", f"/console/{view}/new/"
+        yield "POST", f"/console/{view}/delete/"
+
+
+@pytest.mark.parametrize("username", [None, "qiye", "sanfang", "hebeisheng", "gongxinbu"])
+def test_only_it_staff_reach_the_console(client_as, app, username):
+    client = client_as(username) if username else app.test_client()
+    token = csrf_token(client.get("/profile/password/" if username else "/login/").get_data(as_text=True))
+    before = db_counts(app)
+    for method, url in console_urls():
+        response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token, "id": "1"})
+        if username is None:
+            assert response.status_code == 302 and "/login/" in response.headers["Location"], url
+        else:
+            assert response.status_code == 403, (url, response.status_code)
+    assert db_counts(app) == before
+
+
+def db_counts(app):
+    with app.app_context():
+        return (db.session.query(Subsystem).count(), db.session.query(Region).count(),
+                db.session.query(ConfigChange).count())
+
+
+def test_it_staff_reach_every_console_page(client_as):
+    admin = client_as("admin")
+    for method, url in console_urls():
+        if method == "GET" and not (url.endswith("/new/") and ("form_definitions" in url or "site_settings" in url
+                                                               or "audit" in url)):
+            response = admin.get(url)
+            assert response.status_code in (200, 302), (url, response.status_code)
+
+
+def admin_post(client, url, data):
+    page = client.get(url).get_data(as_text=True)
+    return client.post(url, data={**data, "csrf_token": csrf_token(page)})
+
+
+def test_changes_are_audited_with_before_and_after(app, client_as):
+    admin = client_as("admin")
+    created = admin_post(admin, "/console/subsystems/new/", {"name": "工业固废", "code": "solid_waste", "sort": "80"})
+    assert created.status_code == 302
+    with app.app_context():
+        row = db.session.execute(select(Subsystem).where(Subsystem.code == "solid_waste")).scalar_one()
+        pk = row.id
+    edited = admin_post(admin, f"/console/subsystems/edit/?id={pk}", {"name": "工业固体废物", "code": "solid_waste", "sort": "81"})
+    assert edited.status_code == 302, re.sub(r'<[^>]+>', ' ', edited.get_data(as_text=True))[-3000:]
+    page = admin.get("/console/subsystems/").get_data(as_text=True)
+    admin.post("/console/subsystems/delete/", data={"id": str(pk), "csrf_token": csrf_token(page)})
+    with app.app_context():
+        changes = db.session.scalars(select(ConfigChange).where(ConfigChange.table_name == "subsystem",
+                                                                ConfigChange.row_id == str(pk))
+                                     .order_by(ConfigChange.id)).all()
+        assert [c.action for c in changes] == ["create", "update", "delete"]
+        assert changes[0].username == "admin" and changes[0].before is None
+        assert changes[1].before["name"] == "工业固废" and changes[1].after["name"] == "工业固体废物"
+        assert changes[2].before["name"] == "工业固体废物" and changes[2].after is None
+    assert admin.get("/console/audit/").status_code == 200
+    assert admin.get("/console/audit/edit/?id=1").status_code in (302, 403, 404)  # read-only
+
+
+def test_region_rules_refuse_inconsistent_rows_keeping_the_input(client_as):
+    admin = client_as("admin")
+    response = admin_post(admin, "/console/regions/new/", {"code": "13ABCD", "name": "测试区", "level": "3", "kind": "市辖区"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "6 位数字" in html and "测试区" in html
+
+
+def xlsx(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_import_dry_run_then_apply(app, client_as):
+    admin = client_as("admin")
+    exported = admin.get("/console/transfer/export/central_enterprises")
+    rows = list(load_workbook(io.BytesIO(exported.data)).active.iter_rows(values_only=True))
+    assert rows[0] == ("编码", "名称", "类型") and len(rows) > 100
+    upload = xlsx([rows[0], ("C900", "中国测试新材料集团有限公司", "央企"), (rows[1][0], rows[1][1] + "（更名）", "央企"),
+                   ("X1", "坏编码", "央企"), ("C901", "", "央企"), ("C902", "=cmd|' /C calc'!A0", "央企")])
+    page = admin.get("/console/transfer/").get_data(as_text=True)
+    dry = admin.post("/console/transfer/import/central_enterprises", data={
+        "csrf_token": csrf_token(page), "file": (io.BytesIO(upload), "央企.xlsx")}, content_type="multipart/form-data")
+    html = dry.get_data(as_text=True)
+    assert "将新增 1 条，修改 1 条，拒绝 3 条" in html
+    assert re.search(r"<td>4</td><td>编码应为", html) and re.search(r"<td>5</td><td>名称不能为空", html)
+    assert re.search(r"<td>6</td><td>不接受公式", html)
+    with app.app_context():
+        assert db.session.scalar(select(Authority).where(Authority.code == "C900")) is None  # nothing yet
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', html).group(1)
+    applied = admin.post("/console/transfer/import/central_enterprises",
+                         data={"csrf_token": csrf_token(page), "token": token})
+    assert applied.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Authority.name).where(Authority.code == "C900")) == "中国测试新材料集团有限公司"
+        assert db.session.scalar(select(Authority.name).where(Authority.code == rows[1][0])).endswith("（更名）")
+        assert db.session.scalar(select(ConfigChange).where(ConfigChange.action == "import")) is not None
+        renamed = db.session.scalar(select(Authority).where(Authority.code == rows[1][0]))
+        renamed.name = rows[1][1]  # back to the seeded name, for the tests that reload the seeds
+        db.session.commit()
+
+
+def test_import_refuses_a_bad_file_with_a_message(client_as):
+    admin = client_as("admin")
+    page = admin.get("/console/transfer/").get_data(as_text=True)
+    for data, message in ((b"not a workbook", "不是有效的 xlsx"), (xlsx([("错", "表头")]), "表头应为")):
+        response = admin.post("/console/transfer/import/regions", data={
+            "csrf_token": csrf_token(page), "file": (io.BytesIO(data), "x.xlsx")}, content_type="multipart/form-data")
+        assert message in admin.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_login_page_texts_come_from_the_console(app, client_as):
+    admin = client_as("admin")
+    with app.app_context():
+        setting = db.session.get(SiteSetting, "helpdesk_phone")
+        original = setting.value
+    admin_post(admin, "/console/site_settings/edit/?id=helpdesk_phone", {"value": "0311-12345678"})
+    assert "0311-12345678" in app.test_client().get("/login/").get_data(as_text=True)
+    admin_post(admin, "/console/site_settings/edit/?id=helpdesk_phone", {"value": original})
+
+
+def test_review_deadline_is_enforced_and_extended(app, db_session):
+    declaration = f.act(f.drafted("qiye", "energy_saving_tech"), "submit", "qiye")
+    window = db_session.scalar(select(BatchWindow).where(BatchWindow.batch_id == declaration.batch_id,
+                                                        BatchWindow.declaration_type_id == declaration.declaration_type_id))
+    window.county_deadline = f.NOW.date() - datetime.timedelta(days=1)
+    with pytest.raises(DomainError, match="县/区审核截止日期为 .*，已过期"):
+        f.act(declaration, "approve", "changan")
+    window.county_deadline = f.NOW.date() + datetime.timedelta(days=10)  # IT staff extend it
+    f.act(declaration, "approve", "changan")
+    assert declaration.city_step == "in_review"
