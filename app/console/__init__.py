@@ -240,7 +240,7 @@ class BatchConsole(ConsoleModelView):
                 model.owner = db.session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
             for window in model.windows:
                 if window.form_definition is None and window.declaration_type is not None:
-                    window.form_definition_id = latest_form(window.declaration_type.id)
+                    window.form_definition = db.session.get(FormDefinition, latest_form(window.declaration_type.id))
         for window in model.windows:
             if window.opens_on and window.closes_on and window.opens_on > window.closes_on:
                 raise ValidationError(f"{window.declaration_type}：申报开始日期不能晚于截止日期")

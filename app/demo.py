@@ -1,0 +1,236 @@
+"""Demo data at national scale: organizations in every province and declarations in every lifecycle state.
+
+Rows are made in bulk (Core inserts in large batches) but follow the lifecycle's rules: the chain of each
+submission comes from the organization's authority exactly as `lifecycle.review_chain` builds it for the
+地方 channel, the step states and the declaration's scope columns agree, and every decision has its review
+record. `tests/domain/test_demo.py` checks these invariants and then acts on generated rows through
+`lifecycle.apply`. Deterministic for a given `seed`.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import operator
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app.domain.codes import make_credit_code, org_code_of
+from app.domain.lifecycle import LEVELS, STEP_COLUMN
+from app.domain.states import Channel, DeclarationStatus as S, ReviewLevel, StepState
+from app.extensions import db
+from app.models import (
+    Authority,
+    AuthorityKind,
+    BatchWindow,
+    Declaration,
+    DeclarationType,
+    Industry,
+    Organization,
+    OrgType,
+    Region,
+    ReviewRecord,
+    ReviewStep,
+)
+
+# Where a generated declaration ends up: status, and for submissions how far up the chain it got.
+OUTCOMES = [
+    ("draft", 10), ("evaluating", 4), ("evaluated", 4), ("pending", 40), ("returned", 10), ("rejected", 6),
+    ("approved", 26),
+]
+BATCH_SIZE = 20_000
+KIND_LEVEL = {AuthorityKind.COUNTY: ReviewLevel.COUNTY, AuthorityKind.CITY: ReviewLevel.CITY,
+              AuthorityKind.PROVINCE: ReviewLevel.TOP}
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The 地方 chain of one authority: (level, authority id or None) for the four levels."""
+
+    steps: tuple[tuple[ReviewLevel, int | None], ...]
+    region_id: int
+    province_id: int
+
+    def authority(self, level: ReviewLevel) -> int | None:
+        return dict(self.steps)[level]
+
+
+def chains() -> dict[int, Chain]:
+    """Every region authority's chain, built by walking parents as `lifecycle.review_chain` does."""
+    authorities = {a.id: a for a in db.session.scalars(select(Authority))}
+    regions = {r.id: r for r in db.session.scalars(select(Region))}
+    ministry = next(a.id for a in authorities.values() if a.kind == AuthorityKind.MINISTRY)
+    result = {}
+    for authority in authorities.values():
+        if authority.kind not in KIND_LEVEL or authority.region_id is None:
+            continue
+        levels = dict.fromkeys(LEVELS)
+        node = authority
+        while node is not None and node.kind != AuthorityKind.MINISTRY:
+            levels[KIND_LEVEL[AuthorityKind(node.kind)]] = node.id
+            node = authorities.get(node.parent_id)
+        levels[ReviewLevel.MINISTRY] = ministry
+        region = regions[authority.region_id]
+        result[authority.id] = Chain(tuple((level, levels[level]) for level in LEVELS), region.id,
+                                     region.province_id or region.id)
+    return result
+
+
+def generate(declarations: int, organizations: int | None = None, seed: int = 2026,
+             today: datetime.date | None = None) -> dict[str, int]:
+    """Insert `organizations` enterprises and `declarations` declarations; return the row counts made."""
+    rng = random.Random(seed)
+    today = today or datetime.date.today()
+    organizations = organizations or max(100, declarations // 8)
+    chain_of = chains()
+    county_authorities = [a for a, c in chain_of.items() if c.authority(ReviewLevel.COUNTY) == a
+                          or (c.authority(ReviewLevel.COUNTY) is None and c.authority(ReviewLevel.CITY) == a)]
+    industries = list(db.session.scalars(select(Industry.id).where(Industry.level == 4)))
+    types = db.session.scalars(select(DeclarationType).where(DeclarationType.active.is_(True))).all()
+    enterprise_types = [t for t in types if OrgType.ENTERPRISE.value in t.declarant_types and "local" in t.channels]
+    windows = db.session.execute(select(BatchWindow.batch_id, BatchWindow.declaration_type_id,
+                                        BatchWindow.form_definition_id)).all()
+    batches = sorted({w.batch_id for w in windows})
+    form_of = {(w.batch_id, w.declaration_type_id): w.form_definition_id for w in windows}
+
+    first_org = (db.session.scalar(select(func.max(Organization.id))) or 0) + 1
+    org_rows, org_authority, org_names, org_industry = [], {}, {}, {}
+    for number in range(organizations):
+        authority = rng.choice(county_authorities)
+        region_code = db_region_code(chain_of[authority].region_id)
+        credit = make_credit_code("91", region_code, f"DM{(seed * 1_000_003 + number) % 10**6:06d}")
+        name = f"示范企业{first_org + number:07d}有限公司"
+        org_id = first_org + number
+        org_rows.append(dict(id=org_id, org_type=OrgType.ENTERPRISE.value, name=name, credit_code=credit,
+                             org_code=org_code_of(credit), nature="民营企业", industry_id=rng.choice(industries),
+                             currency="人民币", authority_id=authority, region_id=chain_of[authority].region_id,
+                             active=True))
+        org_authority[org_id], org_names[org_id] = authority, name
+        org_industry[org_id] = org_rows[-1]["industry_id"]
+    _insert(Organization, org_rows)
+
+    made = {"organizations": organizations, "declarations": 0, "steps": 0, "records": 0}
+    first_declaration = (db.session.scalar(select(func.max(Declaration.id))) or 0) + 1
+    start = datetime.datetime.combine(today, datetime.time(9)) - datetime.timedelta(days=365)
+    outcomes, weights = zip(*OUTCOMES)
+    for offset in range(0, declarations, BATCH_SIZE):
+        declaration_rows, step_rows, record_rows = [], [], []
+        for number in range(offset, min(offset + BATCH_SIZE, declarations)):
+            pk = first_declaration + number
+            org = first_org + rng.randrange(organizations)
+            chain = chain_of[org_authority[org]]
+            declaration_type = rng.choice(enterprise_types)
+            batch = rng.choice(batches)
+            created = start + datetime.timedelta(minutes=rng.randrange(525_600))
+            outcome = rng.choices(outcomes, weights)[0]
+            row = dict(id=pk, declaration_type_id=declaration_type.id, batch_id=batch, organization_id=org,
+                       unit_name=org_names[org], title=f"{declaration_type.name}申报 {pk}", round=0,
+                       region_id=chain.region_id, province_id=chain.province_id, form_definition_id=form_of.get(
+                           (batch, declaration_type.id)), form_data={}, created_at=created, updated_at=created,
+                       version=1, status=S.DRAFT.value, channel=None, submitted_at=None, pending_authority_id=None,
+                       county_authority_id=None, city_authority_id=None, top_authority_id=None,
+                       county_step=None, city_step=None, top_step=None, ministry_step=None, agency_id=None,
+                       industry_id=org_industry[org], score=None)
+            if outcome in ("draft", "evaluating", "evaluated"):
+                row["status"] = {"draft": S.DRAFT, "evaluating": S.EVALUATING, "evaluated": S.EVALUATED}[outcome].value
+            else:
+                _submitted(rng, row, chain, outcome, created, step_rows, record_rows)
+            declaration_rows.append(row)
+        _insert(Declaration, declaration_rows)
+        _insert(ReviewStep, step_rows)
+        _insert(ReviewRecord, record_rows)
+        made["declarations"] += len(declaration_rows)
+        made["steps"] += len(step_rows)
+        made["records"] += len(record_rows)
+    db.session.commit()
+    return made
+
+
+def _submitted(rng, row, chain: Chain, outcome: str, created, step_rows, record_rows) -> None:
+    """A submission of round 1 through the 地方 chain, stopped where `outcome` says."""
+    applicable = [level for level, authority in chain.steps if authority is not None]
+    submitted = created + datetime.timedelta(days=rng.randrange(1, 30))
+    if outcome == "approved":
+        approved = len(applicable)
+    elif outcome == "pending":
+        approved = rng.randrange(len(applicable))
+    else:
+        approved = rng.randrange(len(applicable))  # the level at this index returned or rejected it
+    row.update(status=S.UNDER_REVIEW.value, channel=Channel.LOCAL.value, round=1, submitted_at=submitted,
+               updated_at=submitted, county_authority_id=chain.authority(ReviewLevel.COUNTY),
+               city_authority_id=chain.authority(ReviewLevel.CITY), top_authority_id=chain.authority(ReviewLevel.TOP))
+    record_rows.append(dict(declaration_id=row["id"], round=1, action="submit", level=None, authority_id=None,
+                            actor_id=None, actor_name="demo", from_status=S.DRAFT.value,
+                            to_status=S.UNDER_REVIEW.value, opinion=None, ip=None, created_at=submitted))
+    moment = submitted
+    for position, (level, authority) in enumerate(chain.steps, start=1):
+        if authority is None:
+            state = StepState.NOT_APPLICABLE
+        else:
+            index = applicable.index(level)
+            if index < approved:
+                state = StepState.APPROVED
+            elif index == approved and outcome == "pending":
+                state = StepState.IN_REVIEW
+                row["pending_authority_id"] = authority
+            elif index == approved and outcome in ("returned", "rejected"):
+                state = StepState.RETURNED if outcome == "returned" else StepState.REJECTED
+            else:
+                state = StepState.NOT_STARTED
+            if state in (StepState.APPROVED, StepState.RETURNED, StepState.REJECTED):
+                moment = moment + datetime.timedelta(days=rng.randrange(1, 15))
+                action = {StepState.APPROVED: "approve", StepState.RETURNED: "return", StepState.REJECTED: "reject"}[state]
+                final = index == len(applicable) - 1 and state == StepState.APPROVED
+                to_status = {"approve": S.APPROVED if final else S.UNDER_REVIEW, "return": S.RETURNED,
+                             "reject": S.REJECTED}[action]
+                record_rows.append(dict(declaration_id=row["id"], round=1, action=action, level=level.value,
+                                        authority_id=authority, actor_id=None, actor_name="demo",
+                                        from_status=S.UNDER_REVIEW.value, to_status=to_status.value,
+                                        opinion=None if action == "approve" else "请补充材料",
+                                        ip=None, created_at=moment))
+        row[STEP_COLUMN[level]] = state.value
+        step_rows.append(dict(declaration_id=row["id"], round=1, position=position, level=level.value,
+                              authority_id=authority, state=state.value,
+                              decided_at=moment if state in (StepState.APPROVED, StepState.RETURNED,
+                                                             StepState.REJECTED) else None))
+    if outcome == "approved":
+        row["status"] = S.APPROVED.value
+    elif outcome == "returned":
+        row["status"] = S.RETURNED.value
+    elif outcome == "rejected":
+        row["status"] = S.REJECTED.value
+    row["updated_at"] = moment
+
+
+_REGION_CODES: dict[int, str] = {}
+
+
+def db_region_code(region_id: int) -> str:
+    if not _REGION_CODES:
+        _REGION_CODES.update(db.session.execute(select(Region.id, Region.code)).all())
+    return _REGION_CODES[region_id]
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """executemany straight through the driver: the ORM's per-row processing is most of the cost here."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    connection = db.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "
+           f"VALUES ({', '.join([marker] * len(columns))})")
+    types = {c.name: c.type.__class__.__name__ for c in model.__table__.columns}
+    convert = [(i, (lambda v: "{}" if v == {} else json.dumps(v)) if types[c] == "JSON" else str)
+               for i, c in enumerate(columns) if types[c] == "JSON" or (sqlite and types[c] == "DateTime")]
+    pick = operator.itemgetter(*columns)
+    values = []
+    for row in rows:
+        value = list(pick(row))
+        for index, function in convert:
+            if value[index] is not None:
+                value[index] = function(value[index])
+        values.append(tuple(value))
+    connection.exec_driver_sql(sql, values)
