@@ -30,7 +30,7 @@ test: install translations
 	$(BIN)/python -m pytest
 
 bench: install translations
-	$(BIN)/python -m pytest tests/perf -s -p no:randomly
+	$(BIN)/python tests/perf/bench_lists.py
 
 # Re-extract the messages after changing user-facing text, then translate translations/en.
 messages: install

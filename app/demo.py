@@ -143,6 +143,11 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
         made["declarations"] += len(declaration_rows)
         made["steps"] += len(step_rows)
         made["records"] += len(record_rows)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":  # explicit ids do not move the serial sequences
+        for table in (Organization.__tablename__, Declaration.__tablename__):
+            connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     db.session.commit()
     return made
 

@@ -63,7 +63,8 @@ def test_ids_outside_the_scope_get_403_or_404_and_change_nothing(app, client_as,
 
 def test_the_api_lists_exactly_the_scope(client_as, declarations):
     for username, (_, visible) in VISIBLE.items():
-        listed = set(client_as(username).get("/api/v1/declarations/?q=(page_size:100)").get_json().get("ids", []))
+        listed = set(client_as(username).get(
+            "/api/v1/declarations/?q=(order_column:id,order_direction:desc,page_size:100)").get_json().get("ids", []))
         expected = {pk for name, pk in _only(declarations).items() if name in visible}
         assert expected <= listed, username
         assert not ({pk for pk in _only(declarations).values()} - expected) & listed, username
