@@ -29,6 +29,7 @@ from app.models import (
     DeclarationType,
     FormDefinition,
     Industry,
+    Organization,
     OrgType,
     Region,
     SiteSetting,
@@ -249,6 +250,30 @@ class BatchConsole(ConsoleModelView):
                 raise ValidationError(f"{window.declaration_type}：审核截止日期不能早于申报截止日期")
 
 
+class AgencyConsole(ConsoleModelView):
+    """第三方评价机构的资格: IT staff suspend or restore an agency; a suspended one can no longer be chosen."""
+
+    can_create = can_delete = False
+    column_list = ["name", "credit_code", "legal_representative", "legal_representative_phone", "active"]
+    column_searchable_list = ["name", "credit_code", "legal_representative"]
+    column_filters = ["active"]
+    column_labels = {"name": "机构名称", "credit_code": "统一社会信用代码", "legal_representative": "法定代表人",
+                     "legal_representative_phone": "联系电话", "active": "具备评价资格"}
+    form_columns = ["active"]
+
+    def get_query(self):
+        return super().get_query().filter(Organization.org_type == OrgType.AGENCY)
+
+    def get_count_query(self):
+        return super().get_count_query().filter(Organization.org_type == OrgType.AGENCY)
+
+    def get_one(self, pk):
+        model = super().get_one(pk)
+        if model is None or model.org_type != OrgType.AGENCY:
+            abort(404)
+        return model
+
+
 class FormDefinitionConsole(ConsoleModelView):
     """Read-only: definitions come from seeds/forms and are never edited in place."""
 
@@ -285,6 +310,7 @@ CONSOLE_VIEWS = [
     (AuthorityConsole, Authority, "主管部门与机构", "基础数据", "authorities"),
     (IndustryConsole, Industry, "国民经济行业分类", "基础数据", "industries"),
     (SubsystemConsole, Subsystem, "子系统", "基础数据", "subsystems"),
+    (AgencyConsole, Organization, "第三方评价机构", "基础数据", "agencies"),
     (SiteSettingConsole, SiteSetting, "登录页说明", "站点设置", "site_settings"),
     (AuditConsole, ConfigChange, "配置变更记录", "站点设置", "audit"),
 ]

@@ -45,6 +45,10 @@ class Declaration(Model):
         Index("ix_declaration_county_scope", "county_authority_id", "status", "submitted_at"),
         Index("ix_declaration_city_scope", "city_authority_id", "status", "submitted_at"),
         Index("ix_declaration_top_scope", "top_authority_id", "status", "submitted_at"),
+        # 待我审核 inside a scope: counted from these, not from every row of the reviewer's region
+        Index("ix_declaration_county_pending", "county_authority_id", "pending_authority_id"),
+        Index("ix_declaration_city_pending", "city_authority_id", "pending_authority_id"),
+        Index("ix_declaration_top_pending", "top_authority_id", "pending_authority_id"),
         Index("ix_declaration_status_submitted", "status", "submitted_at"),
         Index("ix_declaration_agency", "agency_id", "status"),
         Index("ix_declaration_batch_type", "batch_id", "declaration_type_id", "status"),

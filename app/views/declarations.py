@@ -121,6 +121,8 @@ class DeclarationListView(PlatformModelView):
             evaluations=db.session.scalars(select(Evaluation).where(Evaluation.declaration_id == declaration.id)
                                            .order_by(Evaluation.round.desc())).all(),
             transitions=lifecycle.allowed(db.session, declaration, actor, self.audience, now),
+            warnings=[r.message for r in forms.rule_results(definition, lifecycle.content(declaration))
+                      if r.level == "warning"] if (definition := lifecycle.definition_of(declaration)) else [],
             choices=self._choices(declaration), content=lifecycle.content(declaration),
             labels=dict(ACTION_LABELS, create=gettext("新增填报")), view_name=self.__class__.__name__,
             levels={level.value: gettext(level.label) for level in ReviewLevel},

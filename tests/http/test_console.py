@@ -15,7 +15,7 @@ from tests import factories as f
 from tests.conftest import csrf_token
 
 VIEWS = ["batches", "declaration_types", "form_definitions", "regions", "authorities", "industries", "subsystems",
-         "site_settings", "audit"]
+         "agencies", "site_settings", "audit"]
 
 
 def console_urls():
@@ -58,7 +58,8 @@ def test_it_staff_reach_every_console_page(client_as):
         if method == "GET" and not (url.endswith("/new/") and ("form_definitions" in url or "site_settings" in url
                                                                or "audit" in url)):
             response = admin.get(url)
-            assert response.status_code in (200, 302), (url, response.status_code)
+            allowed = (200, 302, 404) if "agencies" in url and "id=1" in url else (200, 302)  # id 1 is no agency
+            assert response.status_code in allowed, (url, response.status_code)
 
 
 def admin_post(client, url, data):
@@ -163,3 +164,19 @@ def test_review_deadline_is_enforced_and_extended(app, db_session):
     window.county_deadline = f.NOW.date() + datetime.timedelta(days=10)  # IT staff extend it
     f.act(declaration, "approve", "changan")
     assert declaration.city_step == "in_review"
+
+
+def test_agency_standing(app, client_as):
+    admin = client_as("admin")
+    with app.app_context():
+        agency = f.organization("河北绿标认证评价有限公司")
+        other = f.organization("石家庄绿源机械制造有限公司").id
+        pk = agency.id
+    assert "河北绿标认证评价有限公司" in admin.get("/console/agencies/").get_data(as_text=True)
+    assert admin.get(f"/console/agencies/edit/?id={other}").status_code == 404  # only agencies
+    admin_post(admin, f"/console/agencies/edit/?id={pk}", {})  # unchecked: suspended
+    with app.app_context():
+        assert db.session.get(f.Organization, pk).active is False
+    admin_post(admin, f"/console/agencies/edit/?id={pk}", {"active": "y"})
+    with app.app_context():
+        assert db.session.get(f.Organization, pk).active is True
