@@ -49,10 +49,27 @@ LEVEL_COLUMNS = ["county_step", "city_step", "top_step", "ministry_step"]
 ACTION_LABELS = {name: t.label for name, t in lifecycle.TRANSITIONS.items()}
 
 
+COUNT_CAP = 10_000
+
+
+class DeclarationInterface(SQLAInterface):
+    """Counts exactly where the count is an index range (a region's or an organization's rows), and stops
+    at COUNT_CAP for the ministry's national lists, where an exact count would read most of the table."""
+
+    def query_count(self, query, filters=None, select_columns=None):
+        query = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        if getattr(g, "user", None) is not None and g.user.is_authenticated \
+                and Actor.of(g.user).authority_kind is AuthorityKind.MINISTRY:
+            count = query.limit(COUNT_CAP + 1).count()
+            g.declaration_count_capped = count > COUNT_CAP
+            return min(count, COUNT_CAP)
+        return query.count()
+
+
 class DeclarationListView(PlatformModelView):
     """A declaration list with its detail page and its transitions, restricted by `audience`."""
 
-    datamodel = SQLAInterface(Declaration)
+    datamodel = DeclarationInterface(Declaration)
     audience: Audience
     base_permissions = ["can_list", "can_show", "can_act", "can_download"]
     method_permission_name = {"transition": "act", "download": "download", "workbook": "download",
