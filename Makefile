@@ -31,6 +31,7 @@ test: install translations
 
 bench: install translations
 	$(BIN)/python tests/perf/bench_lists.py
+	$(BIN)/python tests/perf/bench_export.py
 
 # Re-extract the messages after changing user-facing text, then translate translations/en.
 messages: install

@@ -311,3 +311,23 @@ def _address_of(path: str, where: dict[str, str], definition: FormDefinition) ->
     section_key = path.split(".")[0]
     sheet = next((s.sheet for s in definition.sections if s.key == section_key), "?")
     return sheet
+
+
+def write_rows(handle, title: str, header: list[str], rows) -> None:
+    """A one-sheet list workbook written row by row (write-only mode): memory stays flat for any size.
+    Text that looks like a formula is written as text (formula injection)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+                cell = WriteOnlyCell(sheet, value)
+                cell.data_type = "s"
+                value = cell
+            cells.append(value)
+        sheet.append(cells)
+    book.save(handle)
