@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.domain import DomainError, N_
-from app.domain.forms import VERDICTS, Field, FormDefinition, Problems, clean, score_total
+from app.domain.forms import VERDICTS, Field, FormDefinition, clean, score_total
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.domain import DomainError
 from app.extensions import db
-from app.models import Authority, BatchWindow, ConfigChange, Declaration, Region, SiteSetting, Subsystem
+from app.models import Authority, BatchWindow, ConfigChange, Region, SiteSetting, Subsystem
 from tests import factories as f
 from tests.conftest import csrf_token
 

@@ -1,7 +1,6 @@
 """The generated form pages: every type renders, saves, refuses bad input keeping it, exports, imports
 and prints; attachments are judged by content."""
 import io
-import re
 
 import pytest
 from openpyxl import load_workbook

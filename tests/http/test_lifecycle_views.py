@@ -1,8 +1,6 @@
 """The lifecycle through the pages: applicant, agency and every review level, as each demo account."""
 import io
-import re
 
-import pytest
 from sqlalchemy import select
 
 from app.domain.states import DeclarationStatus as S

@@ -6,7 +6,6 @@ Create Date: 2026-11-25 16:15:48.646439
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
