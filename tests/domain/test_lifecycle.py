@@ -262,3 +262,19 @@ def test_review_records_are_immutable(db_session):
     record.opinion = "篡改"
     with pytest.raises(Exception, match="不可修改"):
         db_session.flush()
+
+
+def test_scope_keys_follow_the_organization_only_from_its_next_submission(db_session):
+    """A round keeps the chain it was submitted with; after the organization moves, the next round goes
+    to the new authority and the old reviewers keep seeing only the history they took part in."""
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    do(db_session, declaration, "return", "changan", REVIEWER, opinion="请改报桥西区")
+    organization = f.organization("石家庄绿源机械制造有限公司")
+    old_county = declaration.county_authority_id
+    organization.authority = f.authority("county", "130104")  # moved to 桥西区
+    assert declaration.county_authority_id == old_county  # the returned round's keys are unchanged
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    assert declaration.county_authority_id == f.authority("county", "130104").id
+    assert declaration.pending_authority_id == f.authority("county", "130104").id
+    assert declaration.city_authority_id == f.authority("city", "130100").id
