@@ -9,7 +9,7 @@ import datetime
 import io
 import tempfile
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.urltools import get_filter_args
@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.storage import discard, path_of, store
 from app.views.base import DeclarationScope, PlatformModelView
+from app.views.cache import reference
 from app.views.filters import DeclarationFilterBar
 
 
@@ -412,30 +413,28 @@ def _keep_typed(definition, submitted: dict, cleaned: dict) -> dict:
 
 
 def reference_codes() -> tuple[set[str], set[str]]:
-    regions = current_app.extensions.setdefault("platform_region_codes", set(db.session.scalars(select(Region.code))))
-    industries = current_app.extensions.setdefault("platform_industry_codes",
-                                                   set(db.session.scalars(select(Industry.code))))
-    return regions, industries
+    """Valid region and industry codes, for checking form values."""
+    return (reference("region_codes", lambda: set(db.session.scalars(select(Region.code)))),
+            reference("industry_codes", lambda: set(db.session.scalars(select(Industry.code)))))
 
 
 def industry_choices():
-    if "platform_industry_choices" not in current_app.extensions:
-        current_app.extensions["platform_industry_choices"] = db.session.execute(
-            select(Industry.code, Industry.name).where(Industry.level == 4).order_by(Industry.code)).all()
-    return current_app.extensions["platform_industry_choices"]
+    return reference("industry_choices", lambda: db.session.execute(
+        select(Industry.code, Industry.name).where(Industry.level == 4).order_by(Industry.code)).all())
 
 
 def region_choices():
-    """(code, 河北省石家庄市长安区) for every region; reference data, built once per process."""
-    if "platform_region_choices" not in current_app.extensions:
+    """(code, 河北省石家庄市长安区) for every region."""
+    def load():
         rows = db.session.execute(select(Region.id, Region.code, Region.name, Region.parent_id)).all()
         by_id = {row.id: row for row in rows}
 
         def full(row):
             return (full(by_id[row.parent_id]) if row.parent_id else "") + row.name
 
-        current_app.extensions["platform_region_choices"] = sorted((row.code, full(row)) for row in rows)
-    return current_app.extensions["platform_region_choices"]
+        return sorted((row.code, full(row)) for row in rows)
+
+    return reference("region_choices", load)
 
 
 class ReviewDeclarationView(DeclarationListView):

@@ -5,9 +5,8 @@ Plain GET parameters (FAB keeps them across pages and sorting); unknown or malfo
 from __future__ import annotations
 
 import datetime
-import time
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -16,6 +15,7 @@ from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus
 from app.extensions import db
 from app.models import Batch, Declaration, DeclarationType, Industry, Region
+from app.views.cache import reference
 
 
 def _date(text: str | None) -> datetime.date | None:
@@ -61,27 +61,19 @@ class DeclarationFilterBar(BaseFilter):
         province = _id(request.args.get("province"))
         return {
             "statuses": [(s.value, gettext(s.label)) for s in DeclarationStatus],
-            "batches": reference("batches", lambda: select(Batch.id, Batch.year, Batch.name)
-                                 .order_by(Batch.year.desc())),
-            "types": reference("types", lambda: select(DeclarationType.id, DeclarationType.name)
-                               .order_by(DeclarationType.sort)),
-            "provinces": reference("provinces", lambda: select(Region.id, Region.name).where(Region.level == 1)
-                                   .order_by(Region.code)),
+            "batches": reference("batches", lambda: _rows(select(Batch.id, Batch.year, Batch.name)
+                                                          .order_by(Batch.year.desc()))),
+            "types": reference("types", lambda: _rows(select(DeclarationType.id, DeclarationType.name)
+                                                      .order_by(DeclarationType.sort))),
+            "provinces": reference("provinces", lambda: _rows(select(Region.id, Region.name)
+                                                              .where(Region.level == 1).order_by(Region.code))),
             "cities": db.session.execute(select(Region.id, Region.name).where(
                 Region.parent_id == province, Region.level == 2).order_by(Region.code)).all() if province else [],
-            "industries": reference("industries", lambda: select(Industry.code, Industry.name)
-                                    .where(Industry.level == 2).order_by(Industry.code)),
+            "industries": reference("industries", lambda: _rows(select(Industry.code, Industry.name)
+                                                                .where(Industry.level == 2).order_by(Industry.code))),
         }
 
 
-REFERENCE_SECONDS = 60
+def _rows(statement) -> list:
+    return db.session.execute(statement).all()
 
-
-def reference(key: str, statement) -> list:
-    """Reference choices (batches, types, regions, industries) shared by every user of this process for a
-    minute: the same for everyone, so no user's rows are ever cached; console edits show within a minute."""
-    cache = current_app.extensions.setdefault("platform_reference", {})
-    now = time.monotonic()
-    if key not in cache or now - cache[key][0] > REFERENCE_SECONDS:
-        cache[key] = (now, db.session.execute(statement()).all())
-    return cache[key][1]

@@ -13,7 +13,7 @@ from app.domain.accounts import password_error
 from app.domain.registration import TYPES, Application, apply_profile, check_organization
 from app.extensions import db
 from app.models import Organization, OrganizationMember
-from app.views.registration import _application_from, _choices
+from app.views.registration import application_from, choices_for
 
 
 def application_of(organization: Organization) -> Application:
@@ -57,7 +57,7 @@ class ProfileView(BaseView):
         kind = organization.org_type
         application, errors = application_of(organization), {}
         if request.method == "POST":
-            submitted = _application_from(request.form)
+            submitted = application_from(request.form)
             submitted.credit_code, submitted.org_code = organization.credit_code, organization.org_code
             errors, checked = check_organization(submitted, kind, db.session, datetime.date.today(),
                                                  current=organization)
@@ -71,7 +71,7 @@ class ProfileView(BaseView):
             flash(gettext("企业信息未保存：有 %(count)d 处需要修改，请查看标红的项目。", count=len(errors)), "danger")
         return self.render_template(
             "profile/organization.html", kind=kind, spec=TYPES[kind], application=application,
-            errors={k: gettext(v) for k, v in errors.items()}, choices=_choices(kind), editing=True,
+            errors={k: gettext(v) for k, v in errors.items()}, choices=choices_for(kind), editing=True,
             organization=organization, pending_licence=None,
         )
 

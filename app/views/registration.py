@@ -55,7 +55,7 @@ class RegistrationView(BaseView):
             abort(404)
         application, errors = Application(), {}
         if request.method == "POST":
-            application = _application_from(request.form)
+            application = application_from(request.form)
             errors = self._submit(kind, application)
             if not errors:
                 flash(gettext("注册成功，请使用新账户登录。"), "success")
@@ -63,7 +63,7 @@ class RegistrationView(BaseView):
             flash(gettext("注册信息有 %(count)d 处需要修改，请查看标红的项目。", count=len(errors)), "danger")
         return self.render_template(
             "registration/form.html", kind=kind, spec=TYPES[kind], application=application,
-            errors={k: gettext(v) for k, v in errors.items()}, choices=_choices(kind),
+            errors={k: gettext(v) for k, v in errors.items()}, choices=choices_for(kind),
             pending_licence=_pending_licence(), today=datetime.date.today().isoformat(),
         )
 
@@ -139,7 +139,7 @@ class RegistrationView(BaseView):
         ])
 
 
-def _application_from(form) -> Application:
+def application_from(form) -> Application:
     """The submitted fields as text, bounded, without the NUL characters PostgreSQL cannot store."""
     def clean(text: str | None) -> str:
         return (text or "").replace("\x00", "")[:500]
@@ -165,7 +165,7 @@ def _pending_licence() -> Attachment | None:
     return attachment
 
 
-def _choices(kind: OrgType) -> dict:
+def choices_for(kind: OrgType) -> dict:
     return {
         "natures": ENTERPRISE_NATURES,
         "currencies": CURRENCIES,
