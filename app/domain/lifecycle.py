@@ -10,7 +10,7 @@ concurrent change of the same row fail instead of overwriting the first.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable
 
@@ -78,6 +78,7 @@ class Transition:
     needs_opinion: bool = False
     confirm: str | None = None
     recorded: bool = True  # choosing an agency is an edit of the draft, not an event of its history
+    ministry_label: str | None = None  # the ministry's final decision is worded differently (通过（拟入选）, 不予通过)
 
 
 # --- guards: each returns why the transition is refused, or None ---------------------------------
@@ -206,6 +207,16 @@ def _before_deadline(ctx: Context) -> str | None:
     return None
 
 
+def _package_open(ctx: Context) -> str | None:
+    """An approval at the top level joins the authority's package, which must not have gone to the ministry."""
+    step = current_step(ctx.session, ctx.declaration)
+    if step is None or step.level != ReviewLevel.TOP or ctx.declaration.batch.tier != BatchTier.NATIONAL:
+        return None
+    from app.domain import recommendation
+
+    return recommendation.closed_for(ctx.session, ctx.declaration)
+
+
 def _opinion(ctx: Context) -> str | None:
     if not str(ctx.args.get("opinion") or "").strip():
         return N_("请填写审核意见")
@@ -286,7 +297,8 @@ def _submit(ctx: Context) -> None:
         else:
             state = StepState.IN_REVIEW if level == first else StepState.NOT_STARTED
         ctx.session.add(ReviewStep(declaration_id=declaration.id, round=declaration.round, position=position,
-                                   level=level, authority_id=_id(authority), state=state))
+                                   level=level, authority_id=_id(authority), state=state,
+                                   started_at=ctx.now if state == StepState.IN_REVIEW else None))
         setattr(declaration, STEP_COLUMN[level], state)
     declaration.pending_authority_id = authorities[first].id
 
@@ -316,7 +328,15 @@ def _approve(ctx: Context) -> None:
         declaration.status = S.APPROVED
         declaration.pending_authority_id = None
         return
+    if step.level == ReviewLevel.TOP and later.level == ReviewLevel.MINISTRY:
+        # The ministry receives it with the authority's recommendation package, not one by one.
+        from app.domain import recommendation
+
+        recommendation.join(ctx.session, declaration, ctx.now)
+        declaration.pending_authority_id = None
+        return
     later.state = StepState.IN_REVIEW
+    later.started_at = ctx.now
     setattr(declaration, STEP_COLUMN[ReviewLevel(later.level)], StepState.IN_REVIEW)
     declaration.pending_authority_id = later.authority_id
 
@@ -365,13 +385,34 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
                (_own, _never_submitted), _nothing,
                confirm=N_("删除后申报内容不能找回，确定删除吗？")),
     Transition("approve", N_("审核通过"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
-               (_my_turn, _step_open, _before_deadline), _approve),
+               (_my_turn, _step_open, _before_deadline, _package_open), _approve,
+               ministry_label=N_("通过（拟入选）")),
     Transition("return", N_("退回修改"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
                (_my_turn, _step_open, _before_deadline, _opinion), _return, needs_opinion=True),
     Transition("reject", N_("不予推荐"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
-               (_my_turn, _step_open, _before_deadline, _opinion), _reject, needs_opinion=True),
+               (_my_turn, _step_open, _before_deadline, _opinion), _reject, needs_opinion=True,
+               ministry_label=N_("不予通过")),
 )}
 REVIEW_DECISIONS = ("approve", "return", "reject")
+# Events of a declaration's history that happen to a package or a batch's list rather than by a transition.
+EVENT_LABELS = {
+    "recommend": N_("提交推荐"),
+    "unrecommend": N_("撤回推荐"),
+    "reopen": N_("移出推荐，重新审核"),
+    "publicize": N_("公示"),
+    "object": N_("公示异议，不予通过"),
+    "publish": N_("发布名单"),
+}
+
+
+def action_label(name: str, level: str | None = None) -> str:
+    """What an action is called in buttons and history; the ministry's decisions have their own words."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        return EVENT_LABELS.get(name, name)
+    if level == ReviewLevel.MINISTRY and transition.ministry_label:
+        return transition.ministry_label
+    return transition.label
 
 
 # --- the public API ------------------------------------------------------------------------------
@@ -395,7 +436,11 @@ def allowed(session: Session, declaration: Declaration, actor: Actor, audience: 
             now: datetime.datetime) -> list[Transition]:
     """The transitions `actor` may take on `declaration` now: the buttons to draw."""
     ctx = Context(session, declaration, actor, now)
-    return [t for t in TRANSITIONS.values() if refusal(t, ctx, audience) is None]
+    permitted = [t for t in TRANSITIONS.values() if refusal(t, ctx, audience) is None]
+    if audience is Audience.REVIEWER and declaration.pending_authority_id is not None:
+        level = (step := current_step(session, declaration)) and step.level
+        permitted = [replace(t, label=action_label(t.name, level)) for t in permitted]
+    return permitted
 
 
 def apply(session: Session, declaration: Declaration, name: str, actor: Actor, audience: Audience, *,

@@ -24,7 +24,9 @@ class DeclarationStatus(_Labelled):
     UNDER_REVIEW = "under_review", N_("上级主管部门审核中")
     RETURNED = "returned", N_("退回修改")
     REJECTED = "rejected", N_("不予推荐")
-    APPROVED = "approved", N_("工信部审核通过")
+    APPROVED = "approved", N_("审核通过（拟入选）")
+    PUBLICITY = "publicity", N_("公示中")
+    LISTED = "listed", N_("已发布名单")
 
 
 class Channel(_Labelled):
@@ -47,3 +49,13 @@ class StepState(_Labelled):
     RETURNED = "returned", N_("退回")
     REJECTED = "rejected", N_("不予推荐")
     NOT_APPLICABLE = "not_applicable", N_("不适用")
+
+
+class PackageState(_Labelled):
+    DRAFT = "draft", N_("未提交推荐")
+    SUBMITTED = "submitted", N_("已提交推荐")
+
+
+class PublicationStage(_Labelled):
+    PUBLICITY = "publicity", N_("公示中")
+    PUBLISHED = "published", N_("已发布名单")

@@ -23,5 +23,6 @@ from app.models.declaration import (  # noqa: F401
     ReviewRecord,
     ReviewStep,
 )
+from app.models.recommendation import PackageEvent, Publication, RecommendationPackage  # noqa: F401
 from app.models.token import UsedToken  # noqa: F401
 from app.models.audit import ConfigChange, SiteSetting  # noqa: F401

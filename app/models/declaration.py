@@ -86,6 +86,10 @@ class Declaration(Model):
         DateTime, server_default=func.now(), onupdate=func.now()
     )
     submitted_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    # Set when the top authority approves in a national batch: the package it is recommended in, and its rank there.
+    package_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("recommendation_package.id", use_alter=True, name="fk_declaration_package"), index=True)
+    package_rank: Mapped[Optional[int]] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -96,6 +100,7 @@ class Declaration(Model):
     agency: Mapped[Optional[Organization]] = relationship(foreign_keys=[agency_id], lazy="joined")
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
     form_definition: Mapped[Optional[FormDefinition]] = relationship()
+    package: Mapped[Optional["RecommendationPackage"]] = relationship(lazy="joined")
     steps: Mapped[list["ReviewStep"]] = relationship(
         back_populates="declaration", order_by="(ReviewStep.round, ReviewStep.position)"
     )
@@ -121,6 +126,7 @@ class ReviewStep(Model):
     level: Mapped[ReviewLevel] = mapped_column(enum_type(ReviewLevel))
     authority_id: Mapped[Optional[int]] = mapped_column(ForeignKey("authority.id"))
     state: Mapped[StepState] = mapped_column(enum_type(StepState), default=StepState.NOT_STARTED)
+    started_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)  # when it became 审核中
     decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
 
     declaration: Mapped[Declaration] = relationship(back_populates="steps")

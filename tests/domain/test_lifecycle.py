@@ -54,16 +54,20 @@ def test_local_channel_through_every_level_with_evaluation(db_session):
     assert steps(db_session, declaration) == [
         (ReviewLevel.COUNTY, StepState.IN_REVIEW), (ReviewLevel.CITY, StepState.NOT_STARTED),
         (ReviewLevel.TOP, StepState.NOT_STARTED), (ReviewLevel.MINISTRY, StepState.NOT_STARTED)]
-    for username in ("changan", "shijiazhuang", "hebeisheng", "gongxinbu"):
+    for username in ("changan", "shijiazhuang", "hebeisheng"):
         do(db_session, declaration, "approve", username, REVIEWER)
+    assert declaration.pending_authority_id is None and declaration.package_rank == 1  # waits in the package
+    f.recommend(declaration, "hebeisheng")
+    do(db_session, declaration, "approve", "gongxinbu", REVIEWER)
     assert declaration.status == S.APPROVED and declaration.pending_authority_id is None
     assert [state for _, state in steps(db_session, declaration)] == [StepState.APPROVED] * 4
     records = db_session.scalars(select(ReviewRecord).where(ReviewRecord.declaration_id == declaration.id)
                                  .order_by(ReviewRecord.id)).all()
     assert [r.action for r in records] == ["request_evaluation", "return_evaluation", "submit",
-                                           "approve", "approve", "approve", "approve"]
+                                           "approve", "approve", "approve", "recommend", "approve"]
     assert [r.authority.name for r in records[3:]] == [
-        "石家庄市长安区工业和信息化局", "石家庄市工业和信息化局", "河北省工业和信息化厅", "工业和信息化部节能与综合利用司"]
+        "石家庄市长安区工业和信息化局", "石家庄市工业和信息化局", "河北省工业和信息化厅", "河北省工业和信息化厅",
+        "工业和信息化部节能与综合利用司"]
     assert all(r.ip == "127.0.0.1" and r.actor_name for r in records)
 
 
@@ -87,6 +91,7 @@ def test_province_level_authority_without_evaluation(db_session):
     with pytest.raises(DomainError, match="不在本部门审核环节"):
         do(db_session, declaration, "approve", "changan", REVIEWER)
     do(db_session, declaration, "approve", "hebeisheng", REVIEWER)
+    f.recommend(declaration, "hebeisheng")
     do(db_session, declaration, "approve", "gongxinbu", REVIEWER)
     assert declaration.status == S.APPROVED
 
@@ -103,6 +108,7 @@ def test_group_channel(db_session):
     with pytest.raises(DomainError):
         do(db_session, declaration, "approve", "hebeisheng", REVIEWER)
     do(db_session, declaration, "approve", "jituan", REVIEWER)
+    f.recommend(declaration, "jituan")
     do(db_session, declaration, "approve", "gongxinbu", REVIEWER)
     assert declaration.status == S.APPROVED
 
@@ -121,6 +127,8 @@ def test_association_channel(db_session):
     do(db_session, declaration, "submit", "qiye", APPLICANT, channel="association", association_id=association.id)
     assert declaration.top_authority_id == association.id
     do(db_session, declaration, "approve", "xiehui", REVIEWER)
+    assert declaration.package.authority_id == association.id and declaration.pending_authority_id is None
+    f.recommend(declaration, "xiehui")
     assert declaration.pending_authority_id == f.authority("ministry").id
 
 

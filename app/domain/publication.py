@@ -1,0 +1,171 @@
+"""Publication of a batch's results (SPEC §3 item 7): 公示 for a period, then the final 名单.
+
+The batch's owner (the ministry for a national batch, the province for its own) publishes once it has decided
+on everything that reached it. 开始公示 moves every approved (拟入选) declaration of the batch to 公示中 and shows
+them on a public page without login; during the period an objection can take one out (公示异议, 不予通过);
+after the period 发布名单 lists the rest for good. Declarations in 公示 or in the 名单 are frozen: no transition
+starts from those statuses and their content cannot be saved, so nobody can change them.
+"""
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.domain import DomainError, N_
+from app.domain.scope import Actor
+from app.domain.states import DeclarationStatus as S, PublicationStage, ReviewLevel, StepState
+from app.models import Batch, Declaration, DeclarationType, Publication, Region, ReviewRecord, ReviewStep
+
+STALE = N_("该公示刚刚已被他人修改，本次操作未执行，请刷新后查看最新状态")
+MAX_PUBLICITY_DAYS = 60
+
+
+def may_manage(actor: Actor, batch: Batch) -> bool:
+    return actor.authority_id is not None and actor.authority_id == batch.owner_id
+
+
+def public_stage_clause(today: datetime.date):
+    """The publications anyone may read: those whose publicity has begun, and every published list."""
+    return (Publication.stage == PublicationStage.PUBLISHED) | (Publication.publicity_starts <= today)
+
+
+def listed_status(publication: Publication) -> S:
+    return S.LISTED if publication.stage == PublicationStage.PUBLISHED else S.PUBLICITY
+
+
+def waiting(session: Session, batch: Batch) -> int:
+    """Declarations of the batch still awaiting the owner's decision: 公示 waits for them."""
+    return session.scalar(select(func.count()).select_from(Declaration).where(
+        Declaration.batch_id == batch.id, Declaration.pending_authority_id == batch.owner_id)) or 0
+
+
+def approved_count(session: Session, batch: Batch) -> int:
+    return session.scalar(select(func.count()).select_from(Declaration).where(
+        Declaration.batch_id == batch.id, Declaration.status == S.APPROVED)) or 0
+
+
+def start_publicity(session: Session, batch: Batch, actor: Actor, now: datetime.datetime, *,
+                    title: str, starts: datetime.date | None, ends: datetime.date | None,
+                    notice: str, ip: str | None = None) -> Publication:
+    """开始公示: every 拟入选 declaration of the batch goes to 公示中, in this transaction."""
+    if not may_manage(actor, batch):
+        raise DomainError(N_("只有本批次的组织部门可以发布公示"))
+    if session.scalar(select(Publication.id).where(Publication.batch_id == batch.id)) is not None:
+        raise DomainError(N_("本批次已发布公示"))
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise DomainError(N_("请填写公示标题（不超过 200 字）"))
+    if starts is None or ends is None:
+        raise DomainError(N_("请填写公示开始日期和结束日期"))
+    if starts < now.date():
+        raise DomainError(N_("公示开始日期不能早于今天"))
+    if ends < starts:
+        raise DomainError(N_("公示结束日期不能早于开始日期"))
+    if (ends - starts).days >= MAX_PUBLICITY_DAYS:
+        raise DomainError(N_("公示期不能超过 %(days)d 天") % {"days": MAX_PUBLICITY_DAYS})
+    if len(notice or "") > 2000:
+        raise DomainError(N_("公示说明不能超过 2000 字"))
+    if (count := waiting(session, batch)):
+        raise DomainError(N_("本批次还有 %(n)d 项申报待审核，全部审核后才能公示") % {"n": count})
+    declarations = session.scalars(select(Declaration).where(
+        Declaration.batch_id == batch.id, Declaration.status == S.APPROVED)).all()
+    if not declarations:
+        raise DomainError(N_("本批次没有审核通过（拟入选）的申报，无需公示"))
+    publication = Publication(batch_id=batch.id, stage=PublicationStage.PUBLICITY, title=title,
+                              notice=(notice or "").strip() or None, publicity_starts=starts,
+                              publicity_ends=ends, created_by_id=actor.user_id, created_at=now)
+    session.add(publication)
+    for declaration in declarations:
+        _move(session, declaration, S.PUBLICITY, "publicize", actor, now, batch.owner_id, ip=ip)
+    _flush(session)
+    return publication
+
+
+def object_to(session: Session, publication: Publication, declaration: Declaration, actor: Actor,
+              now: datetime.datetime, opinion: str, ip: str | None = None) -> None:
+    """公示异议: during 公示, take one declaration out of the list with the reason (不予通过)."""
+    if not may_manage(actor, publication.batch):
+        raise DomainError(N_("只有本批次的组织部门可以处理公示异议"))
+    if publication.stage != PublicationStage.PUBLICITY:
+        raise DomainError(N_("名单已发布，不能再处理公示异议"))
+    if declaration.batch_id != publication.batch_id or declaration.status != S.PUBLICITY:
+        raise DomainError(N_("该申报不在本次公示中"))
+    opinion = (opinion or "").strip()
+    if not opinion or len(opinion) > 2000:
+        raise DomainError(N_("请填写不予通过的原因（不超过 2000 字）"))
+    final = session.scalars(select(ReviewStep).where(
+        ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round,
+        ReviewStep.state == StepState.APPROVED).order_by(ReviewStep.position.desc())).first()
+    if final is not None:
+        final.state = StepState.REJECTED
+        final.decided_at = now
+        setattr(declaration, f"{ReviewLevel(final.level).value}_step", StepState.REJECTED)
+    _move(session, declaration, S.REJECTED, "object", actor, now, publication.batch.owner_id, opinion, ip)
+    _flush(session)
+
+
+def publish(session: Session, publication: Publication, actor: Actor, now: datetime.datetime,
+            ip: str | None = None) -> int:
+    """发布名单: after the publicity period, the declarations still in 公示 become the final list."""
+    if not may_manage(actor, publication.batch):
+        raise DomainError(N_("只有本批次的组织部门可以发布名单"))
+    if publication.stage != PublicationStage.PUBLICITY:
+        raise DomainError(N_("名单已发布"))
+    if now.date() <= publication.publicity_ends:
+        raise DomainError(N_("公示期至 %(date)s 结束，公示期满后才能发布名单") % {
+            "date": publication.publicity_ends.isoformat()})
+    declarations = session.scalars(select(Declaration).where(
+        Declaration.batch_id == publication.batch_id, Declaration.status == S.PUBLICITY)).all()
+    for declaration in declarations:
+        _move(session, declaration, S.LISTED, "publish", actor, now, publication.batch.owner_id, ip=ip)
+    publication.stage = PublicationStage.PUBLISHED
+    publication.published_on = now.date()
+    _flush(session)
+    return len(declarations)
+
+
+def entries(session: Session, publication: Publication, *, declaration_type_id: int | None = None,
+            offset: int = 0, limit: int | None = None):
+    """单位名称, 地区, 类型 of what the publication shows, ordered by type, then province, then name."""
+    query = (
+        select(Declaration.id, Declaration.unit_name, Declaration.title, Region.name.label("region"),
+               DeclarationType.name.label("type_name"))
+        .join(DeclarationType, DeclarationType.id == Declaration.declaration_type_id)
+        .outerjoin(Region, Region.id == Declaration.region_id)
+        .where(Declaration.batch_id == publication.batch_id, Declaration.status == listed_status(publication))
+        .order_by(DeclarationType.sort, Declaration.province_id, Declaration.unit_name, Declaration.id)
+    )
+    if declaration_type_id is not None:
+        query = query.where(Declaration.declaration_type_id == declaration_type_id)
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
+    return session.execute(query)
+
+
+def entry_count(session: Session, publication: Publication, declaration_type_id: int | None = None) -> int:
+    query = select(func.count()).select_from(Declaration).where(
+        Declaration.batch_id == publication.batch_id, Declaration.status == listed_status(publication))
+    if declaration_type_id is not None:
+        query = query.where(Declaration.declaration_type_id == declaration_type_id)
+    return session.scalar(query) or 0
+
+
+def _move(session: Session, declaration: Declaration, status: S, action: str, actor: Actor,
+          now: datetime.datetime, authority_id: int, opinion: str | None = None, ip: str | None = None) -> None:
+    session.add(ReviewRecord(
+        declaration_id=declaration.id, round=declaration.round, action=action, level=None,
+        authority_id=authority_id, actor_id=actor.user_id, actor_name=actor.name,
+        from_status=S(declaration.status).value, to_status=status.value, opinion=opinion, ip=ip,
+        created_at=now))
+    declaration.status = status
+    declaration.updated_at = now
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise DomainError(STALE)

@@ -1,0 +1,295 @@
+"""Recommendation packages (SPEC §3 item 6): how a province, group or association sends a batch on to the ministry.
+
+When the top authority approves a declaration of a national batch, the declaration joins that authority's
+package for its batch and type, at the end of the ranking, and waits there. The authority ranks the package,
+downloads the generated 推荐汇总表, uploads the stamped 推荐函 and 汇总表, and 提交推荐: every declaration of the
+package reaches the ministry in one transaction, or none does. Until the ministry decides on any of them the
+authority may withdraw the package, which takes them all back. Every step is logged on the package and, where
+a declaration moves, in the declaration's history.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.domain import DomainError, N_
+from app.domain.scope import Actor
+from app.domain.states import DeclarationStatus as S, PackageState, ReviewLevel, StepState
+from app.models import (
+    Attachment,
+    AuthorityKind,
+    Declaration,
+    Industry,
+    Organization,
+    PackageEvent,
+    RecommendationPackage,
+    Region,
+    ReviewRecord,
+    ReviewStep,
+)
+
+STALE = N_("该推荐刚刚已被他人修改，本次操作未执行，请刷新后查看最新状态")
+FILE_PURPOSES = {"letter": "recommendation_letter", "summary": "recommendation_summary"}
+FILE_LABELS = {"letter": N_("推荐函"), "summary": N_("推荐汇总表（盖章）")}
+EVENT_LABELS = {
+    "letter": N_("上传推荐函"),
+    "summary": N_("上传盖章汇总表"),
+    "rank": N_("调整推荐顺序"),
+    "reopen": N_("移出推荐，重新审核"),
+    "submit": N_("提交推荐"),
+    "withdraw": N_("撤回推荐"),
+}
+SUMMARY_COLUMNS = ["序号", "单位名称", "统一社会信用代码", "所在地区", "所属行业", "申报类型", "第三方评价机构",
+                   "评价得分", "联系人", "联系电话", "备注"]
+
+
+def state_label(package: RecommendationPackage) -> str:
+    """As the manual's list shows it: 已上传推荐函 · 未提交汇总表, or 已提交推荐."""
+    if package.state == PackageState.SUBMITTED:
+        return PackageState.SUBMITTED.label
+    letter = N_("已上传推荐函") if package.letter_id else N_("未上传推荐函")
+    summary = N_("已上传汇总表") if package.summary_id else N_("未提交汇总表")
+    return f"{letter} · {summary}"
+
+
+def package_scope(actor: Actor) -> ColumnElement[bool]:
+    """The packages an actor may see: its own authority's; the ministry sees those submitted to it."""
+    if actor.authority_kind is AuthorityKind.MINISTRY:
+        return RecommendationPackage.state == PackageState.SUBMITTED
+    if actor.authority_kind in (AuthorityKind.PROVINCE, AuthorityKind.GROUP, AuthorityKind.ASSOCIATION):
+        return RecommendationPackage.authority_id == actor.authority_id
+    return RecommendationPackage.id.is_(None)
+
+
+def closed_for(session: Session, declaration: Declaration) -> str | None:
+    """Why the top authority cannot add this declaration to its package now, or None."""
+    package = _find(session, declaration)
+    if package is not None and package.state == PackageState.SUBMITTED:
+        return N_("本批次该类型的推荐已提交工信部，不能再增加；如需增加请先撤回推荐")
+    return None
+
+
+def join(session: Session, declaration: Declaration, now: datetime.datetime) -> RecommendationPackage:
+    """Put a declaration its top authority has just approved at the end of the authority's package."""
+    package = _find(session, declaration)
+    if package is None:
+        package = RecommendationPackage(batch_id=declaration.batch_id, authority_id=declaration.top_authority_id,
+                                        declaration_type_id=declaration.declaration_type_id,
+                                        state=PackageState.DRAFT, created_at=now)
+        session.add(package)
+        session.flush()
+    elif package.state != PackageState.DRAFT:
+        raise DomainError(closed_for(session, declaration))
+    last = session.scalar(select(func.max(Declaration.package_rank)).where(Declaration.package_id == package.id))
+    declaration.package_id = package.id
+    declaration.package_rank = (last or 0) + 1
+    flag_modified(package, "state")  # touch the package: a concurrent 提交推荐 must not miss this declaration
+    return package
+
+
+def members(session: Session, package: RecommendationPackage) -> list[Declaration]:
+    """The package's declarations in the authority's ranking."""
+    return list(session.scalars(select(Declaration).where(Declaration.package_id == package.id)
+                                .order_by(Declaration.package_rank, Declaration.id)))
+
+
+def rank(session: Session, package: RecommendationPackage, order: Iterable[int], actor: Actor,
+         now: datetime.datetime) -> None:
+    """Save a new ranking: `order` lists the package's declaration ids, first first, each exactly once."""
+    _editable(package, actor)
+    order = list(order)
+    rows = members(session, package)
+    if sorted(order) != sorted(d.id for d in rows):
+        raise DomainError(N_("推荐顺序应包含本推荐中的每一项申报，且每项只出现一次，请刷新后重新排序"))
+    by_id = {d.id: d for d in rows}
+    for position, declaration_id in enumerate(order, start=1):
+        by_id[declaration_id].package_rank = position
+    _log(session, package, "rank", actor, now)
+
+
+def reopen(session: Session, package: RecommendationPackage, declaration: Declaration, actor: Actor,
+           now: datetime.datetime, opinion: str, ip: str | None = None) -> None:
+    """移出推荐: take a declaration out of an unsubmitted package and back to the authority's own review."""
+    _editable(package, actor)
+    if declaration.package_id != package.id:
+        raise DomainError(N_("该申报不在本推荐中"))
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise DomainError(N_("请填写移出推荐的原因"))
+    step = _step(session, declaration, ReviewLevel.TOP)
+    step.state = StepState.IN_REVIEW
+    step.decided_at = None
+    step.started_at = now
+    declaration.top_step = StepState.IN_REVIEW
+    declaration.pending_authority_id = package.authority_id
+    declaration.package_id = declaration.package_rank = None
+    _record(session, declaration, "reopen", actor, now, package.authority_id, ReviewLevel.TOP, opinion, ip)
+    _renumber(session, package)
+    _log(session, package, "reopen", actor, now, f"{declaration.id} {declaration.unit_name}：{opinion}")
+
+
+def attach(session: Session, package: RecommendationPackage, which: str, attachment: Attachment, actor: Actor,
+           now: datetime.datetime) -> None:
+    """Record an uploaded 推荐函 (`letter`) or stamped 汇总表 (`summary`); a new upload replaces the old one."""
+    _editable(package, actor)
+    if which not in FILE_PURPOSES:
+        raise DomainError(N_("未知的文件类别"))
+    setattr(package, f"{which}_id", attachment.id)
+    _log(session, package, which, actor, now, attachment.original_name)
+
+
+def submit(session: Session, package: RecommendationPackage, actor: Actor, now: datetime.datetime,
+           ip: str | None = None) -> int:
+    """提交推荐: every declaration of the package goes to the ministry, all in this transaction. Returns how many."""
+    _editable(package, actor)
+    missing = [label for which, label in FILE_LABELS.items() if getattr(package, f"{which}_id") is None]
+    if missing:
+        raise DomainError(N_("请先上传%(files)s，再提交推荐") % {"files": "、".join(missing)})
+    declarations = members(session, package)
+    if not declarations:
+        raise DomainError(N_("推荐中没有申报，不能提交"))
+    ministry_steps = _steps(session, declarations, ReviewLevel.MINISTRY)
+    for declaration in declarations:
+        step = ministry_steps.get(declaration.id)
+        if step is None or declaration.status != S.UNDER_REVIEW or step.state != StepState.NOT_STARTED:
+            raise DomainError(N_("申报“%(name)s”的状态已变化，请刷新后再提交") % {"name": declaration.unit_name})
+        step.state = StepState.IN_REVIEW
+        step.started_at = now
+        declaration.ministry_step = StepState.IN_REVIEW
+        declaration.pending_authority_id = step.authority_id
+        declaration.updated_at = now
+        _record(session, declaration, "recommend", actor, now, package.authority_id, ReviewLevel.TOP, ip=ip)
+    package.state = PackageState.SUBMITTED
+    package.submitted_at = now
+    _log(session, package, "submit", actor, now, N_("共 %(n)d 项") % {"n": len(declarations)})
+    _flush(session)
+    return len(declarations)
+
+
+def withdraw(session: Session, package: RecommendationPackage, actor: Actor, now: datetime.datetime,
+             reason: str, ip: str | None = None) -> None:
+    """撤回推荐: possible until the ministry has decided on any declaration of the package."""
+    if actor.authority_id != package.authority_id:
+        raise DomainError(N_("只能撤回本部门的推荐"))
+    if package.state != PackageState.SUBMITTED:
+        raise DomainError(N_("推荐尚未提交，无需撤回"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(N_("请填写撤回推荐的原因"))
+    declarations = members(session, package)
+    ministry_steps = _steps(session, declarations, ReviewLevel.MINISTRY)
+    if any(d.ministry_step != StepState.IN_REVIEW or ministry_steps[d.id].state != StepState.IN_REVIEW
+           for d in declarations):
+        raise DomainError(N_("工信部已开始审核本推荐中的申报，不能撤回"))
+    for declaration in declarations:
+        step = ministry_steps[declaration.id]
+        step.state = StepState.NOT_STARTED
+        step.started_at = None
+        declaration.ministry_step = StepState.NOT_STARTED
+        declaration.pending_authority_id = None
+        declaration.updated_at = now
+        _record(session, declaration, "unrecommend", actor, now, package.authority_id, ReviewLevel.TOP, reason, ip)
+    package.state = PackageState.DRAFT
+    package.submitted_at = None
+    _log(session, package, "withdraw", actor, now, reason)
+    _flush(session)
+
+
+def summary_rows(session: Session, package: RecommendationPackage) -> list[list]:
+    """The 推荐汇总表's rows in ranking order, with the columns of SUMMARY_COLUMNS; one query."""
+    rows = session.execute(
+        select(Declaration, Organization.credit_code, Organization.legal_representative,
+               Organization.legal_representative_phone, Region.name, Industry.name)
+        .join(Organization, Organization.id == Declaration.organization_id)
+        .outerjoin(Region, Region.id == Declaration.region_id)
+        .outerjoin(Industry, Industry.id == Declaration.industry_id)
+        .where(Declaration.package_id == package.id)
+        .order_by(Declaration.package_rank, Declaration.id)).all()
+    table = []
+    for position, (d, credit_code, legal, legal_phone, place, industry) in enumerate(rows, start=1):
+        basic = _basic_section(d.form_data or {})
+        table.append([
+            position, d.unit_name, credit_code, place or "", industry or "", d.declaration_type.name,
+            d.agency.name if d.agency else "", float(d.score) if d.score is not None else None,
+            basic.get("contact") or legal or "", basic.get("contact_phone") or legal_phone or "", d.title or "",
+        ])
+    return table
+
+
+def history(session: Session, package: RecommendationPackage) -> list[PackageEvent]:
+    return list(session.scalars(select(PackageEvent).where(PackageEvent.package_id == package.id)
+                                .order_by(PackageEvent.id)))
+
+
+# --- internals -----------------------------------------------------------------------------------
+
+def _find(session: Session, declaration: Declaration) -> RecommendationPackage | None:
+    return session.scalar(select(RecommendationPackage).where(
+        RecommendationPackage.batch_id == declaration.batch_id,
+        RecommendationPackage.declaration_type_id == declaration.declaration_type_id,
+        RecommendationPackage.authority_id == declaration.top_authority_id))
+
+
+def _editable(package: RecommendationPackage, actor: Actor) -> None:
+    if actor.authority_id != package.authority_id:
+        raise DomainError(N_("只能操作本部门的推荐"))
+    if package.state != PackageState.DRAFT:
+        raise DomainError(N_("推荐已提交工信部，不能修改；如需修改请先撤回推荐"))
+
+
+def _step(session: Session, declaration: Declaration, level: ReviewLevel) -> ReviewStep:
+    return session.scalar(select(ReviewStep).where(
+        ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round,
+        ReviewStep.level == level))
+
+
+def _steps(session: Session, declarations: list[Declaration], level: ReviewLevel) -> dict[int, ReviewStep]:
+    """The current round's step at `level` of each declaration, in one query."""
+    if not declarations:
+        return {}
+    rounds = {d.id: d.round for d in declarations}
+    steps = session.scalars(select(ReviewStep).where(
+        ReviewStep.declaration_id.in_(list(rounds)), ReviewStep.level == level)).all()
+    return {s.declaration_id: s for s in steps if s.round == rounds[s.declaration_id]}
+
+
+def _renumber(session: Session, package: RecommendationPackage) -> None:
+    for position, declaration in enumerate(members(session, package), start=1):
+        declaration.package_rank = position
+
+
+def _basic_section(values: dict) -> dict:
+    """The section of the form holding 联系人 and 联系电话 (表1 基本信息表 in every definition)."""
+    for section in values.values():
+        if isinstance(section, dict) and ("contact" in section or "contact_phone" in section):
+            return section
+    return {}
+
+
+def _record(session: Session, declaration: Declaration, action: str, actor: Actor, now: datetime.datetime,
+            authority_id: int, level: ReviewLevel, opinion: str | None = None, ip: str | None = None) -> None:
+    session.add(ReviewRecord(
+        declaration_id=declaration.id, round=declaration.round, action=action, level=level,
+        authority_id=authority_id, actor_id=actor.user_id, actor_name=actor.name,
+        from_status=S(declaration.status).value, to_status=S(declaration.status).value, opinion=opinion,
+        ip=ip, created_at=now))
+
+
+def _log(session: Session, package: RecommendationPackage, action: str, actor: Actor, now: datetime.datetime,
+         note: str | None = None) -> None:
+    session.add(PackageEvent(package_id=package.id, action=action, actor_id=actor.user_id, actor_name=actor.name,
+                             note=note, created_at=now))
+    flag_modified(package, "state")  # every change of a package checks and bumps its version
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise DomainError(STALE)
