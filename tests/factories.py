@@ -78,8 +78,8 @@ def actor_of(username: str):
     return Actor.of(db.session.execute(select(PlatformUser).where(PlatformUser.username == username)).scalar_one())
 
 
-def drafted(username: str, type_code: str, **content) -> Declaration:
-    """A draft made by the lifecycle itself, with the content 上报 needs."""
+def drafted(username: str, type_code: str, batch: Batch | None = None, **content) -> Declaration:
+    """A draft made by the lifecycle itself, with the content 上报 needs (in the first batch unless given)."""
     from app.domain import lifecycle
 
     declaration_type = db.session.execute(select(DeclarationType).where(DeclarationType.code == type_code)).scalar_one()
@@ -88,7 +88,7 @@ def drafted(username: str, type_code: str, **content) -> Declaration:
     from app.models import Attachment
 
     declaration = lifecycle.create(db.session, actor_of(username), declaration_type,
-                                   db.session.scalars(select(Batch)).first(), NOW)
+                                   batch or db.session.scalars(select(Batch)).first(), NOW)
     evidence = Attachment(purpose="form_file", storage_key=f"factory/{uuid.uuid4().hex}.pdf", original_name="证明材料.pdf",
                           content_type="application/pdf", size=1, sha256="0" * 64, declaration_id=declaration.id)
     db.session.add(evidence)
@@ -125,3 +125,31 @@ def recommend(declaration: Declaration, username: str) -> Declaration:
             recommendation.attach(db.session, package, which, stamped, actor_of(username), NOW)
     recommendation.submit(db.session, package, actor_of(username), NOW, ip="127.0.0.1")
     return declaration
+
+
+def new_batch(name: str, *type_codes: str) -> Batch:
+    """A national batch of the ministry, open now for the given types: tests that publish take their own."""
+    from app.models import BatchWindow
+
+    first = db.session.scalars(select(Batch)).first()
+    batch = Batch(name=name, year=NOW.year, tier="national", owner_id=first.owner_id)
+    db.session.add(batch)
+    db.session.flush()
+    for window in first.windows:
+        if window.declaration_type.code in type_codes:
+            db.session.add(BatchWindow(batch_id=batch.id, declaration_type_id=window.declaration_type_id,
+                                       opens_on=window.opens_on, closes_on=window.closes_on,
+                                       form_definition_id=window.form_definition_id))
+    db.session.flush()
+    return batch
+
+
+def in_package(batch: Batch | None = None, count: int = 1) -> list[Declaration]:
+    """Declarations of 绿源 approved by 长安区, 石家庄 and 河北省: waiting in 河北省's package."""
+    declarations = []
+    for _ in range(count):
+        declaration = act(drafted("qiye", "energy_saving_tech", batch), "submit", "qiye")
+        for username in ("changan", "shijiazhuang", "hebeisheng"):
+            act(declaration, "approve", username)
+        declarations.append(declaration)
+    return declarations

@@ -102,7 +102,7 @@ def members(session: Session, package: RecommendationPackage) -> list[Declaratio
 def rank(session: Session, package: RecommendationPackage, order: Iterable[int], actor: Actor,
          now: datetime.datetime) -> None:
     """Save a new ranking: `order` lists the package's declaration ids, first first, each exactly once."""
-    _editable(package, actor)
+    check_editable(package, actor)
     order = list(order)
     rows = members(session, package)
     if sorted(order) != sorted(d.id for d in rows):
@@ -116,7 +116,7 @@ def rank(session: Session, package: RecommendationPackage, order: Iterable[int],
 def reopen(session: Session, package: RecommendationPackage, declaration: Declaration, actor: Actor,
            now: datetime.datetime, opinion: str, ip: str | None = None) -> None:
     """移出推荐: take a declaration out of an unsubmitted package and back to the authority's own review."""
-    _editable(package, actor)
+    check_editable(package, actor)
     if declaration.package_id != package.id:
         raise DomainError(N_("该申报不在本推荐中"))
     opinion = (opinion or "").strip()
@@ -137,7 +137,7 @@ def reopen(session: Session, package: RecommendationPackage, declaration: Declar
 def attach(session: Session, package: RecommendationPackage, which: str, attachment: Attachment, actor: Actor,
            now: datetime.datetime) -> None:
     """Record an uploaded 推荐函 (`letter`) or stamped 汇总表 (`summary`); a new upload replaces the old one."""
-    _editable(package, actor)
+    check_editable(package, actor)
     if which not in FILE_PURPOSES:
         raise DomainError(N_("未知的文件类别"))
     setattr(package, f"{which}_id", attachment.id)
@@ -147,7 +147,7 @@ def attach(session: Session, package: RecommendationPackage, which: str, attachm
 def submit(session: Session, package: RecommendationPackage, actor: Actor, now: datetime.datetime,
            ip: str | None = None) -> int:
     """提交推荐: every declaration of the package goes to the ministry, all in this transaction. Returns how many."""
-    _editable(package, actor)
+    check_editable(package, actor)
     missing = [label for which, label in FILE_LABELS.items() if getattr(package, f"{which}_id") is None]
     if missing:
         raise DomainError(N_("请先上传%(files)s，再提交推荐") % {"files": "、".join(missing)})
@@ -236,7 +236,7 @@ def _find(session: Session, declaration: Declaration) -> RecommendationPackage |
         RecommendationPackage.authority_id == declaration.top_authority_id))
 
 
-def _editable(package: RecommendationPackage, actor: Actor) -> None:
+def check_editable(package: RecommendationPackage, actor: Actor) -> None:
     if actor.authority_id != package.authority_id:
         raise DomainError(N_("只能操作本部门的推荐"))
     if package.state != PackageState.DRAFT:

@@ -109,6 +109,11 @@ class Declaration(Model):
     def status_label(self) -> str:
         return DeclarationStatus(self.status).label
 
+    @property
+    def package_state(self) -> str:
+        """The recommendation package's state beside the status, as the manual's lists show it."""
+        return self.package.state_label if self.package is not None else ""
+
     def __repr__(self) -> str:
         return f"{self.unit_name} · {self.declaration_type_id}"
 

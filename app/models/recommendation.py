@@ -40,9 +40,10 @@ class RecommendationPackage(Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    batch: Mapped[Batch] = relationship(lazy="joined", innerjoin=True)
-    declaration_type: Mapped[DeclarationType] = relationship(lazy="joined", innerjoin=True)
-    authority: Mapped[Authority] = relationship(lazy="joined", innerjoin=True)
+    # Not eager: a declaration list joins its package for the state alone; package lists join these themselves.
+    batch: Mapped[Batch] = relationship()
+    declaration_type: Mapped[DeclarationType] = relationship()
+    authority: Mapped[Authority] = relationship()
     letter: Mapped[Optional[Attachment]] = relationship(foreign_keys=[letter_id])
     summary: Mapped[Optional[Attachment]] = relationship(foreign_keys=[summary_id])
 

@@ -49,7 +49,6 @@ def _label(enum_cls):
 
 
 LEVEL_COLUMNS = ["county_step", "city_step", "top_step", "ministry_step"]
-ACTION_LABELS = {name: t.label for name, t in lifecycle.TRANSITIONS.items()}
 
 
 COUNT_CAP = 10_000
@@ -96,8 +95,9 @@ class DeclarationListView(PlatformModelView):
         "city_step": _l("市审核"),
         "top_step": _l("省/集团审核"),
         "ministry_step": _l("工信部审核"),
+        "package_state": _l("推荐状态"),
     }
-    list_columns = ["submitted_at", "unit_name", "batch", "agency", "status", *LEVEL_COLUMNS]
+    list_columns = ["submitted_at", "unit_name", "batch", "agency", "status", *LEVEL_COLUMNS, "package_state"]
     show_columns = ["id", "declaration_type", "batch", "unit_name", "status"]
     order_columns = ["submitted_at", "created_at", "unit_name"]
     search_columns = ["unit_name"]
@@ -144,7 +144,7 @@ class DeclarationListView(PlatformModelView):
             warnings=[r.message for r in forms.rule_results(definition, lifecycle.content(declaration))
                       if r.level == "warning"] if (definition := lifecycle.definition_of(declaration)) else [],
             choices=self._choices(declaration), content=lifecycle.content(declaration),
-            labels=dict(ACTION_LABELS, create=gettext("新增填报")), view_name=self.__class__.__name__,
+            action_label=lifecycle.action_label, view_name=self.__class__.__name__,
             levels={level.value: gettext(level.label) for level in ReviewLevel},
             step_label=lambda state: gettext(StepState(state).label) if state else "",
             status_label=lambda state: gettext(DeclarationStatus(state).label) if state else "",
@@ -184,7 +184,7 @@ class DeclarationListView(PlatformModelView):
             db.session.rollback()
             flash(gettext(refused.message), "danger")
             return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
-        flash(gettext("已完成：%(action)s", action=gettext(ACTION_LABELS[name])), "success")
+        flash(gettext("已完成：%(action)s", action=_action_label(name)), "success")
         if name == "delete":
             return redirect(url_for(f"{self.__class__.__name__}.list"))
         return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
@@ -229,7 +229,7 @@ class DeclarationListView(PlatformModelView):
                     for s, i in definition.all_fields() if i.kind == "score_table"},
             records=db.session.scalars(select(ReviewRecord).where(ReviewRecord.declaration_id == declaration.id)
                                        .order_by(ReviewRecord.id)).all(),
-            labels=ACTION_LABELS, regions=dict(region_choices()), industries=dict(industry_choices()),
+            action_label=lifecycle.action_label, regions=dict(region_choices()), industries=dict(industry_choices()),
             warnings=[r for r in forms.rule_results(definition, values) if r.level == "warning"],
             status_label=lambda state: gettext(DeclarationStatus(state).label) if state else "",
             printed_at=datetime.datetime.now(),
@@ -449,7 +449,8 @@ class ReviewDeclarationView(DeclarationListView):
     base_permissions = [*DeclarationListView.base_permissions, "can_decide"]
     method_permission_name = {**DeclarationListView.method_permission_name, "decide": "decide", "export": "download",
                               **{f"{name}_selected": "decide" for name in lifecycle.REVIEW_DECISIONS}}
-    list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", *LEVEL_COLUMNS]
+    list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", *LEVEL_COLUMNS,
+                    "package_state"]
     list_filters = [["id", DeclarationFilterBar, None]]
 
     @expose("/export/")
@@ -470,7 +471,7 @@ class ReviewDeclarationView(DeclarationListView):
     def _confirm(self, name: str, items):
         transition = lifecycle.TRANSITIONS[name]
         return self.render_template("declarations/decide.html", items=items, decision=name,
-                                    action=gettext(transition.label), needs_opinion=transition.needs_opinion,
+                                    action=_action_label(name), needs_opinion=transition.needs_opinion,
                                     view_name=self.__class__.__name__)
 
     @action("approve", _l("审核通过"), None, "fa-check", multiple=True, single=False)
@@ -508,8 +509,14 @@ class ReviewDeclarationView(DeclarationListView):
                                  now=datetime.datetime.now(), ip=request.remote_addr, opinion=opinion)
         db.session.commit()
         return self.render_template("declarations/decision_results.html", title=gettext("审核结果"),
-                                    action=gettext(ACTION_LABELS[name]), view_name=self.__class__.__name__,
+                                    action=_action_label(name), view_name=self.__class__.__name__,
                                     results=[(d, gettext(m) if m else None) for d, m in results])
+
+
+def _action_label(name: str) -> str:
+    """An action as this user calls it: the ministry's decisions are final and worded so (通过（拟入选）, 不予通过)."""
+    ministry = Actor.of(g.user).authority_kind is AuthorityKind.MINISTRY
+    return gettext(lifecycle.action_label(name, ReviewLevel.MINISTRY if ministry else None))
 
 
 EXPORT_COLUMNS = ["编号", "单位名称", "申报名称", "申报类型", "批次", "状态", "提交时间", "县/区审核", "市审核",

@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from flask import g
 
 DECLARATION_MENU_PREFIX = "申报:"
+# Menu entries only some reviewers have work in: packages are made by the top level and received by the
+# ministry; a batch's results are published by its owner, the ministry or a province.
+AUTHORITY_MENUS = {
+    "推荐管理": {"province", "group", "association", "ministry"},
+    "公示与名单": {"province", "ministry"},
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,11 @@ def install_menu_filter(app, declarable_by_code: dict[str, DeclarableType]) -> N
             return False
         if item.childs:
             return any(is_menu_visible(child) for child in item.childs if child.name != "-")
+        if item.name in AUTHORITY_MENUS:
+            authority = g.user.authority if g.user.is_authenticated else None
+            if authority is None and g.user.is_authenticated and g.user.active_organization is not None:
+                authority = g.user.active_organization.reviews_as
+            return authority is not None and authority.kind in AUTHORITY_MENUS[item.name]
         if not item.name.startswith(DECLARATION_MENU_PREFIX):
             return True
         organization = g.user.active_organization if g.user.is_authenticated else None

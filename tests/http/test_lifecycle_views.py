@@ -69,15 +69,35 @@ def test_green_factory_from_draft_to_ministry_approval(app, client_as):
     post(qiye, f"{GF}/do/{pk}/submit", show, channel="local")
     for username in ("changan", "shijiazhuang", "hebeisheng", "gongxinbu"):
         reviewer = client_as(username)
+        if username == "gongxinbu":  # the province's recommendation package brings it to the ministry
+            recommend_through_pages(app, client_as("hebeisheng"), pk)
         listing = reviewer.get("/review/declarations/list/").get_data(as_text=True)
         assert f"/show/{pk}\"" in listing, username  # 待我审核
         result = post(reviewer, "/review/declarations/decide", "/review/declarations/list/", decision="approve",
                       rowid=str(pk), opinion="同意")
         assert "成功 1 项" in result.get_data(as_text=True), username
+    assert "通过（拟入选）" in result.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Declaration, pk).status == S.APPROVED
     history = qiye.get(show).get_data(as_text=True)
-    assert history.count("审核通过") >= 4 and "工信部审核通过" in history
+    assert history.count("审核通过") >= 3 and "提交推荐" in history and "通过（拟入选）" in history
+    assert "审核通过（拟入选）" in history and "已提交推荐" in history  # status, and the package beside it
+
+
+def recommend_through_pages(app, province, pk):
+    """推荐管理 as 河北省: the package holds the declaration; upload both stamped files; 提交推荐."""
+    with app.app_context():
+        package_id = db.session.get(Declaration, pk).package_id
+    page = f"/recommendations/show/{package_id}"
+    listing = province.get("/recommendations/list/").get_data(as_text=True)
+    assert "未上传推荐函 · 未提交汇总表" in listing and page in listing
+    summary = province.get(f"/recommendations/summary/{package_id}")
+    assert summary.status_code == 200
+    post(province, f"/recommendations/upload/{package_id}/letter", file=(io.BytesIO(PDF), "推荐函.pdf"))
+    post(province, f"/recommendations/upload/{package_id}/summary", file=(io.BytesIO(summary.data), "汇总表.xlsx"))
+    assert "已上传推荐函 · 已上传汇总表" in province.get(page).get_data(as_text=True)
+    post(province, f"/recommendations/submit/{package_id}")
+    assert "已提交推荐" in province.get(page).get_data(as_text=True)
 
 
 def _required_file(definition) -> str:

@@ -1,0 +1,221 @@
+"""公示与名单: the batch owner publishes a batch's results; anyone reads what is public, without logging in."""
+from __future__ import annotations
+
+import datetime
+import tempfile
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext
+from sqlalchemy import func, select
+
+from app.domain import DomainError, publication as publishing, workbook
+from app.domain.scope import Actor
+from app.domain.states import DeclarationStatus as S, PublicationStage
+from app.extensions import db
+from app.models import Batch, Declaration, DeclarationType, Publication
+
+PAGE_SIZE = 100
+EXPORT_COLUMNS = ["序号", "单位名称", "申报名称", "所在地区", "申报类型"]
+
+
+class PublicationView(BaseView):
+    """For the ministry (national batches) and a province (its own batches)."""
+
+    route_base = "/publications"
+    class_permission_name = "Publication"
+    base_permissions = ["can_list", "can_show", "can_download", "can_act"]
+    method_permission_name = {"index": "list", "batch": "show", "export": "download", "start": "act",
+                              "object_to": "act", "publish": "act"}
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        actor = Actor.of(g.user)
+        batches = db.session.scalars(select(Batch).where(Batch.owner_id == actor.authority_id)
+                                     .order_by(Batch.year.desc(), Batch.id.desc())).all() \
+            if actor.authority_id else []
+        ids = [b.id for b in batches]
+        counts = {}
+        if ids:
+            for batch_id, status, n in db.session.execute(
+                    select(Declaration.batch_id, Declaration.status, func.count())
+                    .where(Declaration.batch_id.in_(ids), Declaration.status.in_([S.APPROVED, S.PUBLICITY, S.LISTED]))
+                    .group_by(Declaration.batch_id, Declaration.status)):
+                counts.setdefault(batch_id, {})[S(status)] = n
+            waiting = dict(db.session.execute(
+                select(Declaration.batch_id, func.count())
+                .where(Declaration.pending_authority_id == actor.authority_id, Declaration.batch_id.in_(ids))
+                .group_by(Declaration.batch_id)).all())
+        else:
+            waiting = {}
+        publications = {p.batch_id: p for p in db.session.scalars(select(Publication).where(
+            Publication.batch_id.in_(ids)))} if ids else {}
+        return self.render_template("publication/index.html", title=gettext("公示与名单"), batches=batches,
+                                    counts=counts, waiting=waiting, publications=publications, S=S)
+
+    def _owned_batch(self, batch_id) -> Batch:
+        batch = db.session.get(Batch, batch_id)
+        if batch is None or not publishing.may_manage(Actor.of(g.user), batch):
+            abort(404)
+        return batch
+
+    def _owned_publication(self, publication_id) -> Publication:
+        publication = db.session.get(Publication, publication_id)
+        if publication is None or not publishing.may_manage(Actor.of(g.user), publication.batch):
+            abort(404)
+        return publication
+
+    @expose("/batch/<int:batch_id>")
+    @has_access
+    def batch(self, batch_id):
+        batch = self._owned_batch(batch_id)
+        publication = db.session.scalar(select(Publication).where(Publication.batch_id == batch.id))
+        page = _page()
+        today = datetime.date.today()
+        context = dict(title=gettext("公示与名单"), batch=batch, publication=publication, page=page,
+                       page_size=PAGE_SIZE, waiting=publishing.waiting(db.session, batch))
+        if publication is None:
+            by_type = db.session.execute(
+                select(DeclarationType.name, func.count()).join(Declaration, Declaration.declaration_type_id ==
+                                                               DeclarationType.id)
+                .where(Declaration.batch_id == batch.id, Declaration.status == S.APPROVED)
+                .group_by(DeclarationType.name, DeclarationType.sort).order_by(DeclarationType.sort)).all()
+            context.update(by_type=by_type, form=_start_form(batch, today))
+        else:
+            context.update(entries=publishing.entries(db.session, publication, offset=(page - 1) * PAGE_SIZE,
+                                                      limit=PAGE_SIZE).all(),
+                           total=publishing.entry_count(db.session, publication))
+        return self.render_template("publication/batch.html", **context)
+
+    @expose("/start/<int:batch_id>", methods=["POST"])
+    @has_access
+    def start(self, batch_id):
+        batch = self._owned_batch(batch_id)
+        form = {key: request.form.get(key, "").replace("\x00", "") for key in ("title", "starts", "ends", "notice")}
+        try:
+            publishing.start_publicity(db.session, batch, Actor.of(g.user), datetime.datetime.now(),
+                                       title=form["title"], starts=_date(form["starts"]), ends=_date(form["ends"]),
+                                       notice=form["notice"], ip=request.remote_addr)
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            flash(gettext(refused.message), "danger")
+            return self.render_template("publication/batch.html", title=gettext("公示与名单"), batch=batch,
+                                        publication=None, form=form, waiting=publishing.waiting(db.session, batch),
+                                        by_type=[], page=1, page_size=PAGE_SIZE)
+        flash(gettext("已开始公示"), "success")
+        return redirect(url_for("PublicationView.batch", batch_id=batch.id))
+
+    @expose("/object/<int:publication_id>/<int:declaration_id>", methods=["POST"])
+    @has_access
+    def object_to(self, publication_id, declaration_id):
+        publication = self._owned_publication(publication_id)
+        declaration = db.session.get(Declaration, declaration_id)
+        if declaration is None or declaration.batch_id != publication.batch_id:
+            abort(404)
+        return self._act(publication, lambda: publishing.object_to(
+            db.session, publication, declaration, Actor.of(g.user), datetime.datetime.now(),
+            request.form.get("opinion", "").replace("\x00", ""), request.remote_addr),
+            gettext("已不予通过并移出公示：%(name)s", name=declaration.unit_name))
+
+    @expose("/publish/<int:publication_id>", methods=["POST"])
+    @has_access
+    def publish(self, publication_id):
+        publication = self._owned_publication(publication_id)
+        return self._act(publication, lambda: publishing.publish(
+            db.session, publication, Actor.of(g.user), datetime.datetime.now(), request.remote_addr),
+            gettext("名单已发布"))
+
+    @expose("/export/<int:publication_id>")
+    @has_access
+    def export(self, publication_id):
+        return _export(self._owned_publication(publication_id))
+
+    def _act(self, publication: Publication, change, done: str):
+        try:
+            change()
+            db.session.commit()
+            flash(done, "success")
+        except DomainError as refused:
+            db.session.rollback()
+            flash(gettext(refused.message), "danger")
+        return redirect(url_for("PublicationView.batch", batch_id=publication.batch_id))
+
+
+class PublicNoticeView(BaseView):
+    """公示公告: open to everyone, without login. Shows only publications whose publicity has begun."""
+
+    route_base = "/gongshi"
+    default_view = "index"
+
+    @expose("/")
+    def index(self):
+        publications = db.session.scalars(
+            select(Publication).where(publishing.public_stage_clause(datetime.date.today()))
+            .order_by(Publication.publicity_starts.desc(), Publication.id.desc())).all()
+        return self.render_template("publication/public_index.html", title=gettext("公示公告"),
+                                    publications=publications)
+
+    def _public(self, publication_id) -> Publication:
+        publication = db.session.scalar(select(Publication).where(
+            Publication.id == publication_id, publishing.public_stage_clause(datetime.date.today())))
+        if publication is None:
+            abort(404)
+        return publication
+
+    @expose("/<int:publication_id>")
+    def show(self, publication_id):
+        publication = self._public(publication_id)
+        type_id = request.args.get("type", type=int)
+        page = _page()
+        types = db.session.execute(
+            select(DeclarationType.id, DeclarationType.name).join(
+                Declaration, Declaration.declaration_type_id == DeclarationType.id)
+            .where(Declaration.batch_id == publication.batch_id,
+                   Declaration.status == publishing.listed_status(publication))
+            .group_by(DeclarationType.id, DeclarationType.name, DeclarationType.sort)
+            .order_by(DeclarationType.sort)).all()
+        return self.render_template(
+            "publication/public_show.html", title=publication.title, publication=publication, types=types,
+            type_id=type_id, page=page, page_size=PAGE_SIZE,
+            total=publishing.entry_count(db.session, publication, type_id),
+            entries=publishing.entries(db.session, publication, declaration_type_id=type_id,
+                                       offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE).all(),
+            published=publication.stage == PublicationStage.PUBLISHED)
+
+    @expose("/<int:publication_id>/export")
+    def export(self, publication_id):
+        return _export(self._public(publication_id))
+
+
+def _export(publication: Publication):
+    """The publicity list or the final list as xlsx, streamed in write-only mode."""
+    rows = publishing.entries(db.session, publication).yield_per(2000)
+    handle = tempfile.TemporaryFile()
+    workbook.write_rows(handle, "名单", EXPORT_COLUMNS,
+                        ([n, r.unit_name, r.title or "", r.region or "", r.type_name] for n, r in enumerate(rows, 1)))
+    handle.seek(0)
+    stage = "名单" if publication.stage == PublicationStage.PUBLISHED else "公示名单"
+    return send_file(handle, as_attachment=True, download_name=f"{publication.batch.title}{stage}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _start_form(batch: Batch, today: datetime.date) -> dict:
+    return {"title": gettext("%(batch)s绿色制造名单公示", batch=batch.title), "starts": today.isoformat(),
+            "ends": (today + datetime.timedelta(days=13)).isoformat(), "notice": ""}
+
+
+def _date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _page() -> int:
+    page = request.args.get("page", 1, type=int)
+    return min(max(page or 1, 1), 100_000)
+
+
