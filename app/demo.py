@@ -13,14 +13,19 @@ import json
 import operator
 import random
 from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
 
 from sqlalchemy import func, select
 
 from app.domain.codes import make_credit_code, org_code_of
 from app.domain.lifecycle import LEVELS, STEP_COLUMN
-from app.domain.states import Channel, DeclarationStatus as S, ReviewLevel, StepState
+from app.domain.states import Channel, DeclarationStatus as S, PackageState, ReviewLevel, StepState
+from app.domain.uploads import sha256_hex
 from app.extensions import db
 from app.models import (
+    Attachment,
     Authority,
     AuthorityKind,
     BatchWindow,
@@ -29,6 +34,7 @@ from app.models import (
     Industry,
     Organization,
     OrgType,
+    RecommendationPackage,
     Region,
     ReviewRecord,
     ReviewStep,
@@ -110,7 +116,8 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
         org_industry[org_id] = org_rows[-1]["industry_id"]
     _insert(Organization, org_rows)
 
-    made = {"organizations": organizations, "declarations": 0, "steps": 0, "records": 0}
+    made = {"organizations": organizations, "declarations": 0, "steps": 0, "records": 0, "packages": 0}
+    packages = Packages(rng, today)
     first_declaration = (db.session.scalar(select(func.max(Declaration.id))) or 0) + 1
     start = datetime.datetime.combine(today, datetime.time(9)) - datetime.timedelta(days=365)
     outcomes, weights = zip(*OUTCOMES)
@@ -131,12 +138,13 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
                        version=1, status=S.DRAFT.value, channel=None, submitted_at=None, pending_authority_id=None,
                        county_authority_id=None, city_authority_id=None, top_authority_id=None,
                        county_step=None, city_step=None, top_step=None, ministry_step=None, agency_id=None,
-                       industry_id=org_industry[org], score=None)
+                       industry_id=org_industry[org], score=None, package_id=None, package_rank=None)
             if outcome in ("draft", "evaluating", "evaluated"):
                 row["status"] = {"draft": S.DRAFT, "evaluating": S.EVALUATING, "evaluated": S.EVALUATED}[outcome].value
             else:
-                _submitted(rng, row, chain, outcome, created, step_rows, record_rows)
+                _submitted(rng, row, chain, outcome, created, step_rows, record_rows, packages)
             declaration_rows.append(row)
+        made["packages"] += packages.insert_new()
         _insert(Declaration, declaration_rows)
         _insert(ReviewStep, step_rows)
         _insert(ReviewRecord, record_rows)
@@ -145,15 +153,80 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
         made["records"] += len(record_rows)
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":  # explicit ids do not move the serial sequences
-        for table in (Organization.__tablename__, Declaration.__tablename__):
+        for table in (Organization.__tablename__, Declaration.__tablename__, RecommendationPackage.__tablename__,
+                      Attachment.__tablename__):
             connection.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     db.session.commit()
     return made
 
 
-def _submitted(rng, row, chain: Chain, outcome: str, created, step_rows, record_rows) -> None:
-    """A submission of round 1 through the 地方 chain, stopped where `outcome` says."""
+class Packages:
+    """The province's recommendation packages that generated top-level approvals join, one per batch, type
+    and province. About two in three have been submitted (with their stamped files); the others are still
+    being put together, so their declarations wait after the province's approval and go no further."""
+
+    def __init__(self, rng, today: datetime.date):
+        self.rng = rng
+        self.today = today
+        self.next_id = (db.session.scalar(select(func.max(RecommendationPackage.id))) or 0) + 1
+        self.next_attachment = (db.session.scalar(select(func.max(Attachment.id))) or 0) + 1
+        self.known = {tuple(key): (pk, state == PackageState.SUBMITTED) for *key, pk, state in db.session.execute(
+            select(RecommendationPackage.batch_id, RecommendationPackage.declaration_type_id,
+                   RecommendationPackage.authority_id, RecommendationPackage.id, RecommendationPackage.state))}
+        self.ranks = dict(db.session.execute(select(Declaration.package_id, func.max(Declaration.package_rank))
+                                             .where(Declaration.package_id.is_not(None))
+                                             .group_by(Declaration.package_id)).all())
+        self.new_packages, self.new_files = [], []
+
+    def join(self, batch_id: int, type_id: int, authority_id: int, moment) -> tuple[int, int, bool]:
+        """(package id, rank in it, submitted?) for a declaration the province has just approved."""
+        key = (batch_id, type_id, authority_id)
+        if key not in self.known:
+            submitted = self.rng.random() < 0.65
+            pk, self.next_id = self.next_id, self.next_id + 1
+            files = {}
+            if submitted:
+                for which in ("letter", "summary"):
+                    files[which] = self.next_attachment
+                    self.new_files.append(dict(id=self.next_attachment, purpose=f"recommendation_{which}",
+                                               storage_key=f"demo/package-{pk}-{which}.pdf",
+                                               original_name=f"{'推荐函' if which == 'letter' else '推荐汇总表'}.pdf",
+                                               content_type="application/pdf", size=len(DEMO_PDF),
+                                               sha256=sha256_hex(DEMO_PDF), uploaded_at=moment))
+                    self.next_attachment += 1
+            self.new_packages.append(dict(
+                id=pk, batch_id=batch_id, declaration_type_id=type_id, authority_id=authority_id,
+                state=(PackageState.SUBMITTED if submitted else PackageState.DRAFT).value,
+                letter_id=files.get("letter"), summary_id=files.get("summary"), version=1, created_at=moment,
+                submitted_at=datetime.datetime.combine(self.today, datetime.time(9)) if submitted else None))
+            self.known[key] = (pk, submitted)
+        pk, submitted = self.known[key]
+        self.ranks[pk] = self.ranks.get(pk, 0) + 1
+        return pk, self.ranks[pk], submitted
+
+    def insert_new(self) -> int:
+        """Write the packages and stamped files made since the last call, before their declarations."""
+        if self.new_files:
+            root = Path(current_app.config["UPLOAD_DIR"])
+            for row in self.new_files:
+                (root / row["storage_key"]).parent.mkdir(parents=True, exist_ok=True)
+                (root / row["storage_key"]).write_bytes(DEMO_PDF)
+        _insert(Attachment, self.new_files)
+        _insert(RecommendationPackage, self.new_packages)
+        made = len(self.new_packages)
+        self.new_packages, self.new_files = [], []
+        return made
+
+
+DEMO_PDF = b"%PDF-1.4\n% demo stand-in for a stamped document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _submitted(rng, row, chain: Chain, outcome: str, created, step_rows, record_rows, packages: Packages) -> None:
+    """A submission of round 1 through the 地方 chain, stopped where `outcome` says.
+
+    An approval by the province joins its package; while the package is not submitted the declaration
+    waits there (under review, nobody's turn), whatever `outcome` was drawn."""
     applicable = [level for level, authority in chain.steps if authority is not None]
     submitted = created + datetime.timedelta(days=rng.randrange(1, 30))
     if outcome == "approved":
@@ -162,6 +235,14 @@ def _submitted(rng, row, chain: Chain, outcome: str, created, step_rows, record_
         approved = rng.randrange(len(applicable))
     else:
         approved = rng.randrange(len(applicable))  # the level at this index returned or rejected it
+    top = applicable.index(ReviewLevel.TOP)
+    package = None
+    if approved > top and ReviewLevel.MINISTRY in applicable:
+        package = packages.join(row["batch_id"], row["declaration_type_id"], chain.authority(ReviewLevel.TOP),
+                                submitted)
+        row.update(package_id=package[0], package_rank=package[1])
+        if not package[2]:
+            outcome, approved = "waiting", top + 1
     row.update(status=S.UNDER_REVIEW.value, channel=Channel.LOCAL.value, round=1, submitted_at=submitted,
                updated_at=submitted, county_authority_id=chain.authority(ReviewLevel.COUNTY),
                city_authority_id=chain.authority(ReviewLevel.CITY), top_authority_id=chain.authority(ReviewLevel.TOP))
@@ -170,6 +251,7 @@ def _submitted(rng, row, chain: Chain, outcome: str, created, step_rows, record_
                             to_status=S.UNDER_REVIEW.value, opinion=None, ip=None, created_at=submitted))
     moment = submitted
     for position, (level, authority) in enumerate(chain.steps, start=1):
+        started = decided = None
         if authority is None:
             state = StepState.NOT_APPLICABLE
         else:
@@ -183,8 +265,10 @@ def _submitted(rng, row, chain: Chain, outcome: str, created, step_rows, record_
                 state = StepState.RETURNED if outcome == "returned" else StepState.REJECTED
             else:
                 state = StepState.NOT_STARTED
+            if state != StepState.NOT_STARTED:
+                started = moment
             if state in (StepState.APPROVED, StepState.RETURNED, StepState.REJECTED):
-                moment = moment + datetime.timedelta(days=rng.randrange(1, 15))
+                moment = decided = moment + datetime.timedelta(days=rng.randrange(1, 15))
                 action = {StepState.APPROVED: "approve", StepState.RETURNED: "return", StepState.REJECTED: "reject"}[state]
                 final = index == len(applicable) - 1 and state == StepState.APPROVED
                 to_status = {"approve": S.APPROVED if final else S.UNDER_REVIEW, "return": S.RETURNED,
@@ -194,11 +278,15 @@ def _submitted(rng, row, chain: Chain, outcome: str, created, step_rows, record_
                                         from_status=S.UNDER_REVIEW.value, to_status=to_status.value,
                                         opinion=None if action == "approve" else "请补充材料",
                                         ip=None, created_at=moment))
+            if level == ReviewLevel.TOP and package is not None and package[2]:
+                moment = moment + datetime.timedelta(days=rng.randrange(1, 10))  # 提交推荐
+                record_rows.append(dict(declaration_id=row["id"], round=1, action="recommend", level=level.value,
+                                        authority_id=authority, actor_id=None, actor_name="demo",
+                                        from_status=S.UNDER_REVIEW.value, to_status=S.UNDER_REVIEW.value,
+                                        opinion=None, ip=None, created_at=moment))
         row[STEP_COLUMN[level]] = state.value
         step_rows.append(dict(declaration_id=row["id"], round=1, position=position, level=level.value,
-                              authority_id=authority, state=state.value,
-                              decided_at=moment if state in (StepState.APPROVED, StepState.RETURNED,
-                                                             StepState.REJECTED) else None))
+                              authority_id=authority, state=state.value, started_at=started, decided_at=decided))
     if outcome == "approved":
         row["status"] = S.APPROVED.value
     elif outcome == "returned":

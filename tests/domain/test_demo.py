@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from app.demo import generate
 from app.domain import lifecycle
 from app.domain.scope import Actor, Audience
-from app.domain.states import DeclarationStatus as S, StepState
+from app.domain.states import DeclarationStatus as S, PackageState, StepState
 from app.extensions import db
-from app.models import Authority, Declaration, Organization, ReviewRecord, ReviewStep
+from app.models import Authority, Declaration, Organization, RecommendationPackage, ReviewRecord, ReviewStep
 
 N = 1500
 
@@ -18,7 +18,7 @@ def test_generated_declarations_are_consistent_and_actionable(app):
     with app.app_context():
         before = db.session.scalar(select(func.max(Declaration.id))) or 0
         made = generate(N, organizations=200, seed=7, today=datetime.date(2026, 11, 25))
-        assert made["declarations"] == N and made["organizations"] == 200
+        assert made["declarations"] == N and made["organizations"] == 200 and made["packages"] > 0
         rows = db.session.scalars(select(Declaration).where(Declaration.id > before)).all()
         assert len(rows) == N
         assert {S(r.status) for r in rows} >= {S.DRAFT, S.UNDER_REVIEW, S.RETURNED, S.REJECTED, S.APPROVED}
@@ -42,8 +42,22 @@ def test_generated_declarations_are_consistent_and_actionable(app):
                 assert getattr(row, f"{column}_step") == by_level[column].state
             in_review = [s for s in own if s.state == StepState.IN_REVIEW]
             decided = [s for s in own if s.state in (StepState.APPROVED, StepState.RETURNED, StepState.REJECTED)]
-            assert records[row.id] == 1 + len(decided)
-            if row.status == S.UNDER_REVIEW:
+            recommended = by_level["top"].state == StepState.APPROVED
+            if recommended:  # the province's approval put it in the province's package
+                package = db.session.get(RecommendationPackage, row.package_id)
+                assert package.authority_id == row.top_authority_id and row.package_rank >= 1
+                if package.state == PackageState.DRAFT:  # waits: nobody's turn, the ministry not started
+                    assert row.pending_authority_id is None and by_level["ministry"].state == StepState.NOT_STARTED
+                else:
+                    assert package.letter_id and package.summary_id
+                    assert by_level["ministry"].state != StepState.NOT_STARTED
+            else:
+                assert row.package_id is None
+            submitted_package = recommended and package.state == PackageState.SUBMITTED
+            assert records[row.id] == 1 + len(decided) + submitted_package
+            assert all(s.started_at is not None for s in in_review + decided)
+            assert all(s.decided_at >= s.started_at for s in decided)
+            if row.status == S.UNDER_REVIEW and not (recommended and package.state == PackageState.DRAFT):
                 assert len(in_review) == 1 and row.pending_authority_id == in_review[0].authority_id
             if row.status == S.APPROVED:
                 assert all(s.state in (StepState.APPROVED, StepState.NOT_APPLICABLE) for s in own)
