@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain import DomainError, N_
+from app.domain.places import full_names
 from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus as S, PackageState, ReviewLevel, StepState
 from app.models import (
@@ -29,7 +30,6 @@ from app.models import (
     Organization,
     PackageEvent,
     RecommendationPackage,
-    Region,
     ReviewRecord,
     ReviewStep,
 )
@@ -65,6 +65,13 @@ def package_scope(actor: Actor) -> ColumnElement[bool]:
     if actor.authority_kind in (AuthorityKind.PROVINCE, AuthorityKind.GROUP, AuthorityKind.ASSOCIATION):
         return RecommendationPackage.authority_id == actor.authority_id
     return RecommendationPackage.id.is_(None)
+
+
+def may_see(actor: Actor, package: RecommendationPackage) -> bool:
+    """`package_scope` for one package already loaded."""
+    if actor.authority_kind is AuthorityKind.MINISTRY:
+        return package.state == PackageState.SUBMITTED
+    return actor.authority_id is not None and actor.authority_id == package.authority_id
 
 
 def closed_for(session: Session, declaration: Declaration) -> str | None:
@@ -202,20 +209,20 @@ def withdraw(session: Session, package: RecommendationPackage, actor: Actor, now
 
 
 def summary_rows(session: Session, package: RecommendationPackage) -> list[list]:
-    """The 推荐汇总表's rows in ranking order, with the columns of SUMMARY_COLUMNS; one query."""
+    """The 推荐汇总表's rows in ranking order, with the columns of SUMMARY_COLUMNS."""
     rows = session.execute(
         select(Declaration, Organization.credit_code, Organization.legal_representative,
-               Organization.legal_representative_phone, Region.name, Industry.name)
+               Organization.legal_representative_phone, Industry.name)
         .join(Organization, Organization.id == Declaration.organization_id)
-        .outerjoin(Region, Region.id == Declaration.region_id)
         .outerjoin(Industry, Industry.id == Declaration.industry_id)
         .where(Declaration.package_id == package.id)
         .order_by(Declaration.package_rank, Declaration.id)).all()
+    places = full_names(session, [row[0].region_id for row in rows])
     table = []
-    for position, (d, credit_code, legal, legal_phone, place, industry) in enumerate(rows, start=1):
+    for position, (d, credit_code, legal, legal_phone, industry) in enumerate(rows, start=1):
         basic = _basic_section(d.form_data or {})
         table.append([
-            position, d.unit_name, credit_code, place or "", industry or "", d.declaration_type.name,
+            position, d.unit_name, credit_code, places.get(d.region_id, ""), industry or "", d.declaration_type.name,
             d.agency.name if d.agency else "", float(d.score) if d.score is not None else None,
             basic.get("contact") or legal or "", basic.get("contact_phone") or legal_phone or "", d.title or "",
         ])

@@ -18,7 +18,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
-from app.domain import DomainError, forms, lifecycle, uploads, workbook
+from app.domain import DomainError, forms, lifecycle, recommendation, uploads, workbook
 from app.domain.scope import Actor, Audience
 from app.domain.states import DeclarationStatus, ReviewLevel, StepState
 from app.domain.uploads import inspect_pdf
@@ -145,6 +145,9 @@ class DeclarationListView(PlatformModelView):
                       if r.level == "warning"] if (definition := lifecycle.definition_of(declaration)) else [],
             choices=self._choices(declaration), content=lifecycle.content(declaration),
             action_label=lifecycle.action_label, view_name=self.__class__.__name__,
+            package_url=url_for("RecommendationPackageView.show", pk=declaration.package_id)
+            if declaration.package is not None and self.audience is Audience.REVIEWER
+            and recommendation.may_see(actor, declaration.package) else None,
             levels={level.value: gettext(level.label) for level in ReviewLevel},
             step_label=lambda state: gettext(StepState(state).label) if state else "",
             status_label=lambda state: gettext(DeclarationStatus(state).label) if state else "",

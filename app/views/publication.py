@@ -84,8 +84,8 @@ class PublicationView(BaseView):
                 .group_by(DeclarationType.name, DeclarationType.sort).order_by(DeclarationType.sort)).all()
             context.update(by_type=by_type, form=_start_form(batch, today))
         else:
-            context.update(entries=publishing.entries(db.session, publication, offset=(page - 1) * PAGE_SIZE,
-                                                      limit=PAGE_SIZE).all(),
+            context.update(entries=list(publishing.entries(db.session, publication,
+                                                           offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)),
                            total=publishing.entry_count(db.session, publication))
         return self.render_template("publication/batch.html", **context)
 
@@ -181,8 +181,8 @@ class PublicNoticeView(BaseView):
             "publication/public_show.html", title=publication.title, publication=publication, types=types,
             type_id=type_id, page=page, page_size=PAGE_SIZE,
             total=publishing.entry_count(db.session, publication, type_id),
-            entries=publishing.entries(db.session, publication, declaration_type_id=type_id,
-                                       offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE).all(),
+            entries=list(publishing.entries(db.session, publication, declaration_type_id=type_id,
+                                            offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)),
             published=publication.stage == PublicationStage.PUBLISHED)
 
     @expose("/<int:publication_id>/export")
@@ -192,7 +192,7 @@ class PublicNoticeView(BaseView):
 
 def _export(publication: Publication):
     """The publicity list or the final list as xlsx, streamed in write-only mode."""
-    rows = publishing.entries(db.session, publication).yield_per(2000)
+    rows = publishing.entries(db.session, publication)
     handle = tempfile.TemporaryFile()
     workbook.write_rows(handle, "名单", EXPORT_COLUMNS,
                         ([n, r.unit_name, r.title or "", r.region or "", r.type_name] for n, r in enumerate(rows, 1)))

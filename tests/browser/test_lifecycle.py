@@ -8,6 +8,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from app.domain import forms, workbook
+from app.extensions import db
+from app.models import Declaration
 from tests.form_values import complete
 
 from tests.browser.conftest import screenshot
@@ -68,7 +70,7 @@ def fill_form_in_browser_and_excel(page, tmp_path):
     screenshot(page, "09-form-self-evaluation")
 
 
-def test_green_factory_walks_to_ministry_approval(live_server, page, tmp_path):
+def test_green_factory_walks_to_ministry_approval(app, live_server, page, tmp_path):
     page.on("dialog", lambda dialog: dialog.accept())
     report = tmp_path / "第三方评价报告.pdf"
     report.write_bytes(PDF)
@@ -106,6 +108,11 @@ def test_green_factory_walks_to_ministry_approval(live_server, page, tmp_path):
 
     for username in ("changan", "shijiazhuang", "hebeisheng", "gongxinbu"):
         sign_in(page, live_server, username)
+        if username == "gongxinbu":
+            with app.app_context():
+                package_id = db.session.get(Declaration, pk).package_id
+            recommend_in_browser(page, live_server, package_id, tmp_path)
+            sign_in(page, live_server, username)
         menu(page, "审核管理", "申报审核")
         page.wait_for_url("**/review/declarations/list/**")
         assert page.locator(f"a[href*='/review/declarations/show/{pk}']").count() >= 1, username
@@ -120,14 +127,43 @@ def test_green_factory_walks_to_ministry_approval(live_server, page, tmp_path):
             expect(page.get_by_text("成功 1 项，未执行 0 项。")).to_be_visible()
             screenshot(page, "14-county-bulk-result")
         else:
+            label = "通过（拟入选）" if username == "gongxinbu" else "审核通过"
             page.click(f"a[href*='/review/declarations/show/{pk}']")
             page.fill("form[action$='/approve'] textarea[name=opinion]", f"{username} 审核通过")
-            page.get_by_role("button", name="审核通过").click()
-            expect(page.get_by_text("已完成：审核通过")).to_be_visible()
+            page.get_by_role("button", name=label).click()
+            expect(page.get_by_text(f"已完成：{label}")).to_be_visible()
 
     screenshot(page, "15-ministry-approved")
     sign_in(page, live_server, "qiye")
     page.goto(show_url)
-    expect(page.locator("td.status")).to_have_text("工信部审核通过")
+    expect(page.locator("td.status")).to_have_text("审核通过（拟入选） · 已提交推荐")
     assert page.locator(".review-steps td.step-approved").count() == 4
     screenshot(page, "16-applicant-history")
+
+
+def recommend_in_browser(page, base, package_id, tmp_path):
+    """河北省's 推荐管理: the package holds the declaration; download the generated 汇总表, upload the
+    stamped letter and table, 提交推荐."""
+    sign_in(page, base, "hebeisheng")
+    menu(page, "审核管理", "推荐管理")
+    page.wait_for_url("**/recommendations/list/**")
+    expect(page.get_by_text("未上传推荐函 · 未提交汇总表").first).to_be_visible()
+    screenshot(page, "15a-package-list")
+    page.locator(f"a[href$='/recommendations/show/{package_id}']").first.click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载系统生成的汇总表（xlsx）").click()
+    summary = tmp_path / "汇总表.xlsx"
+    download.value.save_as(summary)
+    letter = tmp_path / "推荐函.pdf"
+    letter.write_bytes(PDF)
+    page.set_input_files("form[action*='/letter'] input[type=file]", str(letter))
+    page.locator("form[action*='/letter'] button").click()
+    expect(page.get_by_text("已上传：推荐函")).to_be_visible()
+    page.set_input_files("form[action*='/summary'] input[type=file]", str(summary))
+    page.locator("form[action*='/summary'] button").click()
+    expect(page.locator("td.package-state")).to_have_text("已上传推荐函 · 已上传汇总表")
+    screenshot(page, "15b-package-ready")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="提交推荐").click()
+    expect(page.locator("td.package-state")).to_have_text("已提交推荐")
+    screenshot(page, "15c-package-submitted")
