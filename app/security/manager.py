@@ -4,11 +4,13 @@ from __future__ import annotations
 import datetime
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import RoleModelView
 
 from app.domain.accounts import lock_expiry
-from app.models.organization import PlatformUser
+from app.models.organization import Organization, PlatformUser
 from app.security import roles
 from app.security.views import LoginView
 from app.views.accounts import UserAdminView
@@ -37,6 +39,18 @@ class SecurityManager(FabSecurityManager):
         """Make sure a row exists for every role, so users can be given it (idempotent)."""
         for name in roles.ROLES:
             self.add_role(name)
+
+    def get_user_by_id(self, pk):
+        """The signed-in user with what every page asks of it, in one statement: roles and groups (for the
+        permission checks), the authority, and the organization acted for with its subsystems (for the menu)."""
+        user = PlatformUser
+        return self.session.scalars(
+            select(user).where(user.id == pk).options(
+                joinedload(user.roles), joinedload(user.groups), joinedload(user.authority),
+                joinedload(user.memberships),
+                joinedload(user.active_organization).options(joinedload(Organization.subsystems),
+                                                             joinedload(Organization.reviews_as)))
+        ).unique().one_or_none()
 
     def locked_until(self, username: str) -> datetime.datetime | None:
         user = self.find_user(username=username)
