@@ -315,19 +315,19 @@ def _address_of(path: str, where: dict[str, str], definition: FormDefinition) ->
 
 def write_rows(handle, title: str, header: list[str], rows) -> None:
     """A one-sheet list workbook written row by row (write-only mode): memory stays flat for any size.
-    Text that looks like a formula is written as text (formula injection)."""
+    Text that looks like a formula is written as text (formula injection). Each row is a list; the
+    writer may replace its values by cells."""
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     sheet.append(header)
+    risky = ("=", "+", "-", "@")
     for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        for index, value in enumerate(row):
+            if isinstance(value, str) and value[:1] in risky:
                 cell = WriteOnlyCell(sheet, value)
                 cell.data_type = "s"
-                value = cell
-            cells.append(value)
-        sheet.append(cells)
+                row[index] = cell
+        sheet.append(row)
     book.save(handle)

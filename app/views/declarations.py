@@ -16,7 +16,8 @@ from flask_appbuilder.urltools import get_filter_args
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import aliased
 
 from app.domain import DomainError, forms, lifecycle, recommendation, uploads, workbook
 from app.domain.scope import Actor, Audience
@@ -527,13 +528,23 @@ EXPORT_COLUMNS = ["编号", "单位名称", "申报名称", "申报类型", "批
 
 
 def export_rows(query):
-    """The rows of an export, streamed from the database in chunks."""
-    step = lambda state: StepState(state).label if state else ""  # noqa: E731
-    for d in query.yield_per(2000):
-        yield [d.id, d.unit_name, d.title or "", d.declaration_type.name, d.batch.title,
-               DeclarationStatus(d.status).label, d.submitted_at, step(d.county_step), step(d.city_step),
-               step(d.top_step), step(d.ministry_step), d.agency.name if d.agency else "",
-               float(d.score) if d.score is not None else None]
+    """The rows of an export: only the exported columns, read in chunks (no ORM objects), so 100,000 rows
+    cost little more than writing them."""
+    kind, batch, agency = aliased(DeclarationType), aliased(Batch), aliased(Organization)
+    columns = (query.with_entities(
+        Declaration.id, Declaration.unit_name, Declaration.title, kind.name, batch.year, batch.name,
+        type_coerce(Declaration.status, String), Declaration.submitted_at,
+        *(type_coerce(getattr(Declaration, c), String) for c in LEVEL_COLUMNS), agency.name, Declaration.score)
+        .join(kind, kind.id == Declaration.declaration_type_id).join(batch, batch.id == Declaration.batch_id)
+        .outerjoin(agency, agency.id == Declaration.agency_id)
+        .execution_options(yield_per=2000))
+    status = {m.value: m.label for m in DeclarationStatus}
+    step = {m.value: m.label for m in StepState}
+    step[None] = ""
+    for (pk, unit, title, type_name, year, batch_name, state, submitted, county, city, top, ministry, agency_name,
+         score) in columns:
+        yield [pk, unit, title or "", type_name, f"{year}年度 {batch_name}", status[state], submitted, step[county],
+               step[city], step[top], step[ministry], agency_name or "", float(score) if score is not None else None]
 
 
 class AgencyDeclarationView(DeclarationListView):

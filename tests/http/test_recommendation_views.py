@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from app.domain.states import DeclarationStatus as S, PackageState, StepState
+from app.domain.states import DeclarationStatus as S, PackageState, PublicationStage, StepState
 from app.extensions import db
 from app.models import Declaration, PackageEvent, Publication, RecommendationPackage
 from tests import factories as f
@@ -184,6 +184,18 @@ def test_publicity_public_page_and_freezing(app, client_as, package):
     assert "已不予通过并移出公示" in objected
     assert page(anonymous, f"/gongshi/{publication.id}").count("unit-name") == 1
     assert "公示期满后才能发布名单" in flashed(gongxinbu, post(gongxinbu, f"/publications/publish/{publication.id}"))
+    # nobody but the batch's owner reaches the management pages of its publication
+    for username in ("hebeisheng", "jituan", "qiye", "admin"):
+        client = client_as(username)
+        for response in (client.get(f"/publications/export/{publication.id}"),
+                         post(client, f"/publications/publish/{publication.id}"),
+                         post(client, f"/publications/object/{publication.id}/{first}", opinion="越权"),
+                         post(client, f"/publications/start/{package['batch']}", title="越权", starts=_today(),
+                              ends=_today(3))):
+            assert response.status_code in (403, 404), username
+    with app.app_context():
+        assert db.session.get(Declaration, first).status == S.PUBLICITY
+        assert db.session.get(Publication, publication.id).stage == PublicationStage.PUBLICITY
     assert "推荐测试批" in page(gongxinbu, "/publications/")
 
 

@@ -41,9 +41,13 @@ def main():
 
     app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=DATABASE, CAPTCHA_ENABLED=False)
     with app.app_context():
-        def query():
-            return (db.session.query(Declaration).filter(Declaration.status == DeclarationStatus.UNDER_REVIEW)
-                    .order_by(Declaration.submitted_at.desc()).limit(ROWS))
+        under_review = Declaration.status == DeclarationStatus.UNDER_REVIEW
+        cutoff = db.session.scalar(db.select(Declaration.id).where(under_review).order_by(Declaration.id)
+                                   .offset(ROWS - 1).limit(1)) or 2**31
+
+        def query():  # a filtered list as the reviewer's export gets it: filters, an order, no limit
+            return (db.session.query(Declaration).filter(under_review, Declaration.id <= cutoff)
+                    .order_by(Declaration.submitted_at.desc()))
 
         rows = list(export_rows(query()))  # for the bare run: the same values, already in memory
         db.session.expunge_all()
