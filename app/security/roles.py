@@ -39,7 +39,10 @@ _DECLARE = [
 ]
 _REVIEW = [
     ["^ReviewDeclaration$", "^can_(list|show|download|act|decide)$"],
-    ["^(审核管理|申报审核)$", "^menu_access$"],
+    ["^Dashboard$", "^can_show$"],
+    ["^RecommendationPackage$", "^can_(list|show|download|act)$"],
+    ["^Publication$", "^can_(list|show|download|act)$"],
+    ["^(审核管理|申报审核|数据看板|推荐管理|公示与名单)$", "^menu_access$"],
 ]
 
 ROLES: dict[str, list[list[str]]] = {
@@ -55,6 +58,7 @@ ROLES: dict[str, list[list[str]]] = {
     MINISTRY: _PROFILE + _REVIEW,
     # IT staff administer users and reference data; they neither declare nor review.
     ADMIN: [[r"^(?!(ApplicantDeclaration|AgencyDeclaration|ReviewDeclaration|DeclarationApi|申报:.+|绿色制造体系|技术目录"
-             r"|审核管理|申报审核|三方评价|待评价申报)$)", ".*"]],
+             r"|审核管理|申报审核|三方评价|待评价申报|Dashboard|数据看板|RecommendationPackage|Publication|推荐管理"
+             r"|公示与名单)$)", ".*"]],
     PUBLIC: [],
 }

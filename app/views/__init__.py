@@ -8,9 +8,12 @@ from sqlalchemy import inspect, select
 from app.extensions import db
 from app.models import DeclarationType
 from app.views.api import DeclarationApi
+from app.views.dashboard import DashboardView
 from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
 from app.views.menu import DECLARATION_MENU_PREFIX, DeclarableType, install_menu_filter
 from app.views.profile import ProfileView
+from app.views.publication import PublicationView, PublicNoticeView
+from app.views.recommendation import RecommendationPackageView
 from app.views.reference import reference_views
 from app.views.registration import RegistrationView, registration_entries
 
@@ -29,6 +32,13 @@ def register_views(appbuilder) -> None:
                         category="三方评价", category_label=_l("三方评价"), category_icon="fa-balance-scale")
     appbuilder.add_view(ReviewDeclarationView, "申报审核", label=_l("申报审核"), icon="fa-gavel",
                         category="审核管理", category_label=_l("审核管理"), category_icon="fa-gavel")
+    appbuilder.add_view(RecommendationPackageView, "推荐管理", label=_l("推荐管理"), icon="fa-paper-plane",
+                        category="审核管理", category_label=_l("审核管理"))
+    appbuilder.add_view(PublicationView, "公示与名单", label=_l("公示与名单"), icon="fa-bullhorn",
+                        category="审核管理", category_label=_l("审核管理"))
+    appbuilder.add_view_no_menu(PublicNoticeView)
+    appbuilder.add_view(DashboardView, "数据看板", label=_l("数据看板"), icon="fa-bar-chart",
+                        category="审核管理", category_label=_l("审核管理"))
     for view, name, label in reference_views():
         appbuilder.add_view(view, name, label=label, icon="fa-database", category="基础数据",
                             category_label=_l("基础数据"), category_icon="fa-database")
