@@ -43,6 +43,10 @@ class SecurityManager(FabSecurityManager):
     def get_user_by_id(self, pk):
         """The signed-in user with what every page asks of it, in one statement: roles and groups (for the
         permission checks), the authority, and the organization acted for with its subsystems (for the menu)."""
+        try:
+            pk = int(pk)  # FAB's views pass the id from the URL as text
+        except (TypeError, ValueError):
+            return None
         user = PlatformUser
         return self.session.scalars(
             select(user).where(user.id == pk).options(

@@ -65,7 +65,8 @@ def test_generated_declarations_are_consistent_and_actionable(app):
                 assert [s.state for s in own].count(StepState.RETURNED if row.status == S.RETURNED
                                                     else StepState.REJECTED) == 1
         # the lifecycle acts on generated rows like on any other
-        pending = next(r for r in rows if r.status == S.UNDER_REVIEW)
+        pending = next(r for r in rows if r.status == S.UNDER_REVIEW  # at a county: no package involved
+                       and r.pending_authority_id is not None and r.pending_authority_id == r.county_authority_id)
         authority = db.session.get(Authority, pending.pending_authority_id)
         reviewer = Actor(user_id=1, name="demo-reviewer", authority_id=authority.id, authority_kind=authority.kind)
         lifecycle.apply(db.session, pending, "approve", reviewer, Audience.REVIEWER,

@@ -1,5 +1,6 @@
 """The declaration lifecycle (SPEC §3), through the domain alone: no HTTP, no views."""
 import datetime
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +21,8 @@ def actor(session, username) -> Actor:
 
 
 def new(session, username, type_code, **content) -> Declaration:
-    return f.drafted(username, type_code, **content)
+    """A draft in a batch of the test's own: the province's package of the shared batch may be submitted."""
+    return f.drafted(username, type_code, f.new_batch(f"生命周期{uuid.uuid4().hex[:8]}"), **content)
 
 
 def do(session, declaration, name, username, audience, **args):

@@ -26,7 +26,10 @@ def flash_text(client, url):
 
 def test_green_factory_from_draft_to_ministry_approval(app, client_as):
     qiye, sanfang = client_as("qiye"), client_as("sanfang")
-    created = post(qiye, f"{GF}/create", f"{GF}/list/", batch_id="1")
+    with app.app_context():  # a batch of its own: the province's package of the shared batch may be submitted
+        batch_id = f.new_batch("页面生命周期批").id
+        db.session.commit()
+    created = post(qiye, f"{GF}/create", f"{GF}/list/", batch_id=str(batch_id))
     assert created.status_code == 302 and "/content/" in created.headers["Location"]
     pk = int(created.headers["Location"].rstrip("/").split("/")[-1])
     show = f"{GF}/show/{pk}"

@@ -1,0 +1,618 @@
+"""Load test: gunicorn workers on PostgreSQL, 50 reviewers browsing and approving through locust (`make load`).
+
+One run, start to finish:
+
+1. prepares the PostgreSQL database named by LOAD_DATABASE_URL (created if missing; never `test`, which the
+   suite drops): `flask db upgrade`, `flask seed`, then `flask demo generate` up to LOAD_DECLARATIONS
+   declarations (default 1,000,000; timed; an existing database that already has them is reused,
+   `--rebuild` starts from an empty schema), then VACUUM (ANALYZE), as autovacuum would soon after;
+2. binds LOAD_USERS reviewer accounts (`load_*`, password Lvse@2026, created through the security manager
+   as `flask seed` creates the demo reviewers) to the authorities with the longest 待我审核 queues: a few
+   ministry reviewers, provinces with two accounts each (so two people race for the same rows), cities
+   and counties;
+3. starts gunicorn (`app:create_app()`, LOAD_WORKERS workers, default 4 sync) on a free loopback port with
+   REDIS_URL, CAPTCHA_ENABLED=0 and AUTH_RATE_LIMIT raised to fit one address signing in 50 people
+   (the limiter stays on, in Redis; the default 20 per minute is per client address and every simulated
+   reviewer comes from 127.0.0.1), and warms each worker up;
+4. runs locust headless (tests/perf/locustfile.py) for LOAD_DURATION seconds with LOAD_USERS users;
+5. prints per request kind: requests, failures, p50/p95/p99/max (exact, from every request), and the
+   overall p95 against the 200 ms budget; gunicorn's own time per request from its access log; CPU shares;
+6. stops gunicorn and checks the database against what the clients saw: every approval a client saw succeed
+   has exactly one approve review record by that account, no record exists that no client saw, no
+   declaration has two approvals of the same round and level, and the touched declarations' steps agree
+   with their rows.
+
+Asserts nothing about time; exits 1 only when the exactly-once check fails. The machine this was written on
+has 2 cores: locust, gunicorn and PostgreSQL share them, and the report shows how.
+
+    python tests/perf/load.py [--declarations N] [--users 50] [--duration 90] [--spawn-rate 2] [--workers 4]
+                              [--worker-class sync|gthread] [--threads 1] [--think 1,3] [--rebuild]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+BUDGET_MS = 200
+PASSWORD = "Lvse@2026"
+
+
+def options():
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", default=env("LOAD_DATABASE_URL",
+                                                  "postgresql+psycopg://postgres@127.0.0.1:5432/loadtest"))
+    parser.add_argument("--redis", default=env("LOAD_REDIS_URL", "redis://127.0.0.1:6379/3"))
+    parser.add_argument("--declarations", type=int, default=int(env("LOAD_DECLARATIONS", "1000000")))
+    parser.add_argument("--users", type=int, default=int(env("LOAD_USERS", "50")))
+    parser.add_argument("--duration", type=int, default=int(env("LOAD_DURATION", "90")),
+                        help="seconds, the ramp included")
+    parser.add_argument("--spawn-rate", type=float, default=float(env("LOAD_SPAWN_RATE", "2")),
+                        help="users started per second: each signs in, a 150 ms scrypt check on the server")
+    parser.add_argument("--workers", type=int, default=int(env("LOAD_WORKERS", "4")))
+    parser.add_argument("--worker-class", default=env("LOAD_WORKER_CLASS", "sync"))
+    parser.add_argument("--threads", type=int, default=int(env("LOAD_THREADS", "1")))
+    parser.add_argument("--think", default=env("LOAD_THINK", "1,3"), help="seconds between pages: min,max")
+    parser.add_argument("--wait-quiet", type=int, default=int(env("LOAD_WAIT_QUIET", "300")),
+                        help="wait up to this many seconds for other programs to leave the CPU idle")
+    parser.add_argument("--rebuild", action="store_true", help="drop the schema and generate again")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the run directory (printed)")
+    args = parser.parse_args()
+    url = urlsplit(args.database)
+    if not url.scheme.startswith("postgresql"):
+        parser.error("the load test runs on PostgreSQL: give a postgresql:// URL")
+    if url.path.strip("/") in ("test", "postgres", "template0", "template1"):
+        parser.error(f"refusing to use the database {url.path.strip('/')!r}: give the load test its own")
+    return args
+
+
+# --- 1. the database --------------------------------------------------------------------------------
+
+def ensure_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    name = urlsplit(url).path.strip("/")
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            print(f"created database {name}")
+    admin.dispose()
+
+
+def flask(env: dict, *command: str) -> str:
+    result = subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"flask {' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout.strip()
+
+
+def prepare(args, env: dict) -> dict:
+    from sqlalchemy import create_engine, text
+
+    ensure_database(args.database)
+    engine = create_engine(args.database)
+    if args.rebuild:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        print("schema dropped for --rebuild")
+    facts = {}
+    started = time.perf_counter()
+    flask(env, "db", "upgrade")
+    flask(env, "seed")
+    print(f"migrated and seeded in {time.perf_counter() - started:.1f} s")
+    with engine.connect() as connection:
+        have = connection.scalar(text("SELECT count(*) FROM declaration"))
+    if have < args.declarations:
+        started = time.perf_counter()
+        out = flask(env, "demo", "generate", "--declarations", str(args.declarations - have),
+                    "--seed", str(2026 + have))
+        facts["generation_s"] = time.perf_counter() - started
+        print(f"flask demo generate --declarations {args.declarations - have}: {out}")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM (ANALYZE)"))  # hint bits and visibility map, as after autovacuum
+    else:
+        print(f"reusing {have:,} declarations already in the database (--rebuild to start again)")
+    with engine.connect() as connection:
+        facts.update(connection.execute(text(
+            "SELECT (SELECT count(*) FROM declaration) AS declarations, "
+            "(SELECT count(*) FROM declaration WHERE pending_authority_id IS NOT NULL) AS pending, "
+            "(SELECT count(*) FROM review_step) AS steps, (SELECT count(*) FROM review_record) AS records, "
+            "(SELECT count(*) FROM organization) AS organizations, "
+            "pg_size_pretty(pg_database_size(current_database())) AS size")).mappings().one())
+    engine.dispose()
+    print("database: {declarations:,} declarations ({pending:,} pending), {steps:,} review steps, "
+          "{records:,} review records, {organizations:,} organizations; {size}".format(**facts))
+    return facts
+
+
+# --- 2. the reviewers -------------------------------------------------------------------------------
+
+def mix(users: int) -> dict[str, int]:
+    """How many accounts per level: about 4% ministry, 40% provinces (two per authority), 36% cities, the
+    rest counties (their queues are the shortest)."""
+    ministry = max(1, round(users * 0.04))
+    province = 2 * max(1, round(users * 0.20))
+    city = round(users * 0.36)
+    return {"ministry": ministry, "province": province, "city": city,
+            "county": max(0, users - ministry - province - city)}
+
+
+def reviewers(app, users: int) -> list[dict]:
+    """Create or rebind `load_*` accounts to the authorities with the longest queues."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Authority, AuthorityKind, Declaration
+    from app.models.organization import PlatformUser
+    from app.security import roles
+
+    wanted = mix(users)
+    accounts = []
+    with app.app_context():
+        sm = app.appbuilder.sm
+        queue = func.count(Declaration.id)
+        for kind, count in wanted.items():
+            per_authority = {"province": 2, "ministry": count}.get(kind, 1)  # one ministry: all race on it
+            rows = db.session.execute(
+                select(Authority.id, Authority.name, queue.label("queue"))
+                .join(Declaration, Declaration.pending_authority_id == Authority.id)
+                .where(Authority.kind == AuthorityKind(kind)).group_by(Authority.id, Authority.name)
+                .order_by(queue.desc()).limit(-(-count // per_authority))).all()
+            slots = [row for row in rows for _ in range(per_authority)][:count]
+            for number, row in enumerate(slots, start=1):
+                username = f"load_{kind}_{number:02d}"
+                role = sm.find_role(roles.MINISTRY if kind == "ministry" else roles.REVIEWER)
+                user = sm.find_user(username=username)
+                if user is None:
+                    user = sm.add_user(username=username, first_name=f"压测{kind}{number:02d}", last_name="",
+                                       email=f"{username}@load.invalid", role=role, password=PASSWORD,
+                                       commit=False)
+                user.roles = [role]
+                user.authority_id = row.id
+                user.active = True
+                user.fail_login_count = 0
+                user.locked_until = None
+                accounts.append({"username": username, "kind": kind, "authority_id": row.id,
+                                 "authority": row.name, "queue": row.queue})
+        db.session.commit()
+        ids = dict(db.session.execute(select(PlatformUser.username, PlatformUser.id)
+                                      .where(PlatformUser.username.like("load\\_%"))).all())
+    for account in accounts:
+        account["user_id"] = ids[account["username"]]
+    queues = collections.defaultdict(list)
+    for account in accounts:
+        queues[account["kind"]].append(account["queue"])
+    print(f"{len(accounts)} reviewer accounts: " + ", ".join(
+        f"{kind} {len(q)} (queues {min(q):,}-{max(q):,})" for kind, q in queues.items() if q))
+    return accounts
+
+
+# --- 3. gunicorn ------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(args, env: dict, port: int, run_dir: Path) -> subprocess.Popen:
+    command = [str(BIN / "gunicorn"), "-w", str(args.workers), "-k", args.worker_class, "-b", f"127.0.0.1:{port}",
+               "--access-logfile", str(run_dir / "access.log"),
+               "--access-logformat", '%(m)s %(U)s %(q)s %(s)s %(D)s',
+               "--error-logfile", str(run_dir / "gunicorn.log"), "--timeout", "60"]
+    if args.threads > 1:
+        command += ["--threads", str(args.threads)]
+    output = open(run_dir / "gunicorn.out", "w")  # the app's own warnings (stderr), apart from the report
+    process = subprocess.Popen([*command, "app:create_app()"], cwd=ROOT, env=env, start_new_session=True,
+                               stdout=output, stderr=subprocess.STDOUT)
+    import requests
+
+    for _ in range(120):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/login/", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if process.poll() is not None:
+            sys.exit(f"gunicorn exited: see {run_dir / 'gunicorn.log'}")
+        time.sleep(0.5)
+    else:
+        sys.exit("gunicorn did not answer within 60 s")
+    return process
+
+
+def warm_up(port: int, account: dict, workers: int) -> None:
+    """First requests of a worker load templates and the per-process reference caches; a server in service
+    is warm, so every worker serves each page kind a few times before the measurement."""
+    import requests
+
+    base = f"http://127.0.0.1:{port}"
+    session = requests.Session()
+    token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', session.get(f"{base}/login/").text)
+    session.post(f"{base}/login/", data={"username": account["username"], "password": PASSWORD,
+                                         "csrf_token": token.group(1)})
+    pages = ["/review/declarations/list/", "/review/declarations/list/?tab=all&status=under_review"]
+    ids = re.findall(r"/review/declarations/show/(\d+)", session.get(base + pages[0]).text)
+    pages += [f"/review/declarations/show/{pk}" for pk in ids[:2]]
+    for _ in range(4 * workers):
+        for page in pages:
+            session.get(base + page, headers={"Connection": "close"})
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class CpuSampler(threading.Thread):
+    """CPU seconds used during the run by gunicorn (master and workers), locust, the PostgreSQL backends of
+    the load database, and everything else on the machine (other PostgreSQL databases, other programs):
+    the last is what makes a run on a shared machine slower than the server deserves."""
+
+    def __init__(self, gunicorn_pid: int, database: str):
+        super().__init__(daemon=True)
+        self.gunicorn_pid = gunicorn_pid
+        self.database = database
+        self.seen: dict[tuple[str, int], float] = {}
+        self.halt = threading.Event()
+
+    def processes(self):
+        import psutil
+
+        result = []
+        try:
+            master = psutil.Process(self.gunicorn_pid)
+            result += [("gunicorn", p) for p in [master, *master.children(recursive=True)]]
+        except psutil.NoSuchProcess:
+            pass
+        for p in psutil.process_iter(["cmdline"]):
+            cmdline = " ".join(p.info["cmdline"] or [])
+            if cmdline.startswith("postgres:") and f" {self.database} " in cmdline:
+                result.append(("postgres (load database)", p))
+            elif "locust" in cmdline and "locustfile" in cmdline:
+                result.append(("locust", p))
+        return result
+
+    def sample(self, into: dict) -> None:
+        import psutil
+
+        for group, p in self.processes():
+            try:
+                times = p.cpu_times()
+                into[(group, p.pid)] = times.user + times.system
+            except psutil.Error:
+                pass
+
+    @staticmethod
+    def busy() -> float:
+        import psutil
+
+        times = psutil.cpu_times()
+        return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+    def run(self):
+        while not self.halt.wait(0.5):
+            self.sample(self.seen)
+
+    @staticmethod
+    def everyone() -> dict[int, tuple[str, float]]:
+        import psutil
+
+        result = {}
+        for p in psutil.process_iter(["cmdline", "name", "cpu_times"]):
+            times = p.info["cpu_times"]
+            if times is not None:
+                name = " ".join(p.info["cmdline"] or []) or p.info["name"] or "?"
+                result[p.pid] = (name[:70], times.user + times.system)
+        return result
+
+    def start_baseline(self):
+        self.baseline: dict = {}
+        self.sample(self.baseline)
+        self.everyone_at_start = self.everyone()
+        self.busy_at_start = self.busy()
+        self.started = time.perf_counter()
+        self.start()
+
+    def totals(self) -> tuple[dict[str, float], float]:
+        self.halt.set()
+        self.join()
+        self.sample(self.seen)
+        wall = time.perf_counter() - self.started
+        used = collections.Counter()
+        for key, seconds in self.seen.items():
+            used[key[0]] += seconds - self.baseline.get(key, 0.0)
+        used["everything else"] = max(0.0, self.busy() - self.busy_at_start - sum(used.values()))
+        mine = {pid for _, pid in self.seen} | {os.getpid()}
+        before = self.everyone_at_start
+        self.others = sorted(((seconds - before.get(pid, ("", 0.0))[1], name)
+                              for pid, (name, seconds) in self.everyone().items() if pid not in mine),
+                             reverse=True)[:4]
+        return dict(used), wall
+
+
+def wait_for_quiet(limit_s: int, threshold: float = 0.25) -> float:
+    """Other programs on the machine skew the figures: wait up to `limit_s` seconds for the CPU to be mostly
+    idle (under `threshold` busy over 5 seconds); return the busy share seen last."""
+    import psutil
+
+    deadline = time.monotonic() + limit_s
+    while True:
+        share = psutil.cpu_percent(interval=5) / 100
+        if share < threshold or time.monotonic() >= deadline:
+            return share
+        print(f"  the machine is {share:.0%} busy with other work; waiting for it to calm down")
+
+
+# --- 4. locust --------------------------------------------------------------------------------------
+
+def run_locust(args, port: int, run_dir: Path, accounts: list[dict]) -> Path:
+    (run_dir / "accounts.json").write_text(json.dumps(accounts, ensure_ascii=False), encoding="utf-8")
+    log = run_dir / "events.jsonl"
+    env = dict(os.environ, LOAD_ACCOUNTS=str(run_dir / "accounts.json"), LOAD_LOG=str(log),
+               LOAD_THINK=args.think, LOAD_PASSWORD=PASSWORD)
+    command = [str(BIN / "locust"), "-f", str(ROOT / "tests" / "perf" / "locustfile.py"), "--headless",
+               "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s",
+               "--host", f"http://127.0.0.1:{port}", "--stop-timeout", "60", "--only-summary",
+               "--loglevel", "WARNING", "--exit-code-on-error", "0"]
+    print(f"locust: {args.users} users, spawn {args.spawn_rate}/s, {args.duration} s, think {args.think} s")
+    with open(run_dir / "locust.log", "w") as out:
+        subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return log
+
+
+# --- 5. the report ----------------------------------------------------------------------------------
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-len(sorted_values) * q // 100))
+    return sorted_values[int(rank) - 1]
+
+
+def read_events(log: Path) -> dict[str, list[dict]]:
+    events = collections.defaultdict(list)
+    with open(log, encoding="utf-8") as handle:
+        for line in handle:
+            entry = json.loads(line)
+            events[entry["t"]].append(entry)
+    return events
+
+
+def table(rows: list[list], header: list[str]) -> str:
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = []
+    for number, row in enumerate(cells):
+        lines.append("| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                         for i, (c, w) in enumerate(zip(row, widths))) + " |")
+        if number == 0:
+            lines.append("| " + " | ".join("-" * (w - 1) + (":" if i else "-") for i, w in enumerate(widths)) + " |")
+    return "\n".join(lines)
+
+
+def report(events: dict, duration: float) -> dict:
+    requests = [e for e in events["req"] if not e["name"].startswith(("approval refused", "approve form"))]
+    by_kind = collections.defaultdict(list)
+    for entry in requests:
+        by_kind[entry["name"]].append(entry)
+    rows = []
+
+    def row(name, entries):
+        times = sorted(e["ms"] for e in entries)
+        failures = sum(not e["ok"] for e in entries)
+        return [name, len(entries), failures, f"{percentile(times, 50):.0f}", f"{percentile(times, 95):.0f}",
+                f"{percentile(times, 99):.0f}", f"{times[-1]:.0f}" if times else ""]
+
+    for name in sorted(by_kind, key=lambda n: -len(by_kind[n])):
+        rows.append(row(name, by_kind[name]))
+    rows.append(row("**all requests**", requests))
+    browsing = [e for e in requests if "login" not in e["name"]]
+    rows.append(row("**all but sign-in**", browsing))
+    last_login = max((e["at"] for e in events["login"]), default=0)
+    steady = [e for e in requests if e["at"] > last_login + 5]
+    if steady:
+        rows.append(row("**steady state** (from 5 s after the last sign-in)", steady))
+    print()
+    print(table(rows, ["request", "requests", "failures", "p50 ms", "p95 ms", "p99 ms", "max ms"]))
+    levels = collections.defaultdict(list)
+    for entry in browsing:
+        levels[(entry.get("level") or "?", "list" if " list " in entry["name"] else "other")].append(entry)
+    print("\nby the reviewer's level (lists; everything else):")
+    print(table([row(f"{level}, {what}", entries) for (level, what), entries in sorted(levels.items())],
+                ["level, requests", "requests", "failures", "p50 ms", "p95 ms", "p99 ms", "max ms"]))
+    times = sorted(e["ms"] for e in requests)
+    p95 = percentile(times, 95)
+    steady_p95 = percentile(sorted(e["ms"] for e in steady), 95) if steady else float("nan")
+    failures = sum(not e["ok"] for e in events["req"]) + len(events["user_error"])
+    errors = collections.Counter(e["error"] for e in events["req"] + events["user_error"]
+                                 if not e.get("ok", False))
+    span = (max(e["at"] for e in requests) - min(e["at"] for e in requests)) if requests else duration
+    print(f"\n{len(requests):,} requests in {span:.0f} s ({len(requests) / span:.1f}/s), "
+          f"{len(events['user_error'])} load-tool exceptions; "
+          f"overall p95 {p95:.0f} ms against the budget of {BUDGET_MS} ms: "
+          f"{'within' if p95 <= BUDGET_MS else 'OVER'} (steady state: {steady_p95:.0f} ms, "
+          f"{'within' if steady_p95 <= BUDGET_MS else 'OVER'}); failures: {failures}")
+    for error, count in errors.most_common(10):
+        print(f"  {count} × {error}")
+    outcomes = collections.Counter((e["path"], e["result"]) for e in events["approve"])
+    print("approval outcomes seen by the clients: " + ", ".join(
+        f"{path} {result} {count}" for (path, result), count in sorted(outcomes.items())))
+    logins = events["login"]
+    print(f"sign-ins: {sum(e['ok'] for e in logins)} of {len(logins)}; "
+          f"empty 待我审核 visits: {len(events['empty'])}")
+    return {"p95": p95, "failures": failures, "requests": len(requests)}
+
+
+def server_times(access_log: Path) -> None:
+    """gunicorn's own time per request (%(D)s, µs), grouped like the client's kinds: the difference with the
+    client's figures is time spent queued for a worker or in the load tool itself."""
+    if not access_log.exists():
+        return
+    groups = collections.defaultdict(list)
+    statuses = collections.Counter()
+    for line in access_log.read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = line.split(" ")
+        if len(parts) < 5:
+            continue
+        method, path, query, status, micros = parts[0], parts[1], parts[2], parts[3], parts[-1]
+        statuses[status] += 1
+        if path.startswith("/review/declarations/show/"):
+            kind = "GET show"
+        elif path.startswith("/review/declarations/do/"):
+            kind = "POST approve (declaration page)"
+        elif path.startswith("/review/declarations/list/"):
+            kind = "GET list " + ("全部+状态筛选" if "status=" in query else "待我审核")
+        else:
+            kind = f"{method} {path}"
+        groups[kind].append(int(micros) / 1000)
+    rows = []
+    for kind in sorted(groups, key=lambda k: -len(groups[k])):
+        times = sorted(groups[kind])
+        rows.append([kind, len(times), f"{percentile(times, 50):.0f}", f"{percentile(times, 95):.0f}",
+                     f"{percentile(times, 99):.0f}"])
+    print("\ngunicorn's own time (access log, includes warm-up requests):")
+    print(table(rows, ["request", "count", "p50 ms", "p95 ms", "p99 ms"]))
+    print("status codes: " + ", ".join(f"{s} × {n}" for s, n in sorted(statuses.items())))
+
+
+# --- 6. exactly once --------------------------------------------------------------------------------
+
+def verify(url: str, accounts: list[dict], marker: int, events: dict) -> bool:
+    from sqlalchemy import create_engine, text
+
+    names = {a["user_id"]: a["username"] for a in accounts}
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT id, declaration_id, round, level, actor_id FROM review_record "
+            "WHERE id > :marker AND action = 'approve'"), {"marker": marker}).all()
+        duplicates = connection.execute(text(
+            "SELECT declaration_id, round, level, count(*) FROM review_record WHERE action = 'approve' "
+            "GROUP BY declaration_id, round, level HAVING count(*) > 1")).all()
+        touched = sorted({r.declaration_id for r in rows})
+        inconsistent = connection.execute(text("""
+            SELECT d.id FROM declaration d
+            WHERE d.id = ANY(:ids) AND (
+                (SELECT count(*) FROM review_step s WHERE s.declaration_id = d.id AND s.round = d.round
+                   AND s.state = 'in_review') > 1
+             OR (d.status = 'under_review' AND d.pending_authority_id IS DISTINCT FROM
+                   (SELECT s.authority_id FROM review_step s WHERE s.declaration_id = d.id AND s.round = d.round
+                     AND s.state = 'in_review'))
+             OR (SELECT count(*) FROM review_step s WHERE s.declaration_id = d.id AND s.round = d.round
+                   AND s.state = 'approved') <>
+                (SELECT count(*) FROM review_record r WHERE r.declaration_id = d.id AND r.round = d.round
+                   AND r.action = 'approve'))"""), {"ids": touched}).all()
+    engine.dispose()
+    in_db = collections.Counter((names.get(r.actor_id, f"user {r.actor_id}"), r.declaration_id) for r in rows)
+    seen_ok = collections.Counter((e["user"], e["pk"]) for e in events["approve"] if e["result"] == "ok")
+    unsure = {(e["user"], e["pk"]) for e in events["approve"] if e["result"] == "error"}
+    lost = seen_ok - in_db  # the client was told "done", the database has no record
+    unseen = {k: v for k, v in (in_db - seen_ok).items() if k not in unsure}  # recorded, never reported done
+    twice = {k: v for k, v in in_db.items() if v > 1}
+    approved_by = collections.defaultdict(set)
+    for (user, pk) in in_db:
+        approved_by[pk].add(user)
+    raced = [e for e in events["approve"] if e["result"] in ("raced", "gone")]
+    explained = sum(1 for e in raced if approved_by[e["pk"]] - {e["user"]})
+    print("\nexactly-once check (database after the run vs what the clients saw):")
+    print(f"  approvals the clients saw succeed: {sum(seen_ok.values())}; approve records written by the load "
+          f"accounts during the run: {len(rows)}")
+    print(f"  reported done but not recorded: {sum(lost.values())}; recorded but never reported done: "
+          f"{sum(unseen.values())} (plus {len(unsure)} approvals that ended in an HTTP error)")
+    print(f"  the same account recording one declaration twice: {len(twice)}; declarations (whole table) with "
+          f"two approvals of one round and level: {len(duplicates)}")
+    print(f"  refused or gone because the other account of the authority acted first: {len(raced)}, of which "
+          f"{explained} have that other account's approval in the run")
+    print(f"  touched declarations whose steps disagree with their row or their records: {len(inconsistent)} "
+          f"of {len(touched)}")
+    ok = not lost and not unseen and not twice and not duplicates and not inconsistent and len(rows) == sum(
+        seen_ok.values()) and explained == len(raced)
+    print(f"  => {'every decision recorded exactly once' if ok else 'FAILED'}")
+    return ok
+
+
+def main() -> int:
+    args = options()
+    env = dict(os.environ, DATABASE_URL=args.database, FLASK_APP="run.py", CAPTCHA_ENABLED="0",
+               REDIS_URL=args.redis, SECRET_KEY=secrets.token_hex(32),
+               AUTH_RATE_LIMIT=f"{max(20, 4 * args.users)} per minute", APP_ENV="development")
+    facts = prepare(args, env)
+
+    from app import create_app
+
+    app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=args.database, CAPTCHA_ENABLED=False)
+    accounts = reviewers(app, args.users)
+    with app.app_context():
+        from app.extensions import db
+
+        marker = db.session.scalar(db.text("SELECT coalesce(max(id), 0) FROM review_record"))
+        db.engine.dispose()
+
+    run_dir = Path(tempfile.mkdtemp(prefix="load-"))
+    port = free_port()
+    print(f"gunicorn: {args.workers} {args.worker_class} workers"
+          f"{f' x {args.threads} threads' if args.threads > 1 else ''} on 127.0.0.1:{port}, "
+          f"AUTH_RATE_LIMIT={env['AUTH_RATE_LIMIT']!r}, REDIS_URL={args.redis}; logs in {run_dir}")
+    busy = wait_for_quiet(args.wait_quiet)
+    print(f"CPU busy before the run (other programs): {busy:.0%}")
+    server = start_gunicorn(args, env, port, run_dir)
+    try:
+        warm_up(port, accounts[0], args.workers)
+        (run_dir / "access.log").write_text("")  # gunicorn appends; the warm-up is left out of its figures
+        sampler = CpuSampler(server.pid, urlsplit(args.database).path.strip("/"))
+        sampler.start_baseline()
+        started = time.perf_counter()
+        log = run_locust(args, port, run_dir, accounts)
+        elapsed = time.perf_counter() - started
+        cpu, wall = sampler.totals()
+    finally:
+        stop(server)
+    events = read_events(log)
+    summary = report(events, elapsed)
+    server_times(run_dir / "access.log")
+    print(f"\nCPU during the run ({os.cpu_count()} cores, {wall:.0f} s wall = {wall * os.cpu_count():.0f} "
+          "core-seconds): " + ", ".join(f"{group} {seconds:.0f} s ({seconds / wall * 100:.0f}% of one core)"
+                                        for group, seconds in sorted(cpu.items(), key=lambda kv: -kv[1])))
+    others = cpu.get("everything else", 0.0)
+    if others > 0.15 * wall * os.cpu_count():
+        print(f"WARNING: other programs used {others:.0f} core-seconds ({others / (wall * os.cpu_count()):.0%} of the "
+              "machine) during the run; the latencies above are inflated by them. Biggest still running: "
+              + "; ".join(f"{name} {seconds:.0f} s" for seconds, name in sampler.others if seconds >= 1))
+    errors = (run_dir / "gunicorn.log").read_text(errors="replace").count("Traceback")
+    print(f"gunicorn tracebacks: {errors}")
+    ok = verify(args.database, accounts, marker, events)
+    print(f"\ndatabase: {facts['declarations']:,} declarations, {facts['size']}"
+          + (f", generated in {facts['generation_s']:.0f} s" if "generation_s" in facts else ""))
+    if not args.keep_logs and ok and not summary["failures"]:
+        for path in run_dir.iterdir():
+            path.unlink()
+        run_dir.rmdir()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
