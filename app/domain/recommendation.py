@@ -13,7 +13,7 @@ import datetime
 from typing import Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
@@ -215,7 +215,7 @@ def summary_rows(session: Session, package: RecommendationPackage) -> list[list]
                Organization.legal_representative_phone, Industry.name)
         .join(Organization, Organization.id == Declaration.organization_id)
         .outerjoin(Industry, Industry.id == Declaration.industry_id)
-        .where(Declaration.package_id == package.id)
+        .where(Declaration.package_id == package.id).options(undefer(Declaration.form_data))
         .order_by(Declaration.package_rank, Declaration.id)).all()
     places = full_names(session, [row[0].region_id for row in rows])
     table = []

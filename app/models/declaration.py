@@ -50,6 +50,7 @@ class Declaration(Model):
         Index("ix_declaration_city_pending", "city_authority_id", "pending_authority_id"),
         Index("ix_declaration_top_pending", "top_authority_id", "pending_authority_id"),
         Index("ix_declaration_status_submitted", "status", "submitted_at"),
+        Index("ix_declaration_submitted", "submitted_at"),  # the ministry's national list, newest first
         Index("ix_declaration_agency", "agency_id", "status"),
         Index("ix_declaration_batch_type", "batch_id", "declaration_type_id", "status"),
     )
@@ -79,7 +80,7 @@ class Declaration(Model):
     top_step: Mapped[Optional[StepState]] = mapped_column(enum_type(StepState))
     ministry_step: Mapped[Optional[StepState]] = mapped_column(enum_type(StepState))
     form_definition_id: Mapped[Optional[int]] = mapped_column(ForeignKey("form_definition.id"))
-    form_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    form_data: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True)  # the whole form: not for lists
     score: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 2))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime.datetime] = mapped_column(

@@ -46,7 +46,26 @@ from app.views.filters import DeclarationFilterBar
 
 
 def _label(enum_cls):
-    return lambda value: gettext(enum_cls(value).label) if value else ""
+    """A list cell's label, translated once per request and value (a 100-row page has 600 of them)."""
+    def format(value):
+        if not value:
+            return ""
+        labels = request.environ.setdefault("green.labels", {})  # this request's, whatever its language
+        key = (enum_cls, str(value))
+        if key not in labels:
+            labels[key] = gettext(enum_cls(value).label)
+        return labels[key]
+    return format
+
+
+def _label_parts(label: str) -> str:
+    """A package state is its parts joined by " · " (已上传推荐函 · 未提交汇总表); each part is a message."""
+    if not label:
+        return ""
+    labels = request.environ.setdefault("green.labels", {})
+    if label not in labels:
+        labels[label] = " · ".join(gettext(part) for part in label.split(" · "))
+    return labels[label]
 
 
 LEVEL_COLUMNS = ["county_step", "city_step", "top_step", "ministry_step"]
@@ -60,7 +79,9 @@ class DeclarationInterface(SQLAInterface):
     at COUNT_CAP for the ministry's national lists, where an exact count would read most of the table."""
 
     def query_count(self, query, filters=None, select_columns=None):
-        query = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        # ids only: the count reads the scope's index, never the rows
+        query = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={}) \
+            .with_entities(Declaration.id)
         if getattr(g, "user", None) is not None and g.user.is_authenticated \
                 and Actor.of(g.user).authority_kind is AuthorityKind.MINISTRY:
             count = query.limit(COUNT_CAP + 1).count()
@@ -105,6 +126,7 @@ class DeclarationListView(PlatformModelView):
     formatters_columns = {
         "status": _label(DeclarationStatus),
         **{column: _label(StepState) for column in LEVEL_COLUMNS},
+        "package_state": _label_parts,
     }
 
     extra_filters: list = []  # e.g. the declaration type of a per-type view: part of the scope
