@@ -437,3 +437,21 @@ def test_domain_counts_a_deadline_day_as_not_yet_overdue(app, data):
         latest = at(window.city_deadline + day)
         assert by_level(latest) == {"county": 5, "city": 1, "top": 1}
         assert [item.days_overdue for item in latest.overdue_items] == [16, 16, 16, 16, 16, 12, 1]
+
+
+def test_figures_of_a_scope_are_counted_once_per_period_and_never_shared_across_scopes(app, client_as):
+    """A dashboard's figures are kept for STATISTICS_SECONDS per scope: the same authority sees the same
+    count time until 刷新; another authority never gets them."""
+    import re
+
+    app.config["STATISTICS_SECONDS"] = 300
+    try:
+        counted = lambda html: re.search(r'class="counted-at">([^<]+)<', html).group(1)  # noqa: E731
+        first = client_as("hebeisheng").get("/dashboard/").get_data(as_text=True)
+        again = client_as("hebeisheng").get("/dashboard/").get_data(as_text=True)
+        assert counted(first) == counted(again) and "河北省工业和信息化厅" in again
+        other = client_as("changan").get("/dashboard/").get_data(as_text=True)
+        assert "长安区" in other and "河北省工业和信息化厅</b>" not in other
+        assert client_as("hebeisheng").get("/dashboard/?fresh=1").status_code == 200
+    finally:
+        app.config["STATISTICS_SECONDS"] = 0
