@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (
@@ -27,6 +27,9 @@ from app.models.authority import Authority
 from app.models.catalog import Batch, DeclarationType, FormDefinition
 from app.models.organization import Organization
 from app.models.types import enum_type
+
+if TYPE_CHECKING:
+    from app.models.recommendation import RecommendationPackage
 
 
 class Declaration(Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 
-from flask import abort, current_app, g, request, url_for
+from flask import abort, current_app, flash, g, request, url_for
 from markupsafe import Markup, escape
 from flask_appbuilder import expose
 from flask_babel import gettext
@@ -13,7 +13,9 @@ from flask_appbuilder.models.filters import BaseFilter
 
 from sqlalchemy import false
 
+from app.domain import DomainError
 from app.domain.scope import Actor, Audience, declaration_scope
+from app.extensions import db
 from app.security import roles
 
 
@@ -102,6 +104,19 @@ class PlatformModelView(ListDefaults, ModelView):
     which draws those buttons; ours only draws 查看."""
 
     list_widget = ListWidget
+
+
+def commit_or_flash(change, done: str) -> bool:
+    """Run a domain change and commit it, flashing `done`; a refusal rolls back and flashes its reason."""
+    try:
+        change()
+        db.session.commit()
+    except DomainError as refused:
+        db.session.rollback()
+        flash(gettext(refused.message), "danger")
+        return False
+    flash(done, "success")
+    return True
 
 
 def audience_of(user) -> Audience | None:

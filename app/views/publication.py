@@ -14,6 +14,7 @@ from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus as S, PublicationStage
 from app.extensions import db
 from app.models import Batch, Declaration, DeclarationType, Publication
+from app.views.base import commit_or_flash
 
 PAGE_SIZE = 100
 EXPORT_COLUMNS = ["序号", "单位名称", "申报名称", "所在地区", "申报类型"]
@@ -134,13 +135,7 @@ class PublicationView(BaseView):
         return _export(self._owned_publication(publication_id))
 
     def _act(self, publication: Publication, change, done: str):
-        try:
-            change()
-            db.session.commit()
-            flash(done, "success")
-        except DomainError as refused:
-            db.session.rollback()
-            flash(gettext(refused.message), "danger")
+        commit_or_flash(change, done)
         return redirect(url_for("PublicationView.batch", batch_id=publication.batch_id))
 
 

@@ -14,13 +14,13 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 
-from app.domain import DomainError, recommendation, uploads, workbook
+from app.domain import recommendation, uploads, workbook
 from app.domain.scope import Actor
 from app.domain.states import PackageState, StepState
 from app.extensions import db
 from app.models import Attachment, Declaration, RecommendationPackage
 from app.storage import path_of, store
-from app.views.base import PlatformModelView
+from app.views.base import PlatformModelView, commit_or_flash
 
 UPLOAD_ACCEPTS = {"letter": ("pdf",), "summary": ("pdf", "xlsx")}
 
@@ -177,14 +177,7 @@ class RecommendationPackageView(PlatformModelView):
                          gettext("已撤回推荐"))
 
     def _act(self, pk, change, done: str):
-        try:
-            change()
-            db.session.commit()
-        except DomainError as refused:
-            db.session.rollback()
-            flash(gettext(refused.message), "danger")
-            return self._back(pk)
-        flash(done, "success")
+        commit_or_flash(change, done)
         return self._back(pk)
 
     def _back(self, pk):

@@ -3,14 +3,13 @@ same scope; another province's declarations never count; the page costs a fixed 
 all of them aggregates; only reviewers may open it."""
 from __future__ import annotations
 
-import contextlib
 import datetime
 import re
 from collections import Counter, defaultdict
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from app.domain import dashboard
 from app.domain.states import DeclarationStatus, ReviewLevel, StepState
@@ -27,6 +26,7 @@ from app.models import (
     ReviewStep,
 )
 from tests import factories as f
+from tests.http.test_list_queries import counting
 
 URL = "/dashboard/"
 REVIEWERS = ["changan", "shijiazhuang", "hebeisheng", "jituan", "xiehui", "gongxinbu"]
@@ -370,22 +370,6 @@ def test_charts_come_from_the_app_itself(client_as, data):
     client = client_as("gongxinbu")
     for src in ("/static/vendor/chartjs/chart.umd.min.js", "/static/js/dashboard.js"):
         assert client.get(src).status_code == 200
-
-
-@contextlib.contextmanager
-def counting(app):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.mark.parametrize("username", ["gongxinbu", "hebeisheng"])

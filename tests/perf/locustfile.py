@@ -9,8 +9,11 @@ Between pages it thinks for LOAD_THINK seconds ("min,max", default "1,3").
 Every request and every approval outcome is appended as one JSON line to LOAD_LOG, so load.py can compute exact
 percentiles and check the database against what the clients saw: an approval counts as done only when the page
 said so (a success alert "已完成：审核通过", or the ministry's "已完成：通过（拟入选）"; "成功" on its row of the result page). A refusal because another reviewer of the
-same authority acted first is the lifecycle doing its job and is logged as `raced`, not as a failure; any other
-refusal, a missing CSRF token, a login page or a status other than the one expected is a failure.
+same authority acted first is the lifecycle doing its job and is logged as `raced`, a refusal because the
+province's recommendation package has gone to the ministry as `closed` (a rule the reviewer meets in the list),
+and neither is a failure; any other refusal, a missing CSRF token, a login page or a status other than the one
+expected is a failure. A declaration page without the approve button (someone else approved it, or its package
+is closed) is logged as `gone`; load.py tells these apart from the database afterwards.
 """
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ RESULT_ROW = re.compile(r'<tr class="(success|danger)">\s*<td><a href="/review/d
 DONE = re.compile(r'<div class="alert alert-success">(?:(?!</div>).)*已完成', re.S)  # 已完成：审核通过 / 通过（拟入选）
 # The refusals a race between two reviewers of one authority may produce (app/domain/lifecycle.py).
 RACED = ("该申报刚刚已被他人处理", "当前不在本部门审核环节", "当前状态（")
+# A rule, not a race: the province's recommendation package of that batch and type has gone to the ministry.
+CLOSED = ("推荐已提交工信部",)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -176,6 +181,8 @@ class Reviewer(FastHttpUser):
             self.outcome(pk, "page", "ok")
         elif any(reason in message for reason in RACED):
             self.outcome(pk, "page", "raced", message)
+        elif any(reason in message for reason in CLOSED):
+            self.outcome(pk, "page", "closed", message)
         else:
             self.outcome(pk, "page", "refused", message)
             events.request.fire(request_type="CHECK", name="approval refused unexpectedly", response_time=0,
@@ -208,6 +215,8 @@ class Reviewer(FastHttpUser):
                     self.outcome(int(pk), "list", "ok")
                 elif any(r in reason for r in RACED):
                     self.outcome(int(pk), "list", "raced", reason)
+                elif any(r in reason for r in CLOSED):
+                    self.outcome(int(pk), "list", "closed", reason)
                 else:
                     self.outcome(int(pk), "list", "refused", reason)
                     response.failure(f"approval of {pk} refused: {reason[:100]}")
