@@ -318,7 +318,7 @@ def _withdraw(ctx: Context) -> None:
 
 def _approve(ctx: Context) -> None:
     declaration = ctx.declaration
-    step = current_step(ctx.session, declaration)
+    step = _open_step(ctx)
     _decide(ctx, step, StepState.APPROVED)
     later = ctx.session.scalars(select(ReviewStep).where(
         ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round,
@@ -342,15 +342,24 @@ def _approve(ctx: Context) -> None:
 
 
 def _return(ctx: Context) -> None:
-    _decide(ctx, current_step(ctx.session, ctx.declaration), StepState.RETURNED)
+    _decide(ctx, _open_step(ctx), StepState.RETURNED)
     ctx.declaration.status = S.RETURNED
     ctx.declaration.pending_authority_id = None
 
 
 def _reject(ctx: Context) -> None:
-    _decide(ctx, current_step(ctx.session, ctx.declaration), StepState.REJECTED)
+    _decide(ctx, _open_step(ctx), StepState.REJECTED)
     ctx.declaration.status = S.REJECTED
     ctx.declaration.pending_authority_id = None
+
+
+def _open_step(ctx: Context) -> ReviewStep:
+    """The step being decided, read again: another reviewer may have decided it since the guards looked
+    (PostgreSQL reads what has been committed meanwhile), leaving the next level's step or none."""
+    step = current_step(ctx.session, ctx.declaration)
+    if step is None or step.authority_id != ctx.declaration.pending_authority_id:
+        raise DomainError(STALE)
+    return step
 
 
 def _decide(ctx: Context, step: ReviewStep, state: StepState) -> None:

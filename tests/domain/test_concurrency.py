@@ -1,6 +1,7 @@
 """Two people acting on one declaration at the same moment: exactly one wins, the other is told, nothing
 is half-applied. Two real connections (sessions) interleave on the same row."""
 import datetime
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -81,3 +82,52 @@ def test_reviewer_returns_while_the_applicant_withdraws(app, submitted):
     assert outcomes[0] is None and outcomes[1] is not None
     status, records, _, _ = state(app, submitted)
     assert status == S.RETURNED and records == ["submit", "return"]
+
+
+@pytest.fixture
+def at_ministry(app):
+    """A declaration the ministry decides last: no step follows its own."""
+    from tests import factories as f
+
+    with app.app_context():
+        declaration = f.in_package(f.new_batch(f"并发测试批{uuid.uuid4().hex[:8]}", "energy_saving_tech"))[0]
+        f.recommend(declaration, "hebeisheng")
+        db.session.commit()
+        return declaration.id
+
+
+@pytest.mark.parametrize("level", ["county", "ministry"])
+@pytest.mark.parametrize("decision", ["approve", "return", "reject"])
+def test_a_decision_committed_between_the_guards_and_the_effect_is_refused_not_a_crash(
+        app, submitted, at_ministry, level, decision):
+    """Found by the load test: the second reviewer's guards see the step open, the first commits, then the
+    second's effect reads the steps again (READ COMMITTED on PostgreSQL) and finds the next level's step, or
+    none after the last level. It must be told, as for any stale write, and change nothing."""
+    pk, username = (submitted, "changan") if level == "county" else (at_ministry, "gongxinbu")
+    original = lc._before_deadline
+    with app.app_context(), Session(db.engine) as one, Session(db.engine) as two:
+        def first_commits_now(ctx):
+            if ctx.session is two:
+                lc.apply(one, one.get(Declaration, pk), "approve", actor(one, username), Audience.REVIEWER, now=NOW)
+                one.commit()
+            return original(ctx)
+
+        for transition in lc.TRANSITIONS.values():  # frozen dataclasses: the guards tuple holds the function
+            object.__setattr__(transition, "guards", tuple(
+                first_commits_now if guard is original else guard for guard in transition.guards))
+        try:
+            with pytest.raises(DomainError) as refused:
+                lc.apply(two, two.get(Declaration, pk), decision, actor(two, username), Audience.REVIEWER,
+                         now=NOW, opinion="同时操作")
+            two.rollback()
+        finally:
+            for transition in lc.TRANSITIONS.values():
+                object.__setattr__(transition, "guards", tuple(
+                    original if guard is first_commits_now else guard for guard in transition.guards))
+    assert "刚刚已被他人处理" in refused.value.message
+    status, records, approved, _ = state(app, pk)
+    assert records.count("approve") == (1 if level == "county" else 4) and approved == approved_before(level)
+
+
+def approved_before(level: str) -> int:
+    return 1 if level == "county" else 4  # 县, 市, 省 earlier, and the one approval that won
