@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run.py
 
-.PHONY: run test bench install translations migrate seed messages clean
+.PHONY: run test bench load install translations migrate seed messages clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: install translations
 bench: install translations
 	$(BIN)/python tests/perf/bench_lists.py
 	$(BIN)/python tests/perf/bench_export.py
+
+# gunicorn on PostgreSQL (LOAD_DATABASE_URL, default database `loadtest`) under 50 reviewers driven by locust.
+load: install translations
+	$(BIN)/python tests/perf/load.py
 
 # Re-extract the messages after changing user-facing text, then translate translations/en.
 messages: install

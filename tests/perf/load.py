@@ -20,10 +20,12 @@ One run, start to finish:
 6. stops gunicorn and checks the database against what the clients saw: every approval a client saw succeed
    has exactly one approve review record by that account, no record exists that no client saw, no
    declaration has two approvals of the same round and level, and the touched declarations' steps agree
-   with their rows.
+   with their rows; approvals refused without a failure are explained from the database (the other account of
+   the authority won the race, or the province's recommendation package is already submitted).
 
-Asserts nothing about time; exits 1 only when the exactly-once check fails. The machine this was written on
-has 2 cores: locust, gunicorn and PostgreSQL share them, and the report shows how.
+Asserts nothing about time: exits 1 when the exactly-once check fails, 2 when a request failed (an HTTP error,
+a page that could not be read), else 0. The machine this was written on has 2 cores: locust, gunicorn and
+PostgreSQL share them, and so does whatever else runs there; the report measures both.
 
     python tests/perf/load.py [--declarations N] [--users 50] [--duration 90] [--spawn-rate 2] [--workers 4]
                               [--worker-class sync|gthread] [--threads 1] [--think 1,3] [--rebuild]
@@ -533,11 +535,18 @@ def verify(url: str, accounts: list[dict], marker: int, events: dict) -> bool:
     lost = seen_ok - in_db  # the client was told "done", the database has no record
     unseen = {k: v for k, v in (in_db - seen_ok).items() if k not in unsure}  # recorded, never reported done
     twice = {k: v for k, v in in_db.items() if v > 1}
-    approved_by = collections.defaultdict(set)
+    authority_of = {a["username"]: a["authority_id"] for a in accounts}
+    approved_by = collections.defaultdict(set)  # declaration → the authorities whose load accounts approved it
     for (user, pk) in in_db:
-        approved_by[pk].add(user)
+        approved_by[pk].add((user, authority_of.get(user)))
+
+    def lost_race(entry) -> bool:
+        """Another account of the same authority approved this declaration during the run."""
+        return any(user != entry["user"] and authority == authority_of[entry["user"]]
+                   for user, authority in approved_by[entry["pk"]])
+
     refused = [e for e in events["approve"] if e["result"] in ("raced", "gone", "closed")]
-    reasons = explain(url, [e for e in refused if not approved_by[e["pk"]] - {e["user"]}])
+    reasons = explain(url, [e for e in refused if not lost_race(e)])
     print("\nexactly-once check (database after the run vs what the clients saw):")
     print(f"  approvals the clients saw succeed: {sum(seen_ok.values())}; approve records written by the load "
           f"accounts during the run: {len(rows)}")
@@ -548,7 +557,7 @@ def verify(url: str, accounts: list[dict], marker: int, events: dict) -> bool:
     print(f"  approvals refused, or approve button gone, without a failure: {len(refused)}:")
     why = collections.Counter()
     for entry in refused:
-        if approved_by[entry["pk"]] - {entry["user"]}:
+        if lost_race(entry):
             why["the other account of the same authority approved it first (a race, one winner)"] += 1
         else:
             why[reasons.get(entry["pk"], "unexplained") + f" [{entry['result']}: {entry.get('message', '')[:40]}]"] += 1
@@ -637,8 +646,11 @@ def main() -> int:
         print(f"WARNING: other programs used {others:.0f} core-seconds ({others / (wall * os.cpu_count()):.0%} of the "
               "machine) during the run; the latencies above are inflated by them. Biggest still running: "
               + "; ".join(f"{name} {seconds:.0f} s" for seconds, name in sampler.others if seconds >= 1))
-    errors = (run_dir / "gunicorn.log").read_text(errors="replace").count("Traceback")
-    print(f"gunicorn tracebacks: {errors}")
+    server_log = (run_dir / "gunicorn.log").read_text(errors="replace")
+    print(f"gunicorn tracebacks: {server_log.count('Traceback')}")
+    for where, last in re.findall(r"ERROR in app: (Exception on .*?)\n(?:.*\n)*?(\w+(?:Error|Exception)\b.*)",
+                                  server_log):
+        print(f"  {where}: {last}")
     ok = verify(args.database, accounts, marker, events)
     print(f"\ndatabase: {facts['declarations']:,} declarations, {facts['size']}"
           + (f", generated in {facts['generation_s']:.0f} s" if "generation_s" in facts else ""))
@@ -646,7 +658,9 @@ def main() -> int:
         for path in run_dir.iterdir():
             path.unlink()
         run_dir.rmdir()
-    return 0 if ok else 1
+    else:
+        print(f"logs kept in {run_dir}")
+    return 1 if not ok else 2 if summary["failures"] else 0
 
 
 if __name__ == "__main__":

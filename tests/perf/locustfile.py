@@ -8,8 +8,9 @@ Between pages it thinks for LOAD_THINK seconds ("min,max", default "1,3").
 
 Every request and every approval outcome is appended as one JSON line to LOAD_LOG, so load.py can compute exact
 percentiles and check the database against what the clients saw: an approval counts as done only when the page
-said so (a success alert "已完成：审核通过", or the ministry's "已完成：通过（拟入选）"; "成功" on its row of the result page). A refusal because another reviewer of the
-same authority acted first is the lifecycle doing its job and is logged as `raced`, a refusal because the
+said so (a success alert "已完成：审核通过", or the ministry's "已完成：通过（拟入选）"; "成功" on its row of the
+result page). A refusal because another reviewer of the same authority acted first is the lifecycle doing its
+job and is logged as `raced`, a refusal because the
 province's recommendation package has gone to the ministry as `closed` (a rule the reviewer meets in the list),
 and neither is a failure; any other refusal, a missing CSRF token, a login page or a status other than the one
 expected is a failure. A declaration page without the approve button (someone else approved it, or its package
