@@ -48,6 +48,8 @@ OUTCOMES = [
     ("approved", 26),
 ]
 BATCH_SIZE = 20_000
+UNSUBMITTED = ("draft", "evaluating", "evaluated")
+SUBMITTED_MINUTES = 265 * 24 * 60  # created in the first 265 days of the generated year
 KIND_LEVEL = {AuthorityKind.COUNTY: ReviewLevel.COUNTY, AuthorityKind.CITY: ReviewLevel.CITY,
               AuthorityKind.PROVINCE: ReviewLevel.TOP}
 
@@ -132,7 +134,7 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
     _insert(Organization, org_rows)
 
     made = {"organizations": organizations, "declarations": 0, "steps": 0, "records": 0, "packages": 0}
-    packages = Packages(rng, today)
+    packages = Packages(seed, today)
     first_declaration = (db.session.scalar(select(func.max(Declaration.id))) or 0) + 1
     start = datetime.datetime.combine(today, datetime.time(9)) - datetime.timedelta(days=365)
     outcomes, weights = zip(*OUTCOMES)
@@ -145,8 +147,10 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
                 chain = chain_of[org_authority[org]]
                 declaration_type = rng.choice(enterprise_types)
                 batch = rng.choice(batches)
-                created = start + datetime.timedelta(minutes=rng.randrange(525_600))
                 outcome = rng.choices(outcomes, weights)[0]
+                # a submission's later events take up to about 100 days: it starts early enough to end by today
+                created = start + datetime.timedelta(minutes=rng.randrange(
+                    525_600 if outcome in UNSUBMITTED else SUBMITTED_MINUTES))
                 row = dict(id=pk, declaration_type_id=declaration_type.id, batch_id=batch, organization_id=org,
                            unit_name=org_names[org], title=f"{declaration_type.name}申报 {pk}", round=0,
                            region_id=chain.region_id, province_id=chain.province_id, form_definition_id=form_of.get(
@@ -155,7 +159,7 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
                            county_authority_id=None, city_authority_id=None, top_authority_id=None,
                            county_step=None, city_step=None, top_step=None, ministry_step=None, agency_id=None,
                            industry_id=org_industry[org], score=None, package_id=None, package_rank=None)
-                if outcome in ("draft", "evaluating", "evaluated"):
+                if outcome in UNSUBMITTED:
                     row["status"] = {"draft": S.DRAFT, "evaluating": S.EVALUATING, "evaluated": S.EVALUATED}[outcome].value
                 else:
                     _submitted(rng, row, chain, outcome, created, step_rows, record_rows, packages)
@@ -182,8 +186,8 @@ class Packages:
     and province. About two in three have been submitted (with their stamped files); the others are still
     being put together, so their declarations wait after the province's approval and go no further."""
 
-    def __init__(self, rng, today: datetime.date):
-        self.rng = rng
+    def __init__(self, seed: int, today: datetime.date):
+        self.seed = seed
         self.today = today
         self.next_id = (db.session.scalar(select(func.max(RecommendationPackage.id))) or 0) + 1
         self.next_attachment = (db.session.scalar(select(func.max(Attachment.id))) or 0) + 1
@@ -195,11 +199,19 @@ class Packages:
                                              .group_by(Declaration.package_id)).all())
         self.new_packages, self.new_files = [], []
 
+    def submitted(self, batch_id: int, type_id: int, authority_id: int) -> bool:
+        """Whether this province's package of this batch and type has gone to the ministry: decided by the key
+        alone, so that declarations still at the province are never generated beside a submitted package."""
+        key = (batch_id, type_id, authority_id)
+        if key in self.known:
+            return self.known[key][1]
+        return random.Random(f"{self.seed}-{batch_id}-{type_id}-{authority_id}").random() < 0.65
+
     def join(self, batch_id: int, type_id: int, authority_id: int, moment) -> tuple[int, int, bool]:
         """(package id, rank in it, submitted?) for a declaration the province has just approved."""
         key = (batch_id, type_id, authority_id)
         if key not in self.known:
-            submitted = self.rng.random() < 0.65
+            submitted = self.submitted(*key)
             pk, self.next_id = self.next_id, self.next_id + 1
             files = {}
             if submitted:
@@ -277,6 +289,9 @@ def _submitted(rng, row, chain: Chain, outcome: str, created, step_rows, record_
         approved = rng.randrange(len(applicable))  # the level at this index returned or rejected it
     top = applicable.index(LV.TOP)
     by_level = chain.by_level
+    if outcome == "pending" and approved == top and LV.MINISTRY in applicable and packages.submitted(
+            row["batch_id"], row["declaration_type_id"], by_level[LV.TOP]):
+        approved = top + 1  # its province has recommended this batch already: it is at the ministry now
     package = None
     if approved > top and LV.MINISTRY in applicable:
         package = packages.join(row["batch_id"], row["declaration_type_id"], by_level[LV.TOP], submitted)

@@ -64,6 +64,16 @@ def test_generated_declarations_are_consistent_and_actionable(app):
             if row.status in (S.RETURNED, S.REJECTED):
                 assert [s.state for s in own].count(StepState.RETURNED if row.status == S.RETURNED
                                                     else StepState.REJECTED) == 1
+        # nothing happens after today, and no province still reviews a batch and type it has recommended
+        today = datetime.datetime(2026, 11, 25)
+        assert db.session.scalar(select(func.max(ReviewRecord.created_at)).where(
+            ReviewRecord.declaration_id > before)) <= today
+        assert max(r.submitted_at for r in rows if r.submitted_at) <= today
+        submitted_packages = {(p.batch_id, p.declaration_type_id, p.authority_id) for p in db.session.scalars(
+            select(RecommendationPackage).where(RecommendationPackage.state == PackageState.SUBMITTED))}
+        assert not [r.id for r in rows if r.pending_authority_id is not None
+                    and r.pending_authority_id == r.top_authority_id
+                    and (r.batch_id, r.declaration_type_id, r.top_authority_id) in submitted_packages]
         # the lifecycle acts on generated rows like on any other
         pending = next(r for r in rows if r.status == S.UNDER_REVIEW  # at a county: no package involved
                        and r.pending_authority_id is not None and r.pending_authority_id == r.county_authority_id)
