@@ -29,7 +29,8 @@ class LoginView(AuthDBView):
             refusal = self._refusal(form)
             if refusal is None:
                 login_user(self._user, remember=False)
-                return redirect(get_safe_redirect(request.args.get("next", "")))
+                wanted = request.args.get("next", "")  # FAB warns of an unsafe redirect on an empty one
+                return redirect(get_safe_redirect(wanted) if wanted else self.appbuilder.get_url_for_index)
             flash(refusal, "danger")
         form.password.data = ""
         form.captcha.data = ""
