@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable
 
@@ -62,6 +63,17 @@ class Context:
     @property
     def today(self) -> datetime.date:
         return self.now.date()
+
+    @cached_property
+    def step(self) -> ReviewStep | None:
+        """The step in review as the guards see it, read once for all of them (the effects read it again)."""
+        return current_step(self.session, self.declaration)
+
+    @cached_property
+    def window(self) -> BatchWindow | None:
+        return self.session.scalar(select(BatchWindow).where(
+            BatchWindow.batch_id == self.declaration.batch_id,
+            BatchWindow.declaration_type_id == self.declaration.declaration_type_id))
 
 
 Guard = Callable[[Context], "str | None"]
@@ -186,7 +198,7 @@ def _my_turn(ctx: Context) -> str | None:
 
 def _step_open(ctx: Context) -> str | None:
     """The step the row says is in review must still be; otherwise someone else has just acted."""
-    step = current_step(ctx.session, ctx.declaration)
+    step = ctx.step
     if step is None or step.authority_id != ctx.declaration.pending_authority_id:
         return STALE
     return None
@@ -194,10 +206,7 @@ def _step_open(ctx: Context) -> str | None:
 
 def _before_deadline(ctx: Context) -> str | None:
     """A level acts until its deadline in the batch window; IT staff extend it by editing the date."""
-    step = current_step(ctx.session, ctx.declaration)
-    window = ctx.session.scalar(select(BatchWindow).where(
-        BatchWindow.batch_id == ctx.declaration.batch_id,
-        BatchWindow.declaration_type_id == ctx.declaration.declaration_type_id))
+    step, window = ctx.step, ctx.window
     if step is None or window is None:
         return None
     deadline = getattr(window, f"{ReviewLevel(step.level).value}_deadline")
@@ -209,7 +218,7 @@ def _before_deadline(ctx: Context) -> str | None:
 
 def _package_open(ctx: Context) -> str | None:
     """An approval at the top level joins the authority's package, which must not have gone to the ministry."""
-    step = current_step(ctx.session, ctx.declaration)
+    step = ctx.step
     if step is None or step.level != ReviewLevel.TOP or ctx.declaration.batch.tier != BatchTier.NATIONAL:
         return None
     from app.domain import recommendation
@@ -447,7 +456,7 @@ def allowed(session: Session, declaration: Declaration, actor: Actor, audience: 
     ctx = Context(session, declaration, actor, now)
     permitted = [t for t in TRANSITIONS.values() if refusal(t, ctx, audience) is None]
     if audience is Audience.REVIEWER and declaration.pending_authority_id is not None:
-        level = (step := current_step(session, declaration)) and step.level
+        level = ctx.step.level if ctx.step is not None else None
         permitted = [replace(t, label=action_label(t.name, level)) for t in permitted]
     return permitted
 
