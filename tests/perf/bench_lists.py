@@ -167,7 +167,7 @@ def main():
             line += f"  p50 ≤ {budget[0]} ms" + (f", ≥ {budget[1]}× peer" if budget[1] else "") + \
                 f", SQL ≤ 8: {'met' if ok else 'NOT met'}"
         print(line)
-    print("\nExport of 100,000 rows and the gunicorn load test are not benchmarked yet (see the README).")
+    print("\nThe export follows (bench_export.py); the gunicorn load test is `make load` (tests/perf/load.py).")
 
 
 if __name__ == "__main__":
