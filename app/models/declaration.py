@@ -48,6 +48,10 @@ class Declaration(Model):
         Index("ix_declaration_county_scope", "county_authority_id", "status", "submitted_at"),
         Index("ix_declaration_city_scope", "city_authority_id", "status", "submitted_at"),
         Index("ix_declaration_top_scope", "top_authority_id", "status", "submitted_at"),
+        # 全部 (no status): a scope's newest first, read in order and stopped after one page
+        Index("ix_declaration_county_submitted", "county_authority_id", "submitted_at"),
+        Index("ix_declaration_city_submitted", "city_authority_id", "submitted_at"),
+        Index("ix_declaration_top_submitted", "top_authority_id", "submitted_at"),
         # 待我审核 inside a scope: counted from these, not from every row of the reviewer's region
         Index("ix_declaration_county_pending", "county_authority_id", "pending_authority_id"),
         Index("ix_declaration_city_pending", "city_authority_id", "pending_authority_id"),

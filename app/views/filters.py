@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus
 from app.extensions import db
-from app.models import Batch, Declaration, DeclarationType, Industry, Region
+from app.models import AuthorityKind, Batch, Declaration, DeclarationType, Industry, Region
 from app.views.cache import reference
 
 
@@ -26,7 +26,14 @@ def _date(text: str | None) -> datetime.date | None:
 
 
 def _id(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 10 else None
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _narrowing(column, national: bool):
+    """A regional scope is read through its own index and a batch or type only narrows that range; written
+    as `column + 0` the column offers no index, or SQLite (without statistics) walks the (batch, type) index
+    across the whole country: a province's list filtered by batch and type took 240 ms instead of 15."""
+    return column if national else column + 0
 
 
 class DeclarationFilterBar(BaseFilter):
@@ -38,10 +45,11 @@ class DeclarationFilterBar(BaseFilter):
             query = query.filter(Declaration.pending_authority_id == Actor.of(g.user).authority_id)
         if args.get("status") in DeclarationStatus._value2member_map_:
             query = query.filter(Declaration.status == args["status"])
+        national = Actor.of(g.user).authority_kind is AuthorityKind.MINISTRY
         if batch := _id(args.get("batch")):
-            query = query.filter(Declaration.batch_id == batch)
+            query = query.filter(_narrowing(Declaration.batch_id, national) == batch)
         if declaration_type := _id(args.get("type")):
-            query = query.filter(Declaration.declaration_type_id == declaration_type)
+            query = query.filter(_narrowing(Declaration.declaration_type_id, national) == declaration_type)
         if region := _id(args.get("city")) or _id(args.get("province")):
             inside = select(Region.id).where(or_(Region.id == region, Region.parent_id == region,
                                                  Region.province_id == region))
