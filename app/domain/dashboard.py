@@ -101,6 +101,7 @@ class OverdueItem:
 class Dashboard:
     total: int
     pending_mine: int  # waiting for the actor's own authority
+    awaiting_recommendation: int  # approved at the top level, in a package not yet submitted to the ministry
     region_level: int  # PROVINCE, CITY or COUNTY: what `by_region` groups by
     by_status: list[Count] = field(default_factory=list)
     by_type: list[Count] = field(default_factory=list)
@@ -123,11 +124,12 @@ def build(session: Session, actor: Actor, *, today: datetime.date, filters: Filt
     national = actor.authority_kind is AuthorityKind.MINISTRY
     where = and_(declaration_scope(actor, Audience.REVIEWER), *_filter_clauses(filters, national))
     region_level = grouping_level(session, actor)
-    status, types, batches, in_review, overdue, total, mine = _facts(session, where, actor, today)
+    status, types, batches, in_review, overdue, total, mine, recommending = _facts(session, where, actor, today)
     durations = _durations(session, where)
     return Dashboard(
         total=total,
         pending_mine=mine,
+        awaiting_recommendation=recommending,
         region_level=region_level,
         by_status=[Count(s, s.label, status.get(s, 0)) for s in DeclarationStatus],
         by_type=[Count(pk, name, types.get(pk, 0)) for pk, name, active in _types(session)
@@ -180,11 +182,15 @@ def grouping_level(session: Session, actor: Actor) -> int:
 def _facts(session: Session, where, actor: Actor, today: datetime.date):
     """One pass over the scope: counts by (status, type, batch, level under review), added up here."""
     mine = Declaration.pending_authority_id == actor.authority_id if actor.authority_id else false()
+    # approved by the province (group, association) and waiting in its unsubmitted package: no level's turn
+    packaged = and_(Declaration.status == DeclarationStatus.UNDER_REVIEW.value, Declaration.package_id.is_not(None),
+                    Declaration.pending_authority_id.is_(None))
     level = _in_review_level().label("at_level")
     keys = [_unindexed(c) for c in (Declaration.status, Declaration.declaration_type_id, Declaration.batch_id)]
     groups = (
         select(keys[0].label("status"), keys[1].label("type_id"), keys[2].label("batch_id"), level,
-               func.count().label("n"), func.count(case((mine, 1))).label("mine"))
+               func.count().label("n"), func.count(case((mine, 1))).label("mine"),
+               func.count(case((packaged, 1))).label("packaged"))
         .where(where)
         .group_by(*keys, level)  # the same objects: PostgreSQL matches their parameters
         .subquery()
@@ -193,7 +199,7 @@ def _facts(session: Session, where, actor: Actor, today: datetime.date):
                     else_=literal(None, Date))
     rows = session.execute(
         select(groups.c.status, groups.c.type_id, groups.c.batch_id, Batch.year, Batch.name, groups.c.at_level,
-               groups.c.n, groups.c.mine, case((deadline < today, 1), else_=0))
+               groups.c.n, groups.c.mine, groups.c.packaged, case((deadline < today, 1), else_=0))
         .select_from(groups)
         .outerjoin(Batch, Batch.id == groups.c.batch_id)
         .outerjoin(BatchWindow, and_(BatchWindow.batch_id == groups.c.batch_id,
@@ -201,18 +207,19 @@ def _facts(session: Session, where, actor: Actor, today: datetime.date):
     ).all()
     status, types, batches = Counter(), Counter(), Counter()
     in_review, overdue = Counter(), Counter()
-    total = waiting = 0
-    for state, type_id, batch_id, year, name, at, number, for_me, late in rows:
+    total = waiting = recommending = 0
+    for state, type_id, batch_id, year, name, at, number, for_me, in_package, late in rows:
         status[DeclarationStatus(state)] += number
         types[type_id] += number
         batches[(year, batch_id, name)] += number
         total += number
         waiting += for_me
+        recommending += in_package
         if at is not None:
             in_review[ReviewLevel(at)] += number
             if late:
                 overdue[ReviewLevel(at)] += number
-    return status, types, batches, in_review, overdue, total, waiting
+    return status, types, batches, in_review, overdue, total, waiting, recommending
 
 
 def _types(session: Session) -> list[tuple[int, str, bool]]:

@@ -131,6 +131,8 @@ def expected(username: str, today: datetime.date, batch_id: int | None = None) -
     for d in rows:
         level = in_review_level(d)
         if level is None:
+            if d.status == DeclarationStatus.UNDER_REVIEW and d.package_id and d.pending_authority_id is None:
+                in_review["awaiting_recommendation"] += 1  # its own row under the levels
             continue
         in_review[level.value] += 1
         window = windows.get((d.batch_id, d.declaration_type_id))
@@ -259,7 +261,7 @@ def test_every_number_equals_a_count_made_row_by_row(app, client_as, data, usern
     assert counts(parsed, "by-level", 2) == dict(want["overdue"])
     assert counts(parsed, "by-level", 3) == dict(want["decided"])
     assert {k: v for k, v in averages(parsed).items() if v is not None} == want["average"]
-    assert int(parsed.kpis["in-review"]) == sum(want["in_review"].values())
+    assert int(parsed.kpis["in-review"]) == sum(n for k, n in want["in_review"].items() if k != "awaiting_recommendation")
     assert int(parsed.kpis["overdue"]) == sum(want["overdue"].values())
     assert sum(counts(parsed, "by-region").values()) == want["total"]
     if username in ("gongxinbu", "jituan", "xiehui"):
@@ -439,3 +441,16 @@ def test_figures_of_a_scope_are_counted_once_per_period_and_never_shared_across_
         assert client_as("hebeisheng").get("/dashboard/?fresh=1").status_code == 200
     finally:
         app.config["STATISTICS_SECONDS"] = 0
+
+
+def test_declarations_waiting_in_a_package_have_their_own_row(app, client_as):
+    """Approved by the province and waiting in its unsubmitted package: at no level, yet under review."""
+    import uuid
+
+    with app.app_context():
+        f.in_package(f.new_batch(f"看板推荐批{uuid.uuid4().hex[:6]}", "energy_saving_tech"), 2)
+        db.session.commit()
+        want = expected("hebeisheng", datetime.date.today())
+    parsed = page(client_as("hebeisheng"))
+    assert want["in_review"]["awaiting_recommendation"] >= 2
+    assert counts(parsed, "by-level", 1)["awaiting_recommendation"] == want["in_review"]["awaiting_recommendation"]
