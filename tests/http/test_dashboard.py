@@ -93,13 +93,13 @@ def page(client, query: str = "") -> _Tables:
 
 
 def counts(parsed: _Tables, table: str, column: int = 1) -> dict[str, int]:
-    """{data-key: the number in `column`} of a count table, zeros left out."""
-    numbers = {key: int(cells[column]) for key, cells in parsed.tables[table]}
+    """{data-key: the number in `column`} of a count table, zeros and empty cells left out."""
+    numbers = {key: int(cells[column]) for key, cells in parsed.tables[table] if cells[column]}
     return {key: number for key, number in numbers.items() if number}
 
 
 def averages(parsed: _Tables) -> dict[str, float | None]:
-    return {key: None if cells[4] == "—" else float(cells[4]) for key, cells in parsed.tables["by-level"]}
+    return {key: None if cells[4] in ("—", "") else float(cells[4]) for key, cells in parsed.tables["by-level"]}
 
 
 # ---------------------------------------------------------------- counting independently, row by row
