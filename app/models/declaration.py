@@ -53,9 +53,9 @@ class Declaration(Model):
         Index("ix_declaration_city_submitted", "city_authority_id", "submitted_at"),
         Index("ix_declaration_top_submitted", "top_authority_id", "submitted_at"),
         # 待我审核 inside a scope: counted from these, not from every row of the reviewer's region
-        Index("ix_declaration_county_pending", "county_authority_id", "pending_authority_id"),
-        Index("ix_declaration_city_pending", "city_authority_id", "pending_authority_id"),
-        Index("ix_declaration_top_pending", "top_authority_id", "pending_authority_id"),
+        Index("ix_declaration_county_pending", "county_authority_id", "pending_authority_id", "submitted_at"),
+        Index("ix_declaration_city_pending", "city_authority_id", "pending_authority_id", "submitted_at"),
+        Index("ix_declaration_top_pending", "top_authority_id", "pending_authority_id", "submitted_at"),
         Index("ix_declaration_status_submitted", "status", "submitted_at"),
         Index("ix_declaration_submitted", "submitted_at"),  # the ministry's national list, newest first
         Index("ix_declaration_agency", "agency_id", "status"),
