@@ -198,10 +198,11 @@ def _my_turn(ctx: Context) -> str | None:
 
 def _step_open(ctx: Context) -> str | None:
     """The step the row says is in review must still be; otherwise someone else has just acted."""
-    step = ctx.step
-    if step is None or step.authority_id != ctx.declaration.pending_authority_id:
-        return STALE
-    return None
+    return None if _is_pending(ctx.step, ctx.declaration) else STALE
+
+
+def _is_pending(step: ReviewStep | None, declaration: Declaration) -> bool:
+    return step is not None and step.authority_id == declaration.pending_authority_id
 
 
 def _before_deadline(ctx: Context) -> str | None:
@@ -366,7 +367,7 @@ def _open_step(ctx: Context) -> ReviewStep:
     """The step being decided, read again: another reviewer may have decided it since the guards looked
     (PostgreSQL reads what has been committed meanwhile), leaving the next level's step or none."""
     step = current_step(ctx.session, ctx.declaration)
-    if step is None or step.authority_id != ctx.declaration.pending_authority_id:
+    if not _is_pending(step, ctx.declaration):
         raise DomainError(STALE)
     return step
 
@@ -481,17 +482,33 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
             session.delete(declaration)
         else:
             if transition.recorded:
-                session.add(ReviewRecord(
-                    declaration_id=declaration.id, round=declaration.round, action=name, level=level,
-                    authority_id=authority_id, actor_id=actor.user_id, actor_name=actor.name,
-                    from_status=from_status.value, to_status=S(declaration.status).value,
-                    opinion=str(args.get("opinion") or "").strip() or None, ip=ip, created_at=now,
-                ))
+                record(session, declaration, name, actor, now, from_status=from_status, level=level,
+                       authority_id=authority_id, opinion=args.get("opinion"), ip=ip)
             declaration.updated_at = now
         session.flush()  # the version check: a concurrent change of the same declaration fails here
     except StaleDataError:
         raise DomainError(STALE)
     return declaration
+
+
+def record(session: Session, declaration: Declaration, action: str, actor: Actor, now: datetime.datetime, *,
+           from_status: S, level: ReviewLevel | None = None, authority_id: int | None = None, opinion=None,
+           ip: str | None = None) -> None:
+    """Add the immutable history entry of an action on `declaration`, which is already in its new status.
+    Transitions, packages and publication all write their history through here."""
+    session.add(ReviewRecord(
+        declaration_id=declaration.id, round=declaration.round, action=action, level=level,
+        authority_id=authority_id, actor_id=actor.user_id, actor_name=actor.name,
+        from_status=S(from_status).value, to_status=S(declaration.status).value,
+        opinion=str(opinion or "").strip() or None, ip=ip, created_at=now))
+
+
+def flush(session: Session, stale: str = STALE) -> None:
+    """Write pending changes; a concurrent change of a versioned row refuses the action with `stale`."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise DomainError(stale)
 
 
 def create(session: Session, actor: Actor, declaration_type: DeclarationType, batch: Batch,

@@ -14,13 +14,12 @@ from typing import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, N_
+from app.domain import DomainError, N_, lifecycle
 from app.domain.places import full_names
 from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus as S, PublicationStage, ReviewLevel, StepState
-from app.models import Batch, Declaration, DeclarationType, Publication, ReviewRecord, ReviewStep
+from app.models import Batch, Declaration, DeclarationType, Publication, ReviewStep
 
 STALE = N_("该公示刚刚已被他人修改，本次操作未执行，请刷新后查看最新状态")
 MAX_PUBLICITY_DAYS = 60
@@ -39,15 +38,42 @@ def listed_status(publication: Publication) -> S:
     return S.LISTED if publication.stage == PublicationStage.PUBLISHED else S.PUBLICITY
 
 
+@dataclass(frozen=True)
+class BatchOverview:
+    batch: Batch
+    waiting: int  # still awaiting the owner's decision
+    counts: dict  # {拟入选 / 公示中 / 已发布名单 status: declarations}
+    publication: Publication | None
+
+
+def overview(session: Session, actor: Actor) -> list[BatchOverview]:
+    """The batches the actor's authority owns, newest first, with what stands between each and its list."""
+    if actor.authority_id is None:
+        return []
+    batches = session.scalars(select(Batch).where(Batch.owner_id == actor.authority_id)
+                              .order_by(Batch.year.desc(), Batch.id.desc())).all()
+    ids = [b.id for b in batches]
+    if not ids:
+        return []
+    counts: dict[int, dict] = {}
+    for batch_id, status, number in session.execute(
+            select(Declaration.batch_id, Declaration.status, func.count())
+            .where(Declaration.batch_id.in_(ids), Declaration.status.in_([S.APPROVED, S.PUBLICITY, S.LISTED]))
+            .group_by(Declaration.batch_id, Declaration.status)):
+        counts.setdefault(batch_id, {})[S(status)] = number
+    waiting_by_batch = dict(session.execute(
+        select(Declaration.batch_id, func.count())
+        .where(Declaration.pending_authority_id == actor.authority_id, Declaration.batch_id.in_(ids))
+        .group_by(Declaration.batch_id)).all())
+    publications = {p.batch_id: p for p in session.scalars(select(Publication).where(Publication.batch_id.in_(ids)))}
+    return [BatchOverview(b, waiting_by_batch.get(b.id, 0), counts.get(b.id, {}), publications.get(b.id))
+            for b in batches]
+
+
 def waiting(session: Session, batch: Batch) -> int:
     """Declarations of the batch still awaiting the owner's decision: 公示 waits for them."""
     return session.scalar(select(func.count()).select_from(Declaration).where(
         Declaration.batch_id == batch.id, Declaration.pending_authority_id == batch.owner_id)) or 0
-
-
-def approved_count(session: Session, batch: Batch) -> int:
-    return session.scalar(select(func.count()).select_from(Declaration).where(
-        Declaration.batch_id == batch.id, Declaration.status == S.APPROVED)) or 0
 
 
 def start_publicity(session: Session, batch: Batch, actor: Actor, now: datetime.datetime, *,
@@ -83,7 +109,7 @@ def start_publicity(session: Session, batch: Batch, actor: Actor, now: datetime.
     session.add(publication)
     for declaration in declarations:
         _move(session, declaration, S.PUBLICITY, "publicize", actor, now, batch.owner_id, ip=ip)
-    _flush(session)
+    lifecycle.flush(session, STALE)
     return publication
 
 
@@ -107,7 +133,7 @@ def object_to(session: Session, publication: Publication, declaration: Declarati
         final.decided_at = now
         setattr(declaration, f"{ReviewLevel(final.level).value}_step", StepState.REJECTED)
     _move(session, declaration, S.REJECTED, "object", actor, now, publication.batch.owner_id, opinion, ip)
-    _flush(session)
+    lifecycle.flush(session, STALE)
 
 
 def publish(session: Session, publication: Publication, actor: Actor, now: datetime.datetime,
@@ -126,7 +152,7 @@ def publish(session: Session, publication: Publication, actor: Actor, now: datet
         _move(session, declaration, S.LISTED, "publish", actor, now, publication.batch.owner_id, ip=ip)
     publication.stage = PublicationStage.PUBLISHED
     publication.published_on = now.date()
-    _flush(session)
+    lifecycle.flush(session, STALE)
     return len(declarations)
 
 
@@ -147,11 +173,9 @@ def entries(session: Session, publication: Publication, *, declaration_type_id: 
         select(Declaration.id, Declaration.unit_name, Declaration.title, Declaration.region_id,
                DeclarationType.name.label("type_name"))
         .join(DeclarationType, DeclarationType.id == Declaration.declaration_type_id)
-        .where(Declaration.batch_id == publication.batch_id, Declaration.status == listed_status(publication))
+        .where(*_listed(publication, declaration_type_id))
         .order_by(DeclarationType.sort, Declaration.province_id, Declaration.unit_name, Declaration.id)
     )
-    if declaration_type_id is not None:
-        query = query.where(Declaration.declaration_type_id == declaration_type_id)
     if limit is not None:
         query = query.offset(offset).limit(limit)
     rows = session.execute(query.execution_options(yield_per=chunk))
@@ -162,26 +186,22 @@ def entries(session: Session, publication: Publication, *, declaration_type_id: 
 
 
 def entry_count(session: Session, publication: Publication, declaration_type_id: int | None = None) -> int:
-    query = select(func.count()).select_from(Declaration).where(
-        Declaration.batch_id == publication.batch_id, Declaration.status == listed_status(publication))
+    return session.scalar(select(func.count()).select_from(Declaration)
+                          .where(*_listed(publication, declaration_type_id))) or 0
+
+
+def _listed(publication: Publication, declaration_type_id: int | None) -> list:
+    """What the publication shows: the batch's declarations in its stage's status, of one type if given."""
+    where = [Declaration.batch_id == publication.batch_id, Declaration.status == listed_status(publication)]
     if declaration_type_id is not None:
-        query = query.where(Declaration.declaration_type_id == declaration_type_id)
-    return session.scalar(query) or 0
+        where.append(Declaration.declaration_type_id == declaration_type_id)
+    return where
 
 
 def _move(session: Session, declaration: Declaration, status: S, action: str, actor: Actor,
           now: datetime.datetime, authority_id: int, opinion: str | None = None, ip: str | None = None) -> None:
-    session.add(ReviewRecord(
-        declaration_id=declaration.id, round=declaration.round, action=action, level=None,
-        authority_id=authority_id, actor_id=actor.user_id, actor_name=actor.name,
-        from_status=S(declaration.status).value, to_status=status.value, opinion=opinion, ip=ip,
-        created_at=now))
+    from_status = S(declaration.status)
     declaration.status = status
     declaration.updated_at = now
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise DomainError(STALE)
+    lifecycle.record(session, declaration, action, actor, now, from_status=from_status, authority_id=authority_id,
+                     opinion=opinion, ip=ip)

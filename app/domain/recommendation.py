@@ -15,10 +15,9 @@ from typing import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.domain import DomainError, N_
+from app.domain import DomainError, N_, lifecycle
 from app.domain.places import full_names
 from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus as S, PackageState, ReviewLevel, StepState
@@ -30,7 +29,6 @@ from app.models import (
     Organization,
     PackageEvent,
     RecommendationPackage,
-    ReviewRecord,
     ReviewStep,
 )
 
@@ -136,7 +134,8 @@ def reopen(session: Session, package: RecommendationPackage, declaration: Declar
     declaration.top_step = StepState.IN_REVIEW
     declaration.pending_authority_id = package.authority_id
     declaration.package_id = declaration.package_rank = None
-    _record(session, declaration, "reopen", actor, now, package.authority_id, ReviewLevel.TOP, opinion, ip)
+    lifecycle.record(session, declaration, "reopen", actor, now, from_status=declaration.status,
+                     level=ReviewLevel.TOP, authority_id=package.authority_id, opinion=opinion, ip=ip)
     _renumber(session, package)
     _log(session, package, "reopen", actor, now, f"{declaration.id} {declaration.unit_name}：{opinion}")
 
@@ -171,11 +170,12 @@ def submit(session: Session, package: RecommendationPackage, actor: Actor, now: 
         declaration.ministry_step = StepState.IN_REVIEW
         declaration.pending_authority_id = step.authority_id
         declaration.updated_at = now
-        _record(session, declaration, "recommend", actor, now, package.authority_id, ReviewLevel.TOP, ip=ip)
+        lifecycle.record(session, declaration, "recommend", actor, now, from_status=declaration.status,
+                         level=ReviewLevel.TOP, authority_id=package.authority_id, ip=ip)
     package.state = PackageState.SUBMITTED
     package.submitted_at = now
     _log(session, package, "submit", actor, now, N_("共 %(n)d 项") % {"n": len(declarations)})
-    _flush(session)
+    lifecycle.flush(session, STALE)
     return len(declarations)
 
 
@@ -201,15 +201,21 @@ def withdraw(session: Session, package: RecommendationPackage, actor: Actor, now
         declaration.ministry_step = StepState.NOT_STARTED
         declaration.pending_authority_id = None
         declaration.updated_at = now
-        _record(session, declaration, "unrecommend", actor, now, package.authority_id, ReviewLevel.TOP, reason, ip)
+        lifecycle.record(session, declaration, "unrecommend", actor, now, from_status=declaration.status,
+                         level=ReviewLevel.TOP, authority_id=package.authority_id, opinion=reason, ip=ip)
     package.state = PackageState.DRAFT
     package.submitted_at = None
     _log(session, package, "withdraw", actor, now, reason)
-    _flush(session)
+    lifecycle.flush(session, STALE)
 
 
 def summary_rows(session: Session, package: RecommendationPackage) -> list[list]:
     """The 推荐汇总表's rows in ranking order, with the columns of SUMMARY_COLUMNS."""
+    return [row for _, row in ranked(session, package)]
+
+
+def ranked(session: Session, package: RecommendationPackage) -> list[tuple[Declaration, list]]:
+    """The package's declarations in ranking order, each with its 汇总表 row."""
     rows = session.execute(
         select(Declaration, Organization.credit_code, Organization.legal_representative,
                Organization.legal_representative_phone, Industry.name)
@@ -221,11 +227,11 @@ def summary_rows(session: Session, package: RecommendationPackage) -> list[list]
     table = []
     for position, (d, credit_code, legal, legal_phone, industry) in enumerate(rows, start=1):
         basic = _basic_section(d.form_data or {})
-        table.append([
+        table.append((d, [
             position, d.unit_name, credit_code, places.get(d.region_id, ""), industry or "", d.declaration_type.name,
             d.agency.name if d.agency else "", float(d.score) if d.score is not None else None,
             basic.get("contact") or legal or "", basic.get("contact_phone") or legal_phone or "", d.title or "",
-        ])
+        ]))
     return table
 
 
@@ -279,24 +285,8 @@ def _basic_section(values: dict) -> dict:
     return {}
 
 
-def _record(session: Session, declaration: Declaration, action: str, actor: Actor, now: datetime.datetime,
-            authority_id: int, level: ReviewLevel, opinion: str | None = None, ip: str | None = None) -> None:
-    session.add(ReviewRecord(
-        declaration_id=declaration.id, round=declaration.round, action=action, level=level,
-        authority_id=authority_id, actor_id=actor.user_id, actor_name=actor.name,
-        from_status=S(declaration.status).value, to_status=S(declaration.status).value, opinion=opinion,
-        ip=ip, created_at=now))
-
-
 def _log(session: Session, package: RecommendationPackage, action: str, actor: Actor, now: datetime.datetime,
          note: str | None = None) -> None:
     session.add(PackageEvent(package_id=package.id, action=action, actor_id=actor.user_id, actor_name=actor.name,
                              note=note, created_at=now))
     flag_modified(package, "state")  # every change of a package checks and bumps its version
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise DomainError(STALE)

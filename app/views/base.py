@@ -106,6 +106,22 @@ class PlatformModelView(ListDefaults, ModelView):
     list_widget = ListWidget
 
 
+def form_text(name: str) -> str:
+    """A posted text field, without the NUL bytes PostgreSQL refuses."""
+    return request.form.get(name, "").replace("\x00", "")
+
+
+def translated_parts(label: str) -> str:
+    """A label made of messages joined by " · " (a package's 已上传推荐函 · 未提交汇总表), translated part by part,
+    once per request and label (a list page has a hundred)."""
+    if not label:
+        return ""
+    labels = request.environ.setdefault("green.labels", {})
+    if label not in labels:
+        labels[label] = " · ".join(gettext(part) for part in label.split(" · "))
+    return labels[label]
+
+
 def commit_or_flash(change, done: str) -> bool:
     """Run a domain change and commit it, flashing `done`; a refusal rolls back and flashes its reason."""
     try:

@@ -40,7 +40,7 @@ from app.models import (
     ReviewStep,
 )
 from app.storage import discard, path_of, store
-from app.views.base import DeclarationScope, PlatformModelView
+from app.views.base import DeclarationScope, PlatformModelView, translated_parts
 from app.views.cache import reference
 from app.views.filters import DeclarationFilterBar
 
@@ -56,16 +56,6 @@ def _label(enum_cls):
             labels[key] = gettext(enum_cls(value).label)
         return labels[key]
     return format
-
-
-def _label_parts(label: str) -> str:
-    """A package state is its parts joined by " · " (已上传推荐函 · 未提交汇总表); each part is a message."""
-    if not label:
-        return ""
-    labels = request.environ.setdefault("green.labels", {})
-    if label not in labels:
-        labels[label] = " · ".join(gettext(part) for part in label.split(" · "))
-    return labels[label]
 
 
 LEVEL_COLUMNS = ["county_step", "city_step", "top_step", "ministry_step"]
@@ -126,7 +116,7 @@ class DeclarationListView(PlatformModelView):
     formatters_columns = {
         "status": _label(DeclarationStatus),
         **{column: _label(StepState) for column in LEVEL_COLUMNS},
-        "package_state": _label_parts,
+        "package_state": translated_parts,
     }
 
     extra_filters: list = []  # e.g. the declaration type of a per-type view: part of the scope

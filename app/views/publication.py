@@ -14,7 +14,7 @@ from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus as S, PublicationStage
 from app.extensions import db
 from app.models import Batch, Declaration, DeclarationType, Publication
-from app.views.base import commit_or_flash
+from app.views.base import commit_or_flash, form_text
 
 PAGE_SIZE = 100
 EXPORT_COLUMNS = ["序号", "单位名称", "申报名称", "所在地区", "申报类型"]
@@ -33,28 +33,8 @@ class PublicationView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        actor = Actor.of(g.user)
-        batches = db.session.scalars(select(Batch).where(Batch.owner_id == actor.authority_id)
-                                     .order_by(Batch.year.desc(), Batch.id.desc())).all() \
-            if actor.authority_id else []
-        ids = [b.id for b in batches]
-        counts = {}
-        if ids:
-            for batch_id, status, n in db.session.execute(
-                    select(Declaration.batch_id, Declaration.status, func.count())
-                    .where(Declaration.batch_id.in_(ids), Declaration.status.in_([S.APPROVED, S.PUBLICITY, S.LISTED]))
-                    .group_by(Declaration.batch_id, Declaration.status)):
-                counts.setdefault(batch_id, {})[S(status)] = n
-            waiting = dict(db.session.execute(
-                select(Declaration.batch_id, func.count())
-                .where(Declaration.pending_authority_id == actor.authority_id, Declaration.batch_id.in_(ids))
-                .group_by(Declaration.batch_id)).all())
-        else:
-            waiting = {}
-        publications = {p.batch_id: p for p in db.session.scalars(select(Publication).where(
-            Publication.batch_id.in_(ids)))} if ids else {}
-        return self.render_template("publication/index.html", title=gettext("公示与名单"), batches=batches,
-                                    counts=counts, waiting=waiting, publications=publications, S=S)
+        overview = publishing.overview(db.session, Actor.of(g.user))
+        return self.render_template("publication/index.html", title=gettext("公示与名单"), overview=overview, S=S)
 
     def _owned_batch(self, batch_id) -> Batch:
         batch = db.session.get(Batch, batch_id)
@@ -94,7 +74,7 @@ class PublicationView(BaseView):
     @has_access
     def start(self, batch_id):
         batch = self._owned_batch(batch_id)
-        form = {key: request.form.get(key, "").replace("\x00", "") for key in ("title", "starts", "ends", "notice")}
+        form = {key: form_text(key) for key in ("title", "starts", "ends", "notice")}
         try:
             publishing.start_publicity(db.session, batch, Actor.of(g.user), datetime.datetime.now(),
                                        title=form["title"], starts=_date(form["starts"]), ends=_date(form["ends"]),
@@ -118,7 +98,7 @@ class PublicationView(BaseView):
             abort(404)
         return self._act(publication, lambda: publishing.object_to(
             db.session, publication, declaration, Actor.of(g.user), datetime.datetime.now(),
-            request.form.get("opinion", "").replace("\x00", ""), request.remote_addr),
+            form_text("opinion"), request.remote_addr),
             gettext("已不予通过并移出公示：%(name)s", name=declaration.unit_name))
 
     @expose("/publish/<int:publication_id>", methods=["POST"])

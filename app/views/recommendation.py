@@ -20,7 +20,7 @@ from app.domain.states import PackageState, StepState
 from app.extensions import db
 from app.models import Attachment, Declaration, RecommendationPackage
 from app.storage import path_of, store
-from app.views.base import PlatformModelView, commit_or_flash
+from app.views.base import PlatformModelView, commit_or_flash, form_text, translated_parts
 
 UPLOAD_ACCEPTS = {"letter": ("pdf",), "summary": ("pdf", "xlsx")}
 
@@ -54,7 +54,7 @@ class RecommendationPackageView(PlatformModelView):
         "batch.year": _l("年度"), "batch.name": _l("批次"), "declaration_type.name": _l("申报类型"),
         "authority.name": _l("推荐单位"), "state_label": _l("推荐状态"), "submitted_at": _l("提交时间"),
     }
-    formatters_columns = {"state_label": lambda label: _translated(label)}
+    formatters_columns = {"state_label": translated_parts}
     show_template = "recommendation/show.html"
 
     def _scoped(self, pk) -> RecommendationPackage:
@@ -68,15 +68,14 @@ class RecommendationPackageView(PlatformModelView):
     def show(self, pk):
         package = self._scoped(pk)
         actor = Actor.of(g.user)
-        members = recommendation.members(db.session, package)
-        rows = recommendation.summary_rows(db.session, package)
+        rows = recommendation.ranked(db.session, package)
         own = actor.authority_id == package.authority_id
         return self.render_template(
-            self.show_template, title=self.show_title, package=package, rows=list(zip(members, rows)),
+            self.show_template, title=self.show_title, package=package, rows=rows,
             columns=recommendation.SUMMARY_COLUMNS, editable=own and package.state == PackageState.DRAFT,
             withdrawable=own and package.state == PackageState.SUBMITTED and all(
-                m.ministry_step == StepState.IN_REVIEW for m in members),
-            state_label=_translated(recommendation.state_label(package)),
+                declaration.ministry_step == StepState.IN_REVIEW for declaration, _ in rows),
+            state_label=translated_parts(recommendation.state_label(package)),
             events=recommendation.history(db.session, package), event_labels=recommendation.EVENT_LABELS,
             file_labels=recommendation.FILE_LABELS, step_label=lambda s: gettext(StepState(s).label) if s else "",
         )
@@ -157,7 +156,7 @@ class RecommendationPackageView(PlatformModelView):
         if declaration is None or declaration.package_id != package.id:
             abort(404)
         return self._act(pk, lambda: recommendation.reopen(
-            db.session, package, declaration, Actor.of(g.user), _now(), _text("opinion"), request.remote_addr),
+            db.session, package, declaration, Actor.of(g.user), _now(), form_text("opinion"), request.remote_addr),
             gettext("已移出推荐，该申报回到本部门待审核"))
 
     @expose("/submit/<int:pk>", methods=["POST"])
@@ -173,7 +172,7 @@ class RecommendationPackageView(PlatformModelView):
     def withdraw(self, pk):
         package = self._scoped(pk)
         return self._act(pk, lambda: recommendation.withdraw(db.session, package, Actor.of(g.user), _now(),
-                                                             _text("reason"), request.remote_addr),
+                                                             form_text("reason"), request.remote_addr),
                          gettext("已撤回推荐"))
 
     def _act(self, pk, change, done: str):
@@ -182,15 +181,6 @@ class RecommendationPackageView(PlatformModelView):
 
     def _back(self, pk):
         return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
-
-
-def _translated(label: str) -> str:
-    """A package state label is its parts joined by " · " (已上传推荐函 · 未提交汇总表); each part is a message."""
-    return " · ".join(gettext(part) for part in (label or "").split(" · ") if part)
-
-
-def _text(name: str) -> str:
-    return request.form.get(name, "").replace("\x00", "")
 
 
 def _now() -> datetime.datetime:
