@@ -1,21 +1,23 @@
 """Demo data at national scale: organizations in every province and declarations in every lifecycle state.
 
-Rows are made in bulk (Core inserts in large batches) but follow the lifecycle's rules: the chain of each
-submission comes from the organization's authority exactly as `lifecycle.review_chain` builds it for the
-地方 channel, the step states and the declaration's scope columns agree, and every decision has its review
-record. `tests/domain/test_demo.py` checks these invariants and then acts on generated rows through
-`lifecycle.apply`. Deterministic for a given `seed`.
+Rows are made in bulk (plain tuples through the driver's executemany) but follow the lifecycle's rules: the
+chain of each submission comes from the organization's authority exactly as `lifecycle.review_chain` builds
+it for the 地方 channel, the step states and the declaration's scope columns agree, and every decision has
+its review record. `tests/domain/test_demo.py` checks these invariants and then acts on generated rows
+through `lifecycle.apply`. Deterministic for a given `seed`.
 """
 from __future__ import annotations
 
 import datetime
-import json
-import operator
+import multiprocessing
 import random
+import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from pathlib import Path
+from queue import Empty
+from types import SimpleNamespace
 
 from flask import current_app
 
@@ -42,23 +44,42 @@ from app.models import (
     ReviewStep,
 )
 
-# Where a generated declaration ends up: status, and for submissions how far up the chain it got.
+# Where a generated declaration ends up (weights in percent): status, and for submissions how far up the chain.
 OUTCOMES = [
     ("draft", 10), ("evaluating", 4), ("evaluated", 4), ("pending", 40), ("returned", 10), ("rejected", 6),
     ("approved", 26),
 ]
+OUTCOME_TABLE = [outcome for outcome, weight in OUTCOMES for _ in range(weight)]  # one draw is one index
 BATCH_SIZE = 20_000
-UNSUBMITTED = ("draft", "evaluating", "evaluated")
-SUBMITTED_MINUTES = 265 * 24 * 60  # created in the first 265 days of the generated year
+DAY = 24 * 60  # times are whole minutes after the start of the generated year
+YEAR = 365 * DAY
+SUBMITTED_MINUTES = 265 * DAY  # submissions are created in the first 265 days: their later events end by today
 KIND_LEVEL = {AuthorityKind.COUNTY: ReviewLevel.COUNTY, AuthorityKind.CITY: ReviewLevel.CITY,
               AuthorityKind.PROVINCE: ReviewLevel.TOP}
+
+# The stored values, as plain strings: enum members hash by name and their attributes cost a call each, and
+# this is the generator's inner loop.
+ST = SimpleNamespace(**{m.name: m.value for m in StepState})
+DS = SimpleNamespace(**{m.name: m.value for m in S})
+LV = SimpleNamespace(**{m.name: m.value for m in ReviewLevel})
+UNSUBMITTED = {"draft": DS.DRAFT, "evaluating": DS.EVALUATING, "evaluated": DS.EVALUATED}
+FINAL_STATUS = {"approved": DS.APPROVED, "returned": DS.RETURNED, "rejected": DS.REJECTED}
+CHANNEL_LOCAL = Channel.LOCAL.value
+
+# Column orders of the tuples the loop builds.
+DECLARATION_COLUMNS = (
+    "id", "declaration_type_id", "batch_id", "organization_id", "unit_name", "title", "region_id", "province_id",
+    "industry_id", "form_definition_id", "form_data", "created_at", "version",
+    "status", "channel", "round", "submitted_at", "updated_at", "pending_authority_id", "county_authority_id",
+    "city_authority_id", "top_authority_id", *(STEP_COLUMN[level] for level in LEVELS), "package_id", "package_rank")
+STEP_COLUMNS = ("declaration_id", "round", "position", "level", "authority_id", "state", "started_at", "decided_at")
+RECORD_COLUMNS = ("declaration_id", "round", "action", "level", "authority_id", "actor_name", "from_status",
+                  "to_status", "opinion", "created_at")
 
 
 @dataclass(frozen=True)
 class Chain:
-    """The 地方 chain of one authority: (level, authority id or None) for the four levels, levels as the
-    plain strings stored (enum members hash by name, and their attributes cost a call each: this is the
-    generator's inner loop)."""
+    """The 地方 chain of one authority: (level, authority id or None) for the four levels, as stored."""
 
     steps: tuple[tuple[str, int | None], ...]
     region_id: int
@@ -68,15 +89,14 @@ class Chain:
     def authority(self, level: str) -> int | None:
         return self.by_level[str(level)]
 
+    @property
+    def applicable(self) -> int:
+        return sum(authority is not None for _, authority in self.steps)
 
-# The stored values, as plain strings, for the inner loop.
-ST = SimpleNamespace(**{m.name: m.value for m in StepState})
-ST_DECIDED = (ST.APPROVED, ST.RETURNED, ST.REJECTED)
-DS = SimpleNamespace(**{m.name: m.value for m in S})
-LV = SimpleNamespace(**{m.name: m.value for m in ReviewLevel})
-COLUMN_OF = {level.value: column for level, column in STEP_COLUMN.items()}
-ACTION_OF = {ST.APPROVED: "approve", ST.RETURNED: "return", ST.REJECTED: "reject"}
-CHANNEL_LOCAL = Channel.LOCAL.value
+    @property
+    def top(self) -> int:
+        """How many applicable levels come before the province's."""
+        return [level for level, authority in self.steps if authority is not None].index(LV.TOP)
 
 
 def chains() -> dict[int, Chain]:
@@ -100,74 +120,67 @@ def chains() -> dict[int, Chain]:
     return result
 
 
+class Stamps(dict):
+    """Minute offsets to stored times, each formatted once: SQLite stores text, so the driver gets the text
+    SQLAlchemy would write; PostgreSQL gets datetimes."""
+
+    def __init__(self, start: datetime.datetime, as_text: bool):
+        super().__init__()
+        self.start, self.as_text = start, as_text
+
+    def __missing__(self, minutes: int):
+        moment = self.start + datetime.timedelta(minutes=minutes)
+        self[minutes] = value = str(moment) if self.as_text else moment
+        return value
+
+
 def generate(declarations: int, organizations: int | None = None, seed: int = 2026,
              today: datetime.date | None = None) -> dict[str, int]:
     """Insert `organizations` enterprises and `declarations` declarations; return the row counts made."""
     rng = random.Random(seed)
+    draw = rng.random  # int(draw() * n) in the loop: a third of randrange's cost
     today = today or datetime.date.today()
     organizations = organizations or max(100, declarations // 8)
+    stamp = Stamps(datetime.datetime.combine(today, datetime.time(9)) - datetime.timedelta(days=365),
+                   db.session.connection().dialect.name == "sqlite")
     chain_of = chains()
     county_authorities = [a for a, c in chain_of.items() if c.authority(ReviewLevel.COUNTY) == a
                           or (c.authority(ReviewLevel.COUNTY) is None and c.authority(ReviewLevel.CITY) == a)]
     industries = list(db.session.scalars(select(Industry.id).where(Industry.level == 4)))
     types = db.session.scalars(select(DeclarationType).where(DeclarationType.active.is_(True))).all()
-    enterprise_types = [t for t in types if OrgType.ENTERPRISE.value in t.declarant_types and "local" in t.channels]
+    enterprise_types = [(t.id, f"{t.name}申报 ") for t in types
+                        if OrgType.ENTERPRISE.value in t.declarant_types and "local" in t.channels]
     windows = db.session.execute(select(BatchWindow.batch_id, BatchWindow.declaration_type_id,
                                         BatchWindow.form_definition_id)).all()
     batches = sorted({w.batch_id for w in windows})
     form_of = {(w.batch_id, w.declaration_type_id): w.form_definition_id for w in windows}
 
     first_org = (db.session.scalar(select(func.max(Organization.id))) or 0) + 1
-    org_rows, org_authority, org_names, org_industry = [], {}, {}, {}
+    org_rows, org_of = [], []  # org_of[n]: what a declaration of enterprise first_org + n copies from it
     for number in range(organizations):
         authority = rng.choice(county_authorities)
-        region_code = db_region_code(chain_of[authority].region_id)
-        credit = make_credit_code("91", region_code, f"DM{(seed * 1_000_003 + number) % 10**6:06d}")
+        chain = chain_of[authority]
+        credit = make_credit_code("91", db_region_code(chain.region_id), f"DM{(seed * 1_000_003 + number) % 10**6:06d}")
         name = f"示范企业{first_org + number:07d}有限公司"
-        org_id = first_org + number
-        org_rows.append(dict(id=org_id, org_type=OrgType.ENTERPRISE.value, name=name, credit_code=credit,
-                             org_code=org_code_of(credit), nature="民营企业", industry_id=rng.choice(industries),
-                             currency="人民币", authority_id=authority, region_id=chain_of[authority].region_id,
-                             active=True))
-        org_authority[org_id], org_names[org_id] = authority, name
-        org_industry[org_id] = org_rows[-1]["industry_id"]
-    _insert(Organization, org_rows)
+        industry = rng.choice(industries)
+        org_rows.append((first_org + number, OrgType.ENTERPRISE.value, name, credit, org_code_of(credit),
+                         "民营企业", industry, "人民币", authority, chain.region_id, True))
+        org_of.append((first_org + number, name, chain, chain.applicable, chain.top, industry))
+    _insert(Organization, ("id", "org_type", "name", "credit_code", "org_code", "nature", "industry_id", "currency",
+                           "authority_id", "region_id", "active"), org_rows)
 
     made = {"organizations": organizations, "declarations": 0, "steps": 0, "records": 0, "packages": 0}
-    packages = Packages(seed, today)
     first_declaration = (db.session.scalar(select(func.max(Declaration.id))) or 0) + 1
-    start = datetime.datetime.combine(today, datetime.time(9)) - datetime.timedelta(days=365)
-    outcomes, weights = zip(*OUTCOMES)
+    batches_of_rows = _rows(draw, range(first_declaration, first_declaration + declarations), org_of,
+                            enterprise_types, batches, form_of, Packages(seed, today, stamp))
     with bulk_loading(declarations):
-        for offset in range(0, declarations, BATCH_SIZE):
-            declaration_rows, step_rows, record_rows = [], [], []
-            for number in range(offset, min(offset + BATCH_SIZE, declarations)):
-                pk = first_declaration + number
-                org = first_org + rng.randrange(organizations)
-                chain = chain_of[org_authority[org]]
-                declaration_type = rng.choice(enterprise_types)
-                batch = rng.choice(batches)
-                outcome = rng.choices(outcomes, weights)[0]
-                # a submission's later events take up to about 100 days: it starts early enough to end by today
-                created = start + datetime.timedelta(minutes=rng.randrange(
-                    525_600 if outcome in UNSUBMITTED else SUBMITTED_MINUTES))
-                row = dict(id=pk, declaration_type_id=declaration_type.id, batch_id=batch, organization_id=org,
-                           unit_name=org_names[org], title=f"{declaration_type.name}申报 {pk}", round=0,
-                           region_id=chain.region_id, province_id=chain.province_id, form_definition_id=form_of.get(
-                               (batch, declaration_type.id)), form_data={}, created_at=created, updated_at=created,
-                           version=1, status=S.DRAFT.value, channel=None, submitted_at=None, pending_authority_id=None,
-                           county_authority_id=None, city_authority_id=None, top_authority_id=None,
-                           county_step=None, city_step=None, top_step=None, ministry_step=None, agency_id=None,
-                           industry_id=org_industry[org], score=None, package_id=None, package_rank=None)
-                if outcome in UNSUBMITTED:
-                    row["status"] = {"draft": S.DRAFT, "evaluating": S.EVALUATING, "evaluated": S.EVALUATED}[outcome].value
-                else:
-                    _submitted(rng, row, chain, outcome, created, step_rows, record_rows, packages)
-                declaration_rows.append(row)
-            made["packages"] += packages.insert_new()
-            _insert(Declaration, declaration_rows)
-            _insert(ReviewStep, step_rows)
-            _insert(ReviewRecord, record_rows)
+        for files, package_rows, declaration_rows, step_rows, record_rows in (
+                in_background(batches_of_rows) if declarations > BATCH_SIZE else batches_of_rows):
+            _write_packages(files, package_rows)
+            _insert(Declaration, DECLARATION_COLUMNS, declaration_rows)
+            _insert(ReviewStep, STEP_COLUMNS, step_rows)
+            _insert(ReviewRecord, RECORD_COLUMNS, record_rows)
+            made["packages"] += len(package_rows)
             made["declarations"] += len(declaration_rows)
             made["steps"] += len(step_rows)
             made["records"] += len(record_rows)
@@ -181,14 +194,145 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
     return made
 
 
+def _rows(draw, ids: range, org_of: list, types: list, batches: list, form_of: dict, packages: Packages):
+    """The rows to insert, BATCH_SIZE declarations at a time: (stamped files, packages, declarations, steps,
+    records). Touches no database, so it can run in another process."""
+    stamp = packages.stamp
+    unsubmitted_tail = (None, 0, None)
+    no_review = (None,) * (4 + len(LEVELS) + 2)
+    for first in range(ids.start, ids.stop, BATCH_SIZE):
+        declaration_rows, step_rows, record_rows = [], [], []
+        for pk in range(first, min(first + BATCH_SIZE, ids.stop)):
+            org, unit_name, chain, applicable, top, industry = org_of[int(draw() * len(org_of))]
+            type_id, title = types[int(draw() * len(types))]
+            batch = batches[int(draw() * len(batches))]
+            outcome = OUTCOME_TABLE[int(draw() * 100)]
+            head = (pk, type_id, batch, org, unit_name, title + str(pk), chain.region_id, chain.province_id,
+                    industry, form_of.get((batch, type_id)), "{}")
+            if outcome in UNSUBMITTED:
+                created = stamp[int(draw() * YEAR)]
+                declaration_rows.append((*head, created, 1, UNSUBMITTED[outcome], *unsubmitted_tail, created,
+                                         *no_review))
+            else:
+                created = int(draw() * SUBMITTED_MINUTES)
+                declaration_rows.append((*head, stamp[created], 1, *_submitted(
+                    draw, pk, batch, type_id, chain, applicable, top, outcome, created, step_rows, record_rows,
+                    packages)))
+        yield (*packages.take_new(), declaration_rows, step_rows, record_rows)
+
+
+def in_background(items: Iterator) -> Iterator:
+    """What `items` yields, computed meanwhile in a forked process: building rows (Python) overlaps writing
+    them (mostly inside the database) on a second core. The child never uses the connection it inherits."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(2)
+
+    def produce():
+        try:
+            for item in items:
+                queue.put(("item", item))
+            queue.put(("end", None))
+        except BaseException:
+            queue.put(("error", traceback.format_exc()))
+
+    process = context.Process(target=produce, daemon=True)
+    process.start()
+    try:
+        while True:
+            try:
+                kind, item = queue.get(timeout=5)
+            except Empty:
+                if process.is_alive():
+                    continue
+                raise RuntimeError(f"the row builder exited with code {process.exitcode}") from None
+            if kind == "end":
+                break
+            if kind == "error":
+                raise RuntimeError(f"the row builder failed:\n{item}")
+            yield item
+        process.join()
+    finally:
+        if process.is_alive():
+            process.terminate()
+            process.join()
+
+
+def _submitted(draw, pk: int, batch: int, type_id: int, chain: Chain, applicable: int, top: int, outcome: str,
+               created: int, step_rows: list, record_rows: list, packages: Packages) -> tuple:
+    """A submission of round 1 through the 地方 chain, stopped where `outcome` says: writes its steps and
+    records and returns the declaration's columns from `status` on.
+
+    An approval by the province joins its package; while the package is not submitted the declaration
+    waits there (under review, nobody's turn), whatever `outcome` was drawn."""
+    stamp = packages.stamp
+    submitted = created + DAY * (1 + int(draw() * 29))
+    approved = applicable if outcome == "approved" else int(draw() * applicable)  # levels that approved it
+    by_level = chain.by_level
+    province = by_level[LV.TOP]
+    package_id = rank = None
+    if approved == top and outcome == "pending" and packages.submitted(batch, type_id, province):
+        approved = top + 1  # its province has recommended this batch already: it is at the ministry now
+    if approved > top:
+        package_id, rank, recommended = packages.join(batch, type_id, province, submitted)
+        if not recommended:
+            outcome, approved = "waiting", top + 1
+    else:
+        recommended = False
+    record_rows.append((pk, 1, "submit", None, None, "demo", DS.DRAFT, DS.UNDER_REVIEW, None, stamp[submitted]))
+    moment = submitted
+    pending = None
+    states = []
+    index = 0  # among the applicable levels
+    for position, (level, authority) in enumerate(chain.steps, start=1):
+        started = decided = None
+        if authority is None:
+            state = ST.NOT_APPLICABLE
+        else:
+            if index < approved:
+                state = ST.APPROVED
+            elif index > approved or outcome == "waiting":
+                state = ST.NOT_STARTED
+            elif outcome == "pending":
+                state, pending = ST.IN_REVIEW, authority
+            else:
+                state = ST.RETURNED if outcome == "returned" else ST.REJECTED
+            if state != ST.NOT_STARTED:
+                started = stamp[moment]
+            if state == ST.APPROVED:
+                moment += DAY * (1 + int(draw() * 14))
+                decided = stamp[moment]
+                record_rows.append((pk, 1, "approve", level, authority, "demo", DS.UNDER_REVIEW,
+                                    DS.APPROVED if index == applicable - 1 else DS.UNDER_REVIEW, None, decided))
+                if index == top and recommended:
+                    moment += DAY * (1 + int(draw() * 9))  # 提交推荐
+                    record_rows.append((pk, 1, "recommend", level, authority, "demo", DS.UNDER_REVIEW,
+                                        DS.UNDER_REVIEW, None, stamp[moment]))
+            elif state == ST.RETURNED or state == ST.REJECTED:
+                moment += DAY * (1 + int(draw() * 14))
+                decided = stamp[moment]
+                action, status = ("return", DS.RETURNED) if state == ST.RETURNED else ("reject", DS.REJECTED)
+                record_rows.append((pk, 1, action, level, authority, "demo", DS.UNDER_REVIEW, status, "请补充材料",
+                                    decided))
+            index += 1
+        states.append(state)
+        step_rows.append((pk, 1, position, level, authority, state, started, decided))
+    return (FINAL_STATUS.get(outcome, DS.UNDER_REVIEW), CHANNEL_LOCAL, 1, stamp[submitted], stamp[moment], pending,
+            by_level[LV.COUNTY], by_level[LV.CITY], province, *states, package_id, rank)
+
+
 class Packages:
     """The province's recommendation packages that generated top-level approvals join, one per batch, type
     and province. About two in three have been submitted (with their stamped files); the others are still
     being put together, so their declarations wait after the province's approval and go no further."""
 
-    def __init__(self, seed: int, today: datetime.date):
+    COLUMNS = ("id", "batch_id", "declaration_type_id", "authority_id", "state", "letter_id", "summary_id",
+               "version", "created_at", "submitted_at")
+    FILE_COLUMNS = ("id", "purpose", "storage_key", "original_name", "content_type", "size", "sha256",
+                    "uploaded_at")
+
+    def __init__(self, seed: int, today: datetime.date, stamp: Stamps):
         self.seed = seed
-        self.today = today
+        self.stamp = stamp
         self.next_id = (db.session.scalar(select(func.max(RecommendationPackage.id))) or 0) + 1
         self.next_attachment = (db.session.scalar(select(func.max(Attachment.id))) or 0) + 1
         self.known = {tuple(key): (pk, state == PackageState.SUBMITTED) for *key, pk, state in db.session.execute(
@@ -207,47 +351,47 @@ class Packages:
             return self.known[key][1]
         return random.Random(f"{self.seed}-{batch_id}-{type_id}-{authority_id}").random() < 0.65
 
-    def join(self, batch_id: int, type_id: int, authority_id: int, moment) -> tuple[int, int, bool]:
-        """(package id, rank in it, submitted?) for a declaration the province has just approved."""
+    def join(self, batch_id: int, type_id: int, authority_id: int, moment: int) -> tuple[int, int, bool]:
+        """(package id, rank in it, submitted?) for a declaration the province approves; `moment` in minutes."""
         key = (batch_id, type_id, authority_id)
         if key not in self.known:
             submitted = self.submitted(*key)
             pk, self.next_id = self.next_id, self.next_id + 1
             files = {}
             if submitted:
-                for which in ("letter", "summary"):
+                for which, name in (("letter", "推荐函"), ("summary", "推荐汇总表")):
                     files[which] = self.next_attachment
-                    self.new_files.append(dict(id=self.next_attachment, purpose=f"recommendation_{which}",
-                                               storage_key=f"demo/package-{pk}-{which}.pdf",
-                                               original_name=f"{'推荐函' if which == 'letter' else '推荐汇总表'}.pdf",
-                                               content_type="application/pdf", size=len(DEMO_PDF),
-                                               sha256=sha256_hex(DEMO_PDF), uploaded_at=moment))
+                    self.new_files.append((self.next_attachment, f"recommendation_{which}",
+                                           f"demo/package-{pk}-{which}.pdf", f"{name}.pdf", "application/pdf",
+                                           len(DEMO_PDF), sha256_hex(DEMO_PDF), self.stamp[moment]))
                     self.next_attachment += 1
-            self.new_packages.append(dict(
-                id=pk, batch_id=batch_id, declaration_type_id=type_id, authority_id=authority_id,
-                state=(PackageState.SUBMITTED if submitted else PackageState.DRAFT).value,
-                letter_id=files.get("letter"), summary_id=files.get("summary"), version=1, created_at=moment,
-                submitted_at=datetime.datetime.combine(self.today, datetime.time(9)) if submitted else None))
+            self.new_packages.append((pk, batch_id, type_id, authority_id,
+                                      (PackageState.SUBMITTED if submitted else PackageState.DRAFT).value,
+                                      files.get("letter"), files.get("summary"), 1, self.stamp[moment],
+                                      self.stamp[YEAR] if submitted else None))
             self.known[key] = (pk, submitted)
         pk, submitted = self.known[key]
-        self.ranks[pk] = self.ranks.get(pk, 0) + 1
-        return pk, self.ranks[pk], submitted
+        self.ranks[pk] = rank = self.ranks.get(pk, 0) + 1
+        return pk, rank, submitted
 
-    def insert_new(self) -> int:
-        """Write the packages and stamped files made since the last call, before their declarations."""
-        if self.new_files:
-            root = Path(current_app.config["UPLOAD_DIR"])
-            for row in self.new_files:
-                (root / row["storage_key"]).parent.mkdir(parents=True, exist_ok=True)
-                (root / row["storage_key"]).write_bytes(DEMO_PDF)
-        _insert(Attachment, self.new_files)
-        _insert(RecommendationPackage, self.new_packages)
-        made = len(self.new_packages)
+    def take_new(self) -> tuple[list, list]:
+        """The stamped files and packages made since the last call, to be written before their declarations."""
+        made = self.new_files, self.new_packages
         self.new_packages, self.new_files = [], []
         return made
 
 
+def _write_packages(files: list[tuple], packages: list[tuple]) -> None:
+    root = Path(current_app.config["UPLOAD_DIR"])
+    for row in files:
+        (root / row[2]).parent.mkdir(parents=True, exist_ok=True)
+        (root / row[2]).write_bytes(DEMO_PDF)
+    _insert(Attachment, Packages.FILE_COLUMNS, files)
+    _insert(RecommendationPackage, Packages.COLUMNS, packages)
+
+
 DEMO_PDF = b"%PDF-1.4\n% demo stand-in for a stamped document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+BULK_WITHOUT_INDEXES = 100_000
 
 
 @contextmanager
@@ -258,94 +402,21 @@ def bulk_loading(rows: int):
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         connection.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB
-    indexes = [index for model in (Declaration, ReviewStep, ReviewRecord) for index in model.__table__.indexes
+    indexes = [index for model in (Declaration, ReviewRecord) for index in model.__table__.indexes
                if not index.unique] if rows >= BULK_WITHOUT_INDEXES else []
     for index in indexes:
         index.drop(connection)
     try:
         yield
     finally:
+        if sqlite:  # a small sort memory spills sorted runs, which SQLite then merges on two threads
+            connection.exec_driver_sql("PRAGMA cache_size = -4096")
+            connection.exec_driver_sql("PRAGMA threads = 2")
         for index in indexes:
             index.create(connection)
         if sqlite:
             connection.exec_driver_sql("PRAGMA cache_size = -2000")
-
-
-BULK_WITHOUT_INDEXES = 100_000
-
-
-def _submitted(rng, row, chain: Chain, outcome: str, created, step_rows, record_rows, packages: Packages) -> None:
-    """A submission of round 1 through the 地方 chain, stopped where `outcome` says.
-
-    An approval by the province joins its package; while the package is not submitted the declaration
-    waits there (under review, nobody's turn), whatever `outcome` was drawn."""
-    applicable = [level for level, authority in chain.steps if authority is not None]
-    submitted = created + datetime.timedelta(days=rng.randrange(1, 30))
-    if outcome == "approved":
-        approved = len(applicable)
-    elif outcome == "pending":
-        approved = rng.randrange(len(applicable))
-    else:
-        approved = rng.randrange(len(applicable))  # the level at this index returned or rejected it
-    top = applicable.index(LV.TOP)
-    by_level = chain.by_level
-    if outcome == "pending" and approved == top and LV.MINISTRY in applicable and packages.submitted(
-            row["batch_id"], row["declaration_type_id"], by_level[LV.TOP]):
-        approved = top + 1  # its province has recommended this batch already: it is at the ministry now
-    package = None
-    if approved > top and LV.MINISTRY in applicable:
-        package = packages.join(row["batch_id"], row["declaration_type_id"], by_level[LV.TOP], submitted)
-        row.update(package_id=package[0], package_rank=package[1])
-        if not package[2]:
-            outcome, approved = "waiting", top + 1
-    declaration_id = row["id"]
-    row.update(status=DS.UNDER_REVIEW, channel=CHANNEL_LOCAL, round=1, submitted_at=submitted,
-               updated_at=submitted, county_authority_id=by_level[LV.COUNTY], city_authority_id=by_level[LV.CITY],
-               top_authority_id=by_level[LV.TOP])
-    record_rows.append(dict(declaration_id=declaration_id, round=1, action="submit", level=None, authority_id=None,
-                            actor_id=None, actor_name="demo", from_status=DS.DRAFT, to_status=DS.UNDER_REVIEW,
-                            opinion=None, ip=None, created_at=submitted))
-    moment = submitted
-    last = len(applicable) - 1
-    for position, (level, authority) in enumerate(chain.steps, start=1):
-        started = decided = None
-        if authority is None:
-            state = ST.NOT_APPLICABLE
-        else:
-            index = applicable.index(level)
-            if index < approved:
-                state = ST.APPROVED
-            elif index == approved and outcome == "pending":
-                state = ST.IN_REVIEW
-                row["pending_authority_id"] = authority
-            elif index == approved and outcome in ("returned", "rejected"):
-                state = ST.RETURNED if outcome == "returned" else ST.REJECTED
-            else:
-                state = ST.NOT_STARTED
-            if state != ST.NOT_STARTED:
-                started = moment
-            if state in ST_DECIDED:
-                moment = decided = moment + datetime.timedelta(days=rng.randrange(1, 15))
-                action = ACTION_OF[state]
-                to_status = {"approve": DS.APPROVED if index == last else DS.UNDER_REVIEW, "return": DS.RETURNED,
-                             "reject": DS.REJECTED}[action]
-                record_rows.append(dict(declaration_id=declaration_id, round=1, action=action, level=level,
-                                        authority_id=authority, actor_id=None, actor_name="demo",
-                                        from_status=DS.UNDER_REVIEW, to_status=to_status,
-                                        opinion=None if action == "approve" else "请补充材料",
-                                        ip=None, created_at=moment))
-            if level == LV.TOP and package is not None and package[2]:
-                moment = moment + datetime.timedelta(days=rng.randrange(1, 10))  # 提交推荐
-                record_rows.append(dict(declaration_id=declaration_id, round=1, action="recommend", level=level,
-                                        authority_id=authority, actor_id=None, actor_name="demo",
-                                        from_status=DS.UNDER_REVIEW, to_status=DS.UNDER_REVIEW,
-                                        opinion=None, ip=None, created_at=moment))
-        row[COLUMN_OF[level]] = state
-        step_rows.append(dict(declaration_id=declaration_id, round=1, position=position, level=level,
-                              authority_id=authority, state=state, started_at=started, decided_at=decided))
-    if outcome in ("approved", "returned", "rejected"):
-        row["status"] = {"approved": DS.APPROVED, "returned": DS.RETURNED, "rejected": DS.REJECTED}[outcome]
-    row["updated_at"] = moment
+            connection.exec_driver_sql("PRAGMA threads = 0")
 
 
 _REGION_CODES: dict[int, str] = {}
@@ -357,25 +428,17 @@ def db_region_code(region_id: int) -> str:
     return _REGION_CODES[region_id]
 
 
-def _insert(model, rows: list[dict]) -> None:
-    """executemany straight through the driver: the ORM's per-row processing is most of the cost here."""
+def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Straight through the driver, the rows built as the tuples it takes: executemany on SQLite, COPY on
+    PostgreSQL (whose executemany is a statement per row)."""
     if not rows:
         return
-    columns = list(rows[0])
     connection = db.session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "
-           f"VALUES ({', '.join([marker] * len(columns))})")
-    types = {c.name: c.type.__class__.__name__ for c in model.__table__.columns}
-    convert = [(i, (lambda v: "{}" if v == {} else json.dumps(v)) if types[c] == "JSON" else str)
-               for i, c in enumerate(columns) if types[c] == "JSON" or (sqlite and types[c] == "DateTime")]
-    pick = operator.itemgetter(*columns)
-    values = []
-    for row in rows:
-        value = list(pick(row))
-        for index, function in convert:
-            if value[index] is not None:
-                value[index] = function(value[index])
-        values.append(tuple(value))
-    connection.exec_driver_sql(sql, values)
+    table = f"{model.__tablename__} ({', '.join(columns)})"
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        connection.exec_driver_sql(f"INSERT INTO {table} VALUES ({', '.join(['?'] * len(columns))})", rows)

@@ -133,7 +133,8 @@ class ReviewStep(Model):
     __table_args__ = (UniqueConstraint("declaration_id", "round", "level", name="uq_step_round_level"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"), index=True)
+    # found by declaration through uq_step_round_level, whose first column it is
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"))
     round: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
     level: Mapped[ReviewLevel] = mapped_column(enum_type(ReviewLevel))
