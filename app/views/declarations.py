@@ -14,7 +14,6 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.urltools import get_filter_args
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import aliased
@@ -40,7 +39,7 @@ from app.models import (
     ReviewStep,
 )
 from app.storage import discard, path_of, store
-from app.views.base import DeclarationScope, PlatformModelView, translated_parts
+from app.views.base import DeclarationScope, PlatformInterface, PlatformModelView, translated_parts
 from app.views.cache import reference
 from app.views.filters import DeclarationFilterBar
 
@@ -64,7 +63,7 @@ LEVEL_COLUMNS = ["county_step", "city_step", "top_step", "ministry_step"]
 COUNT_CAP = 10_000
 
 
-class DeclarationInterface(SQLAInterface):
+class DeclarationInterface(PlatformInterface):
     """Counts exactly where the count is an index range (a region's or an organization's rows), and stops
     at COUNT_CAP for the ministry's national lists, where an exact count would read most of the table."""
 

@@ -9,6 +9,7 @@ import datetime
 from flask import g, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 
 from app.domain.scope import Actor
@@ -66,20 +67,30 @@ class DeclarationFilterBar(BaseFilter):
 
     @staticmethod
     def choices() -> dict:
+        """Each select's <option>s, with the one in the URL selected, built here (a Jinja loop over the 150 of
+        them was an eighth of the page's time)."""
         province = _id(request.args.get("province"))
-        return {
-            "statuses": [(s.value, gettext(s.label)) for s in DeclarationStatus],
-            "batches": reference("batches", lambda: _rows(select(Batch.id, Batch.year, Batch.name)
-                                                          .order_by(Batch.year.desc()))),
-            "types": reference("types", lambda: _rows(select(DeclarationType.id, DeclarationType.name)
-                                                      .order_by(DeclarationType.sort))),
-            "provinces": reference("provinces", lambda: _rows(select(Region.id, Region.name)
-                                                              .where(Region.level == 1).order_by(Region.code))),
-            "cities": db.session.execute(select(Region.id, Region.name).where(
-                Region.parent_id == province, Region.level == 2).order_by(Region.code)).all() if province else [],
-            "industries": reference("industries", lambda: _rows(select(Industry.code, Industry.name)
-                                                                .where(Industry.level == 2).order_by(Industry.code))),
+        lists = {
+            "status": [(s.value, gettext(s.label)) for s in DeclarationStatus],
+            "batch": reference("batch options", lambda: [(i, f"{year}年度 {name}") for i, year, name in _rows(
+                select(Batch.id, Batch.year, Batch.name).order_by(Batch.year.desc()))]),
+            "type": reference("type options", lambda: _rows(select(DeclarationType.id, DeclarationType.name)
+                                                            .order_by(DeclarationType.sort))),
+            "province": reference("province options", lambda: _rows(
+                select(Region.id, Region.name).where(Region.level == 1).order_by(Region.code))),
+            "city": _rows(select(Region.id, Region.name).where(Region.parent_id == province, Region.level == 2)
+                          .order_by(Region.code)) if province else [],
+            "industry": reference("industry options", lambda: [(code, f"{code} {name}") for code, name in _rows(
+                select(Industry.code, Industry.name).where(Industry.level == 2).order_by(Industry.code))]),
         }
+        return {"options": {name: option_tags(pairs, request.args.get(name, "")) for name, pairs in lists.items()}}
+
+
+def option_tags(pairs, current: str) -> Markup:
+    """<option>s for (value, text) pairs, the one whose value is `current` selected; empty for no pairs."""
+    return Markup("".join(
+        f'<option value="{escape(value)}"{" selected" if str(value) == current else ""}>{escape(text)}</option>'
+        for value, text in pairs))
 
 
 def _rows(statement) -> list:

@@ -11,7 +11,6 @@ import io
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 
 from app.domain import recommendation, uploads, workbook
@@ -20,7 +19,7 @@ from app.domain.states import PackageState, StepState
 from app.extensions import db
 from app.models import Attachment, Declaration, RecommendationPackage
 from app.storage import path_of, store
-from app.views.base import PlatformModelView, commit_or_flash, form_text, translated_parts
+from app.views.base import PlatformInterface, PlatformModelView, commit_or_flash, form_text, translated_parts
 
 UPLOAD_ACCEPTS = {"letter": ("pdf",), "summary": ("pdf", "xlsx")}
 
@@ -36,7 +35,7 @@ class RecommendationPackageView(PlatformModelView):
     """推荐管理: one row per batch and declaration type the authority recommends."""
 
     route_base = "/recommendations"
-    datamodel = SQLAInterface(RecommendationPackage)
+    datamodel = PlatformInterface(RecommendationPackage)
     class_permission_name = "RecommendationPackage"
     base_permissions = ["can_list", "can_show", "can_download", "can_act"]
     method_permission_name = {"summary_table": "download", "file": "download", "upload": "act", "rank_members": "act",

@@ -1,12 +1,11 @@
 """Read-only lists of the reference data, for IT staff. Generated from one table; editing lives in the console."""
 from __future__ import annotations
 
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 
 from app.domain.states import Channel
 from app.models import Authority, Batch, BatchTier, DeclarationType, Industry, OrgType, Region, Subsystem
-from app.views.base import PlatformModelView
+from app.views.base import PlatformInterface, PlatformModelView
 
 
 def _kind_label(value):
@@ -55,7 +54,7 @@ def reference_views():
             f"{model.__name__}ReferenceView",
             (PlatformModelView,),
             {
-                "datamodel": SQLAInterface(model),
+                "datamodel": PlatformInterface(model),
                 "route_base": f"/reference/{route}",
                 "class_permission_name": "ReferenceData",
                 "base_permissions": ["can_list", "can_show"],

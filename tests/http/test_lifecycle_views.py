@@ -133,8 +133,13 @@ def test_reviewer_filters(app, client_as):
     assert "记录数目" in html or "没有找到记录" in html
     with app.app_context():
         guangdong = db.session.execute(select(f.Region.id).where(f.Region.code == "440000")).scalar_one()
-    html = client.get(f"/review/declarations/list/?tab=all&province={guangdong}&psize_ReviewDeclarationView=100")
-    assert "石家庄绿源" not in html.get_data(as_text=True)
+    html = client.get(f"/review/declarations/list/?tab=all&status=returned&province={guangdong}"
+                      "&psize_ReviewDeclarationView=100").get_data(as_text=True)
+    assert "石家庄绿源" not in html
+    # the bar shows what was chosen, and a province's cities once a province is
+    assert f'<option value="{guangdong}" selected>广东省</option>' in html
+    assert '<option value="returned" selected>' in html and html.count(" selected>") == 2
+    assert '<select class="form-control input-sm" name="city">' in html and ">广州市</option>" in html
 
 
 def test_new_declaration_needs_an_open_batch_and_a_permitted_type(app, client_as):
