@@ -25,7 +25,7 @@ BUDGETS = {  # (p50 ms, minimum ratio to the peer) from the national-scale issue
     "province reviewer, 25 rows": (15, 30),
     "province reviewer, 100 rows": (20, None),
     "ministry (national), 25 rows": (15, 2.5),
-    "applicant, 25 rows": (15, None),
+    "applicant, own list": (15, None),
 }
 
 
@@ -53,9 +53,32 @@ def build():
             seconds = time.perf_counter() - started
             print(f"generated {made['declarations']:,} declarations in {seconds:.0f} s "
                   f"({made['declarations'] / seconds:,.0f}/s)")
+        applicant_acts_for_a_busy_enterprise()
         if DATABASE.startswith("postgresql"):  # on SQLite, ANALYZE makes the planner worse (PITFALLS.md)
             db.session.execute(db.text("ANALYZE"))
         db.session.commit()
+
+
+def applicant_acts_for_a_busy_enterprise():
+    """The demo enterprise account also acts for the generated enterprise with the most 绿色工厂 declarations,
+    so the applicant's page lists real rows (the demo enterprise itself has one or two)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Declaration, DeclarationType, Organization, OrganizationMember, PlatformUser
+
+    user = db.session.scalar(select(PlatformUser).where(PlatformUser.username == "qiye"))
+    busiest = db.session.scalar(
+        select(Declaration.organization_id).join(DeclarationType).where(DeclarationType.code == "green_factory")
+        .group_by(Declaration.organization_id).order_by(func.count().desc(), Declaration.organization_id).limit(1))
+    if user.active_organization_id != busiest:
+        demo = db.session.get(Organization, user.active_organization_id)
+        organization = db.session.get(Organization, busiest)
+        organization.subsystems = list(demo.subsystems)
+        organization.declaration_types = list(demo.declaration_types)
+        if busiest not in {m.organization_id for m in user.memberships}:
+            user.memberships.append(OrganizationMember(organization_id=busiest))
+        user.active_organization_id = busiest
 
 
 def peer_views():
@@ -146,7 +169,7 @@ def main():
          "admin", "/peer/national/list/"),
         ("ministry (national), 100 rows", "gongxinbu",
          "/review/declarations/list/?tab=all&psize_ReviewDeclarationView=100", None, None),
-        ("applicant, 25 rows", "qiye", "/declarations/green_factory/list/", None, None),
+        ("applicant, own list", "qiye", "/declarations/green_factory/list/", None, None),
     ]
     print(f"\nList pages at N = {N:,} declarations ({engine.dialect.name}), {ROUNDS} requests each")
     print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>4} {'rows':>5} {'peer p50':>9} {'peer SQL':>8} "
