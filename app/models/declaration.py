@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from app.models.recommendation import RecommendationPackage
 
 
+# What the reviewers' filter bar narrows a scope by, besides status and dates.
+FILTERED = ("batch_id", "declaration_type_id", "region_id", "industry_id")
+
+
 class Declaration(Model):
     """One declaration of one organization, of one type, in one batch.
 
@@ -52,6 +56,11 @@ class Declaration(Model):
         Index("ix_declaration_county_submitted", "county_authority_id", "submitted_at"),
         Index("ix_declaration_city_submitted", "city_authority_id", "submitted_at"),
         Index("ix_declaration_top_submitted", "top_authority_id", "submitted_at"),
+        # a filtered list's count, answered from the index alone instead of a province's rows; kept apart from
+        # the ordered indexes above, which SQLite (without statistics) stops choosing once they are wider
+        Index("ix_declaration_county_filter", "county_authority_id", "status", *FILTERED),
+        Index("ix_declaration_city_filter", "city_authority_id", "status", *FILTERED),
+        Index("ix_declaration_top_filter", "top_authority_id", "status", *FILTERED),
         # 待我审核 inside a scope: counted from these, not from every row of the reviewer's region
         Index("ix_declaration_county_pending", "county_authority_id", "pending_authority_id", "submitted_at"),
         Index("ix_declaration_city_pending", "city_authority_id", "pending_authority_id", "submitted_at"),

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import delete, event
 
 from app.extensions import db
-from app.models import Declaration
+from app.models import Declaration, Region
 from tests import factories as f
 
 
@@ -23,14 +23,23 @@ def many_declarations(app):
         db.session.commit()
 
 
+class Statements(list):
+    """The SQL a request ran, with `parameters` beside it."""
+
+    def __init__(self):
+        super().__init__()
+        self.parameters = []
+
+
 @contextlib.contextmanager
 def counting(app):
-    statements = []
+    statements = Statements()
     with app.app_context():
         engine = db.engine
 
     def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
+        statements.parameters.append(parameters)
 
     event.listen(engine, "before_cursor_execute", record)
     try:
@@ -66,3 +75,23 @@ def test_national_count_is_capped(app, client_as, many_declarations, monkeypatch
     html = client_as("gongxinbu").get("/review/declarations/list/?tab=all").get_data(as_text=True)
     assert "记录数目只计到 10000" in html or "超过 10000" in html
     assert client_as("changan").get("/review/declarations/list/?tab=all").get_data(as_text=True).count("超过 10000") == 0
+
+
+def test_a_filtered_regional_count_reads_the_scope_index_alone(app, client_as, many_declarations):
+    """A province's list narrowed by batch, type, city and industry is counted from its scope index, never
+    from the province's rows (80 ms instead of 4 at a million declarations)."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("plans are checked on SQLite; PostgreSQL's follow its statistics")
+        declaration = db.session.get(Declaration, many_declarations[0])
+        filters = (f"batch={declaration.batch_id}&type={declaration.declaration_type_id}"
+                   f"&city={db.session.get(Region, declaration.region_id).parent_id}&industry=34")
+    for tab, status in (("all", "&status=under_review"), ("all", "")):
+        with counting(app) as statements:
+            assert client_as("hebeisheng").get(
+                f"/review/declarations/list/?tab={tab}{status}&{filters}").status_code == 200
+        count = next(s for s in statements if s.lstrip().upper().startswith("SELECT COUNT"))
+        with app.app_context():
+            plan = " ".join(row[-1] for row in db.session.connection().exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {count}", tuple(statements.parameters[statements.index(count)])))
+        assert "COVERING INDEX ix_declaration_top_filter" in plan and " declaration USING INDEX" not in plan, plan
