@@ -54,6 +54,7 @@ BATCH_SIZE = 20_000
 DAY = 24 * 60  # times are whole minutes after the start of the generated year
 YEAR = 365 * DAY
 SUBMITTED_MINUTES = 265 * DAY  # submissions are created in the first 265 days: their later events end by today
+SUBMITTED_FROM = 337 * DAY  # recommendation packages go to the ministry from here (see Packages.submitted)
 KIND_LEVEL = {AuthorityKind.COUNTY: ReviewLevel.COUNTY, AuthorityKind.CITY: ReviewLevel.CITY,
               AuthorityKind.PROVINCE: ReviewLevel.TOP}
 
@@ -128,6 +129,9 @@ class Stamps(dict):
         super().__init__()
         self.start, self.as_text = start, as_text
 
+    def minutes(self, moment: datetime.datetime) -> int:
+        return int((moment - self.start).total_seconds() // 60)
+
     def __missing__(self, minutes: int):
         moment = self.start + datetime.timedelta(minutes=minutes)
         self[minutes] = value = str(moment) if self.as_text else moment
@@ -172,7 +176,7 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
     made = {"organizations": organizations, "declarations": 0, "steps": 0, "records": 0, "packages": 0}
     first_declaration = (db.session.scalar(select(func.max(Declaration.id))) or 0) + 1
     batches_of_rows = _rows(draw, range(first_declaration, first_declaration + declarations), org_of,
-                            enterprise_types, batches, form_of, Packages(seed, today, stamp))
+                            enterprise_types, batches, form_of, Packages(seed, stamp))
     with bulk_loading(declarations):
         for files, package_rows, declaration_rows, step_rows, record_rows in (
                 in_background(batches_of_rows) if declarations > BATCH_SIZE else batches_of_rows):
@@ -269,15 +273,13 @@ def _submitted(draw, pk: int, batch: int, type_id: int, chain: Chain, applicable
     approved = applicable if outcome == "approved" else int(draw() * applicable)  # levels that approved it
     by_level = chain.by_level
     province = by_level[LV.TOP]
-    package_id = rank = None
-    if approved == top and outcome == "pending" and packages.submitted(batch, type_id, province):
+    package_id = rank = recommended = None  # recommended: the minute its package went to the ministry
+    if approved == top and outcome == "pending" and packages.submitted(batch, type_id, province) is not None:
         approved = top + 1  # its province has recommended this batch already: it is at the ministry now
     if approved > top:
         package_id, rank, recommended = packages.join(batch, type_id, province, submitted)
-        if not recommended:
+        if recommended is None:
             outcome, approved = "waiting", top + 1
-    else:
-        recommended = False
     record_rows.append((pk, 1, "submit", None, None, "demo", DS.DRAFT, DS.UNDER_REVIEW, None, stamp[submitted]))
     moment = submitted
     pending = None
@@ -303,8 +305,8 @@ def _submitted(draw, pk: int, batch: int, type_id: int, chain: Chain, applicable
                 decided = stamp[moment]
                 record_rows.append((pk, 1, "approve", level, authority, "demo", DS.UNDER_REVIEW,
                                     DS.APPROVED if index == applicable - 1 else DS.UNDER_REVIEW, None, decided))
-                if index == top and recommended:
-                    moment += DAY * (1 + int(draw() * 9))  # 提交推荐
+                if index == top and recommended is not None:  # 提交推荐, with the rest of its package
+                    moment = recommended if recommended > moment else moment + DAY
                     record_rows.append((pk, 1, "recommend", level, authority, "demo", DS.UNDER_REVIEW,
                                         DS.UNDER_REVIEW, None, stamp[moment]))
             elif state == ST.RETURNED or state == ST.REJECTED:
@@ -330,45 +332,52 @@ class Packages:
     FILE_COLUMNS = ("id", "purpose", "storage_key", "original_name", "content_type", "size", "sha256",
                     "uploaded_at")
 
-    def __init__(self, seed: int, today: datetime.date, stamp: Stamps):
+    def __init__(self, seed: int, stamp: Stamps):
         self.seed = seed
         self.stamp = stamp
         self.next_id = (db.session.scalar(select(func.max(RecommendationPackage.id))) or 0) + 1
         self.next_attachment = (db.session.scalar(select(func.max(Attachment.id))) or 0) + 1
-        self.known = {tuple(key): (pk, state == PackageState.SUBMITTED) for *key, pk, state in db.session.execute(
-            select(RecommendationPackage.batch_id, RecommendationPackage.declaration_type_id,
-                   RecommendationPackage.authority_id, RecommendationPackage.id, RecommendationPackage.state))}
+        self.known = {  # (batch, type, authority): (package id, minute it was submitted or None)
+            tuple(key): (pk, stamp.minutes(submitted_at or stamp.start) if state == PackageState.SUBMITTED else None)
+            for *key, pk, state, submitted_at in db.session.execute(select(
+                RecommendationPackage.batch_id, RecommendationPackage.declaration_type_id,
+                RecommendationPackage.authority_id, RecommendationPackage.id, RecommendationPackage.state,
+                RecommendationPackage.submitted_at))}
         self.ranks = dict(db.session.execute(select(Declaration.package_id, func.max(Declaration.package_rank))
                                              .where(Declaration.package_id.is_not(None))
                                              .group_by(Declaration.package_id)).all())
         self.new_packages, self.new_files = [], []
 
-    def submitted(self, batch_id: int, type_id: int, authority_id: int) -> bool:
-        """Whether this province's package of this batch and type has gone to the ministry: decided by the key
-        alone, so that declarations still at the province are never generated beside a submitted package."""
+    def submitted(self, batch_id: int, type_id: int, authority_id: int) -> int | None:
+        """The minute this province's package of this batch and type went to the ministry, or None: decided by
+        the key alone, so that declarations still at the province are never generated beside a submitted
+        package. Packages go in the year's last four weeks: after every generated province approval (by day
+        336), early enough for the ministry's decisions to end by today."""
         key = (batch_id, type_id, authority_id)
         if key in self.known:
             return self.known[key][1]
-        return random.Random(f"{self.seed}-{batch_id}-{type_id}-{authority_id}").random() < 0.65
+        fate = random.Random(f"{self.seed}-{batch_id}-{type_id}-{authority_id}")
+        return SUBMITTED_FROM + int(fate.random() * 13 * DAY) if fate.random() < 0.65 else None
 
-    def join(self, batch_id: int, type_id: int, authority_id: int, moment: int) -> tuple[int, int, bool]:
-        """(package id, rank in it, submitted?) for a declaration the province approves; `moment` in minutes."""
+    def join(self, batch_id: int, type_id: int, authority_id: int, moment: int) -> tuple[int, int, int | None]:
+        """(package id, rank in it, minute submitted or None) for a declaration the province approves at
+        `moment` (in minutes)."""
         key = (batch_id, type_id, authority_id)
         if key not in self.known:
             submitted = self.submitted(*key)
             pk, self.next_id = self.next_id, self.next_id + 1
             files = {}
-            if submitted:
+            if submitted is not None:
                 for which, name in (("letter", "推荐函"), ("summary", "推荐汇总表")):
                     files[which] = self.next_attachment
                     self.new_files.append((self.next_attachment, f"recommendation_{which}",
                                            f"demo/package-{pk}-{which}.pdf", f"{name}.pdf", "application/pdf",
-                                           len(DEMO_PDF), sha256_hex(DEMO_PDF), self.stamp[moment]))
+                                           len(DEMO_PDF), sha256_hex(DEMO_PDF), self.stamp[submitted - DAY]))
                     self.next_attachment += 1
             self.new_packages.append((pk, batch_id, type_id, authority_id,
-                                      (PackageState.SUBMITTED if submitted else PackageState.DRAFT).value,
+                                      (PackageState.DRAFT if submitted is None else PackageState.SUBMITTED).value,
                                       files.get("letter"), files.get("summary"), 1, self.stamp[moment],
-                                      self.stamp[YEAR] if submitted else None))
+                                      None if submitted is None else self.stamp[submitted]))
             self.known[key] = (pk, submitted)
         pk, submitted = self.known[key]
         self.ranks[pk] = rank = self.ranks.get(pk, 0) + 1

@@ -32,6 +32,9 @@ def test_generated_declarations_are_consistent_and_actionable(app, monkeypatch, 
         records = dict(db.session.execute(select(ReviewRecord.declaration_id, func.count())
                                           .where(ReviewRecord.declaration_id > before)
                                           .group_by(ReviewRecord.declaration_id)).all())
+        recommended_at = dict(db.session.execute(select(ReviewRecord.declaration_id, ReviewRecord.created_at).where(
+            ReviewRecord.declaration_id > before, ReviewRecord.action == "recommend")).all())
+        through_packages = 0
         for row in rows:
             own = sorted(steps.get(row.id, []), key=lambda s: s.position)
             if row.round == 0:
@@ -52,12 +55,15 @@ def test_generated_declarations_are_consistent_and_actionable(app, monkeypatch, 
                 assert package.authority_id == row.top_authority_id and row.package_rank >= 1
                 if package.state == PackageState.DRAFT:  # waits: nobody's turn, the ministry not started
                     assert row.pending_authority_id is None and by_level["ministry"].state == StepState.NOT_STARTED
-                else:
+                else:  # went to the ministry with the rest of its package
                     assert package.letter_id and package.summary_id
                     assert by_level["ministry"].state != StepState.NOT_STARTED
+                    assert recommended_at[row.id] == package.submitted_at == by_level["ministry"].started_at
+                    assert by_level["top"].decided_at < package.submitted_at
             else:
                 assert row.package_id is None
             submitted_package = recommended and package.state == PackageState.SUBMITTED
+            through_packages += submitted_package
             assert records[row.id] == 1 + len(decided) + submitted_package
             assert all(s.started_at is not None for s in in_review + decided)
             assert all(s.decided_at >= s.started_at for s in decided)
@@ -68,6 +74,7 @@ def test_generated_declarations_are_consistent_and_actionable(app, monkeypatch, 
             if row.status in (S.RETURNED, S.REJECTED):
                 assert [s.state for s in own].count(StepState.RETURNED if row.status == S.RETURNED
                                                     else StepState.REJECTED) == 1
+        assert through_packages > 0
         # nothing happens after today, and no province still reviews a batch and type it has recommended
         today = datetime.datetime(2026, 11, 25)
         assert db.session.scalar(select(func.max(ReviewRecord.created_at)).where(

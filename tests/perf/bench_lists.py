@@ -126,7 +126,7 @@ def main():
 
     from app import create_app
     from app.extensions import db
-    from app.models import Region
+    from app.models import Batch, Region
     from tests.conftest import login
 
     app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=DATABASE, CAPTCHA_ENABLED=False,
@@ -134,6 +134,8 @@ def main():
     province_view, national_view = peer_views()
     with app.app_context():
         hebei = db.session.scalar(select(Region.id).where(Region.code == "130000"))
+        shijiazhuang = db.session.scalar(select(Region.id).where(Region.code == "130100"))
+        batch = db.session.scalar(select(Batch.id).order_by(Batch.id))
         app.appbuilder.add_view_no_menu(province_view(hebei))
         app.appbuilder.add_view_no_menu(national_view)
         engine = db.engine
@@ -164,6 +166,8 @@ def main():
          "/review/declarations/list/?tab=all&status=under_review&psize_ReviewDeclarationView=100",
          "admin", "/peer/province/list/?psize_PeerProvinceView=100"),
         ("province reviewer, 待我审核", "hebeisheng", "/review/declarations/list/", None, None),
+        ("province reviewer, batch + city", "hebeisheng",
+         f"/review/declarations/list/?tab=all&batch={batch}&city={shijiazhuang}", None, None),
         ("county reviewer, 25 rows", "changan", "/review/declarations/list/?tab=all", None, None),
         ("ministry (national), 25 rows", "gongxinbu", "/review/declarations/list/?tab=all&status=under_review",
          "admin", "/peer/national/list/"),
