@@ -195,6 +195,8 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
             connection.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     db.session.commit()
+    if connection.dialect.name == "postgresql" and declarations >= BULK_WITHOUT_INDEXES:
+        vacuum_analyze()
     return made
 
 
@@ -426,6 +428,14 @@ def bulk_loading(rows: int):
         if sqlite:
             connection.exec_driver_sql("PRAGMA cache_size = -2000")
             connection.exec_driver_sql("PRAGMA threads = 0")
+
+
+def vacuum_analyze() -> None:
+    """After a bulk load on PostgreSQL: statistics for the planner, and the visibility map without which a
+    count cannot be read from an index alone (a province's count took 65 ms instead of 3)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for model in (Organization, Declaration, ReviewStep, ReviewRecord):
+            connection.exec_driver_sql(f"VACUUM ANALYZE {model.__tablename__}")
 
 
 _REGION_CODES: dict[int, str] = {}

@@ -34,7 +34,7 @@ def build():
     from sqlalchemy import func, select
 
     from app import create_app
-    from app.demo import generate
+    from app.demo import generate, vacuum_analyze
     from app.extensions import db
     from app.models import Declaration
     from app.seeding import load
@@ -54,9 +54,9 @@ def build():
             print(f"generated {made['declarations']:,} declarations in {seconds:.0f} s "
                   f"({made['declarations'] / seconds:,.0f}/s)")
         applicant_acts_for_a_busy_enterprise()
-        if DATABASE.startswith("postgresql"):  # on SQLite, ANALYZE makes the planner worse (PITFALLS.md)
-            db.session.execute(db.text("ANALYZE"))
         db.session.commit()
+        if DATABASE.startswith("postgresql"):  # on SQLite, ANALYZE makes the planner worse (PITFALLS.md)
+            vacuum_analyze()
 
 
 def applicant_acts_for_a_busy_enterprise():
