@@ -129,9 +129,6 @@ class Stamps(dict):
         super().__init__()
         self.start, self.as_text = start, as_text
 
-    def minutes(self, moment: datetime.datetime) -> int:
-        return int((moment - self.start).total_seconds() // 60)
-
     def __missing__(self, minutes: int):
         moment = self.start + datetime.timedelta(minutes=minutes)
         self[minutes] = value = str(moment) if self.as_text else moment
@@ -275,12 +272,13 @@ def _submitted(draw, pk: int, batch: int, type_id: int, chain: Chain, applicable
     approved = applicable if outcome == "approved" else int(draw() * applicable)  # levels that approved it
     by_level = chain.by_level
     province = by_level[LV.TOP]
-    package_id = rank = recommended = None  # recommended: the minute its package went to the ministry
-    if approved == top and outcome == "pending" and packages.submitted(batch, type_id, province) is not None:
+    package_id = rank = recommended_at = None
+    recommended = False
+    if approved == top and outcome == "pending" and packages.submitted(batch, type_id, province):
         approved = top + 1  # its province has recommended this batch already: it is at the ministry now
     if approved > top:
-        package_id, rank, recommended = packages.join(batch, type_id, province, submitted)
-        if recommended is None:
+        package_id, rank, recommended, recommended_at = packages.join(batch, type_id, province, submitted)
+        if not recommended:
             outcome, approved = "waiting", top + 1
     record_rows.append((pk, 1, "submit", None, None, "demo", DS.DRAFT, DS.UNDER_REVIEW, None, stamp[submitted]))
     moment = submitted
@@ -307,8 +305,8 @@ def _submitted(draw, pk: int, batch: int, type_id: int, chain: Chain, applicable
                 decided = stamp[moment]
                 record_rows.append((pk, 1, "approve", level, authority, "demo", DS.UNDER_REVIEW,
                                     DS.APPROVED if index == applicable - 1 else DS.UNDER_REVIEW, None, decided))
-                if index == top and recommended is not None:  # 提交推荐, with the rest of its package
-                    moment = recommended if recommended > moment else moment + DAY
+                if index == top and recommended:  # 提交推荐, with the rest of its package
+                    moment = recommended_at if recommended_at is not None else moment + DAY * (1 + int(draw() * 9))
                     record_rows.append((pk, 1, "recommend", level, authority, "demo", DS.UNDER_REVIEW,
                                         DS.UNDER_REVIEW, None, stamp[moment]))
             elif state == ST.RETURNED or state == ST.REJECTED:
@@ -339,51 +337,51 @@ class Packages:
         self.stamp = stamp
         self.next_id = (db.session.scalar(select(func.max(RecommendationPackage.id))) or 0) + 1
         self.next_attachment = (db.session.scalar(select(func.max(Attachment.id))) or 0) + 1
-        self.known = {  # (batch, type, authority): (package id, minute it was submitted or None)
-            tuple(key): (pk, stamp.minutes(submitted_at or stamp.start) if state == PackageState.SUBMITTED else None)
-            for *key, pk, state, submitted_at in db.session.execute(select(
-                RecommendationPackage.batch_id, RecommendationPackage.declaration_type_id,
-                RecommendationPackage.authority_id, RecommendationPackage.id, RecommendationPackage.state,
-                RecommendationPackage.submitted_at))}
+        # (batch, type, authority): (package id, submitted?, the minute it was submitted when made by this load)
+        self.known = {tuple(key): (pk, state == PackageState.SUBMITTED, None) for *key, pk, state in db.session.execute(
+            select(RecommendationPackage.batch_id, RecommendationPackage.declaration_type_id,
+                   RecommendationPackage.authority_id, RecommendationPackage.id, RecommendationPackage.state))}
         self.ranks = dict(db.session.execute(select(Declaration.package_id, func.max(Declaration.package_rank))
                                              .where(Declaration.package_id.is_not(None))
                                              .group_by(Declaration.package_id)).all())
         self.new_packages, self.new_files = [], []
 
-    def submitted(self, batch_id: int, type_id: int, authority_id: int) -> int | None:
-        """The minute this province's package of this batch and type went to the ministry, or None: decided by
-        the key alone, so that declarations still at the province are never generated beside a submitted
-        package. Packages go in the year's last four weeks: after every generated province approval (by day
-        336), early enough for the ministry's decisions to end by today."""
-        key = (batch_id, type_id, authority_id)
-        if key in self.known:
-            return self.known[key][1]
-        fate = random.Random(f"{self.seed}-{batch_id}-{type_id}-{authority_id}")
-        return SUBMITTED_FROM + int(fate.random() * 13 * DAY) if fate.random() < 0.65 else None
+    def submitted(self, batch_id: int, type_id: int, authority_id: int) -> bool:
+        """Whether this province's package of this batch and type has gone to the ministry: decided by the key
+        alone, so that declarations still at the province are never generated beside a submitted package."""
+        return self._fate((batch_id, type_id, authority_id))[0]
 
-    def join(self, batch_id: int, type_id: int, authority_id: int, moment: int) -> tuple[int, int, int | None]:
-        """(package id, rank in it, minute submitted or None) for a declaration the province approves at
-        `moment` (in minutes)."""
+    def _fate(self, key: tuple) -> tuple[bool, int | None]:
+        """(submitted?, the minute it was). Packages made here go in the year's last four weeks: after every
+        generated province approval (by day 336), early enough for the ministry's decisions to end by today."""
+        if key in self.known:
+            return self.known[key][1:]
+        fate = random.Random("-".join(map(str, (self.seed, *key))))
+        return (True, SUBMITTED_FROM + int(fate.random() * 13 * DAY)) if fate.random() < 0.65 else (False, None)
+
+    def join(self, batch_id: int, type_id: int, authority_id: int, moment: int) -> tuple[int, int, bool, int | None]:
+        """(package id, rank in it, submitted?, the minute it was submitted if this load made it) for a declaration
+        the province approves at `moment` (in minutes)."""
         key = (batch_id, type_id, authority_id)
         if key not in self.known:
-            submitted = self.submitted(*key)
+            submitted, at = self._fate(key)
             pk, self.next_id = self.next_id, self.next_id + 1
             files = {}
-            if submitted is not None:
+            if submitted:
                 for which, name in (("letter", "推荐函"), ("summary", "推荐汇总表")):
                     files[which] = self.next_attachment
                     self.new_files.append((self.next_attachment, f"recommendation_{which}",
                                            f"demo/package-{pk}-{which}.pdf", f"{name}.pdf", "application/pdf",
-                                           len(DEMO_PDF), sha256_hex(DEMO_PDF), self.stamp[submitted - DAY]))
+                                           len(DEMO_PDF), sha256_hex(DEMO_PDF), self.stamp[at - DAY]))
                     self.next_attachment += 1
             self.new_packages.append((pk, batch_id, type_id, authority_id,
-                                      (PackageState.DRAFT if submitted is None else PackageState.SUBMITTED).value,
+                                      (PackageState.SUBMITTED if submitted else PackageState.DRAFT).value,
                                       files.get("letter"), files.get("summary"), 1, self.stamp[moment],
-                                      None if submitted is None else self.stamp[submitted]))
-            self.known[key] = (pk, submitted)
-        pk, submitted = self.known[key]
+                                      self.stamp[at] if submitted else None))
+            self.known[key] = (pk, submitted, at)
+        pk, submitted, at = self.known[key]
         self.ranks[pk] = rank = self.ranks.get(pk, 0) + 1
-        return pk, rank, submitted
+        return pk, rank, submitted, at
 
     def take_new(self) -> tuple[list, list]:
         """The stamped files and packages made since the last call, to be written before their declarations."""
