@@ -1,10 +1,10 @@
 """Demo data at national scale: organizations in every province and declarations in every lifecycle state.
 
-Rows are made in bulk (plain tuples through the driver's executemany) but follow the lifecycle's rules: the
-chain of each submission comes from the organization's authority exactly as `lifecycle.review_chain` builds
-it for the 地方 channel, the step states and the declaration's scope columns agree, and every decision has
-its review record. `tests/domain/test_demo.py` checks these invariants and then acts on generated rows
-through `lifecycle.apply`. Deterministic for a given `seed`.
+Rows are made in bulk (plain tuples through the driver: executemany, or COPY on PostgreSQL) but follow the
+lifecycle's rules: the chain of each submission comes from the organization's authority exactly as
+`lifecycle.review_chain` builds it for the 地方 channel, the step states and the declaration's scope columns
+agree, and every decision has its review record. `tests/domain/test_demo.py` checks these invariants and then
+acts on generated rows through `lifecycle.apply`. Deterministic for a given `seed`.
 """
 from __future__ import annotations
 
