@@ -165,14 +165,8 @@ def form_text(name: str) -> str:
 
 
 def translated_parts(label: str) -> str:
-    """A label made of messages joined by " · " (a package's 已上传推荐函 · 未提交汇总表), translated part by part,
-    once per request and label (a list page has a hundred)."""
-    if not label:
-        return ""
-    labels = request.environ.setdefault("green.labels", {})
-    if label not in labels:
-        labels[label] = " · ".join(gettext(part) for part in label.split(" · "))
-    return labels[label]
+    """A label made of messages joined by " · " (a package's 已上传推荐函 · 未提交汇总表), translated part by part."""
+    return " · ".join(gettext(part) for part in label.split(" · ")) if label else ""
 
 
 def commit_or_flash(change, done: str) -> bool:

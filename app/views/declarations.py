@@ -45,15 +45,9 @@ from app.views.filters import DeclarationFilterBar
 
 
 def _label(enum_cls):
-    """A list cell's label, translated once per request and value (a 100-row page has 600 of them)."""
+    """A list cell's label (the list widget formats each distinct value once per page)."""
     def format(value):
-        if not value:
-            return ""
-        labels = request.environ.setdefault("green.labels", {})  # this request's, whatever its language
-        key = (enum_cls, str(value))
-        if key not in labels:
-            labels[key] = gettext(enum_cls(value).label)
-        return labels[key]
+        return gettext(enum_cls(value).label) if value else ""
     return format
 
 
