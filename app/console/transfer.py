@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from openpyxl import Workbook, load_workbook
@@ -20,6 +20,7 @@ from app.domain import DomainError
 from app.domain.workbook import check_package
 from app.extensions import db
 from app.models import Authority, AuthorityKind, ConfigChange, Industry, Region
+from app.views.base import xlsx_file
 
 MAX_ROWS = 20_000
 
@@ -283,8 +284,7 @@ class TransferView(Guarded, BaseView):
     def export_view(self, dataset):
         if dataset not in DATASETS:
             abort(404)
-        return send_file(io.BytesIO(export(dataset)), as_attachment=True, download_name=f"{DATASETS[dataset].title}.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return xlsx_file(f"{DATASETS[dataset].title}.xlsx", export(dataset))
 
     @expose("/import/<dataset>", methods=["POST"])
     def import_view(self, dataset):

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import datetime
 import enum
+import io
+import tempfile
 from operator import attrgetter
 
-from flask import abort, current_app, flash, g, request, url_for
+from flask import abort, current_app, flash, g, request, send_file, url_for
 from markupsafe import Markup, escape
 from flask_appbuilder import expose
 from flask_babel import gettext
@@ -17,9 +19,10 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from sqlalchemy import false
 
-from app.domain import DomainError
+from app.domain import DomainError, workbook
 from app.domain.scope import Actor, Audience, declaration_scope
 from app.extensions import db
+from app.storage import path_of
 from app.security import roles
 
 
@@ -157,6 +160,34 @@ class PlatformModelView(ListDefaults, ModelView):
     which draws those buttons; ours only draws 查看."""
 
     list_widget = ListWidget
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_file(name: str, data: bytes):
+    """A workbook already in memory as an xlsx download."""
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=XLSX)
+
+
+def xlsx_rows(name: str, sheet: str, header: list[str], rows):
+    """Rows as an xlsx download, streamed in openpyxl's write-only mode to a temporary file, so memory stays
+    flat however many rows there are (formulas neutralised by `workbook.write_rows`)."""
+    handle = tempfile.TemporaryFile()
+    workbook.write_rows(handle, sheet, header, rows)
+    handle.seek(0)
+    return send_file(handle, as_attachment=True, download_name=name, mimetype=XLSX)
+
+
+def attachment_download(attachment):
+    """A stored file as a download under its original name, never rendered inline; 404 when it is gone."""
+    try:
+        response = send_file(path_of(attachment), mimetype=attachment.content_type, as_attachment=True,
+                             download_name=attachment.original_name)
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def form_text(name: str) -> str:

@@ -6,10 +6,8 @@ organization's id gives 404, and every change goes through `app.domain.lifecycle
 from __future__ import annotations
 
 import datetime
-import io
-import tempfile
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.urltools import get_filter_args
@@ -38,8 +36,16 @@ from app.models import (
     ReviewRecord,
     ReviewStep,
 )
-from app.storage import discard, path_of, store
-from app.views.base import DeclarationScope, PlatformInterface, PlatformModelView, translated_parts
+from app.storage import discard, store
+from app.views.base import (
+    DeclarationScope,
+    PlatformInterface,
+    PlatformModelView,
+    attachment_download,
+    translated_parts,
+    xlsx_file,
+    xlsx_rows,
+)
 from app.views.cache import reference
 from app.views.filters import DeclarationFilterBar
 
@@ -220,8 +226,7 @@ class DeclarationListView(PlatformModelView):
         data = workbook.export(definition, lifecycle.content(declaration), unit_name=declaration.unit_name,
                                type_name=declaration.declaration_type.name)
         name = f"{declaration.declaration_type.name}-{declaration.unit_name}-{declaration.id}.xlsx"
-        return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return xlsx_file(name, data)
 
     @expose("/print/<int:pk>")
     @has_access
@@ -252,14 +257,7 @@ class DeclarationListView(PlatformModelView):
         attachment = db.session.get(Attachment, attachment_id)
         if attachment is None or attachment.declaration_id != declaration.id:
             abort(404)
-        try:
-            path = path_of(attachment)
-            response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                                 download_name=attachment.original_name)
-        except (FileNotFoundError, ValueError):
-            abort(404)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_download(attachment)
 
 
 class ApplicantDeclarationView(DeclarationListView):
@@ -470,12 +468,8 @@ class ReviewDeclarationView(DeclarationListView):
         get_filter_args(self._filters)
         query = self._filters.get_joined_filters(self._base_filters).apply_all(db.session.query(Declaration))
         query = query.order_by(Declaration.submitted_at.desc(), Declaration.id.desc())
-        handle = tempfile.TemporaryFile()
-        workbook.write_rows(handle, "申报列表", EXPORT_COLUMNS, export_rows(query))
-        handle.seek(0)
-        name = f"申报审核列表-{datetime.date.today().isoformat()}.xlsx"
-        return send_file(handle, as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return xlsx_rows(f"申报审核列表-{datetime.date.today().isoformat()}.xlsx", "申报列表", EXPORT_COLUMNS,
+                         export_rows(query))
 
     def _confirm(self, name: str, items):
         transition = lifecycle.TRANSITIONS[name]

@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import datetime
-import tempfile
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from app.domain import DomainError, publication as publishing, workbook
+from app.domain import publication as publishing
 from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus as S, PublicationStage
 from app.extensions import db
 from app.models import Batch, Declaration, DeclarationType, Publication
-from app.views.base import commit_or_flash, form_text
+from app.views.base import commit_or_flash, form_text, xlsx_rows
 
 PAGE_SIZE = 100
 EXPORT_COLUMNS = ["序号", "单位名称", "申报名称", "所在地区", "申报类型"]
@@ -75,19 +74,14 @@ class PublicationView(BaseView):
     def start(self, batch_id):
         batch = self._owned_batch(batch_id)
         form = {key: form_text(key) for key in ("title", "starts", "ends", "notice")}
-        try:
-            publishing.start_publicity(db.session, batch, Actor.of(g.user), datetime.datetime.now(),
-                                       title=form["title"], starts=_date(form["starts"]), ends=_date(form["ends"]),
-                                       notice=form["notice"], ip=request.remote_addr)
-            db.session.commit()
-        except DomainError as refused:
-            db.session.rollback()
-            flash(gettext(refused.message), "danger")
-            return self.render_template("publication/batch.html", title=gettext("公示与名单"), batch=batch,
-                                        publication=None, form=form, waiting=publishing.waiting(db.session, batch),
-                                        by_type=[], page=1, page_size=PAGE_SIZE)
-        flash(gettext("已开始公示"), "success")
-        return redirect(url_for("PublicationView.batch", batch_id=batch.id))
+        if commit_or_flash(lambda: publishing.start_publicity(
+                db.session, batch, Actor.of(g.user), datetime.datetime.now(), title=form["title"],
+                starts=_date(form["starts"]), ends=_date(form["ends"]), notice=form["notice"], ip=request.remote_addr),
+                gettext("已开始公示")):
+            return redirect(url_for("PublicationView.batch", batch_id=batch.id))
+        return self.render_template("publication/batch.html", title=gettext("公示与名单"), batch=batch,
+                                    publication=None, form=form, waiting=publishing.waiting(db.session, batch),
+                                    by_type=[], page=1, page_size=PAGE_SIZE)
 
     @expose("/object/<int:publication_id>/<int:declaration_id>", methods=["POST"])
     @has_access
@@ -168,13 +162,9 @@ class PublicNoticeView(BaseView):
 def _export(publication: Publication):
     """The publicity list or the final list as xlsx, streamed in write-only mode."""
     rows = publishing.entries(db.session, publication)
-    handle = tempfile.TemporaryFile()
-    workbook.write_rows(handle, "名单", EXPORT_COLUMNS,
-                        ([n, r.unit_name, r.title or "", r.region or "", r.type_name] for n, r in enumerate(rows, 1)))
-    handle.seek(0)
     stage = "名单" if publication.stage == PublicationStage.PUBLISHED else "公示名单"
-    return send_file(handle, as_attachment=True, download_name=f"{publication.batch.title}{stage}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_rows(f"{publication.batch.title}{stage}.xlsx", "名单", EXPORT_COLUMNS,
+                     ([n, r.unit_name, r.title or "", r.region or "", r.type_name] for n, r in enumerate(rows, 1)))
 
 
 def _start_form(batch: Batch, today: datetime.date) -> dict:

@@ -6,20 +6,27 @@ gives 404; every change goes through `app.domain.recommendation`.
 from __future__ import annotations
 
 import datetime
-import io
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext, lazy_gettext as _l
 
-from app.domain import recommendation, uploads, workbook
+from app.domain import recommendation, uploads
 from app.domain.scope import Actor
 from app.domain.states import PackageState, StepState
 from app.extensions import db
 from app.models import Attachment, Declaration, RecommendationPackage
-from app.storage import path_of, store
-from app.views.base import PlatformInterface, PlatformModelView, commit_or_flash, form_text, translated_parts
+from app.storage import store
+from app.views.base import (
+    PlatformInterface,
+    PlatformModelView,
+    attachment_download,
+    commit_or_flash,
+    form_text,
+    translated_parts,
+    xlsx_rows,
+)
 
 UPLOAD_ACCEPTS = {"letter": ("pdf",), "summary": ("pdf", "xlsx")}
 
@@ -84,13 +91,9 @@ class RecommendationPackageView(PlatformModelView):
     def summary_table(self, pk):
         """推荐汇总表 (xlsx), generated from the package in the authority's ranking, to print and stamp."""
         package = self._scoped(pk)
-        handle = io.BytesIO()
-        workbook.write_rows(handle, "推荐汇总表", recommendation.SUMMARY_COLUMNS,
-                            recommendation.summary_rows(db.session, package))
-        handle.seek(0)
         name = f"推荐汇总表-{package.authority.name}-{package.batch.title}-{package.declaration_type.name}.xlsx"
-        return send_file(handle, as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return xlsx_rows(name, "推荐汇总表", recommendation.SUMMARY_COLUMNS,
+                         recommendation.summary_rows(db.session, package))
 
     @expose("/file/<int:pk>/<which>")
     @has_access
@@ -101,13 +104,7 @@ class RecommendationPackageView(PlatformModelView):
         attachment = db.session.get(Attachment, getattr(package, f"{which}_id") or 0)
         if attachment is None:
             abort(404)
-        try:
-            response = send_file(path_of(attachment), mimetype=attachment.content_type, as_attachment=True,
-                                 download_name=attachment.original_name)
-        except (FileNotFoundError, ValueError):
-            abort(404)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_download(attachment)
 
     @expose("/upload/<int:pk>/<which>", methods=["POST"])
     @has_access
