@@ -27,11 +27,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import Date, String, and_, case, false, func, literal, literal_column, select
+from sqlalchemy import Date, String, and_, case, false, func, literal, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.domain.scope import Actor, Audience, declaration_scope
+from app.domain.scope import Actor, Audience, declaration_scope, unindexed
 from app.domain.states import DeclarationStatus, ReviewLevel, StepState
 from app.models import Authority, AuthorityKind, Batch, BatchWindow, Declaration, DeclarationType, Region, ReviewStep
 from app.models.geo import CITY, COUNTY, PROVINCE
@@ -122,7 +122,7 @@ class Dashboard:
 def build(session: Session, actor: Actor, *, today: datetime.date, filters: Filters = Filters()) -> Dashboard:
     """The dashboard of `actor`'s reviewer scope on `today`."""
     national = actor.authority_kind is AuthorityKind.MINISTRY
-    where = and_(declaration_scope(actor, Audience.REVIEWER), *_filter_clauses(filters, national))
+    where = and_(declaration_scope(actor, Audience.REVIEWER), *_filter_clauses(session, filters, national))
     region_level = grouping_level(session, actor)
     status, types, batches, in_review, overdue, total, mine, recommending = _facts(session, where, actor, today)
     durations = _durations(session, where)
@@ -143,21 +143,11 @@ def build(session: Session, actor: Actor, *, today: datetime.date, filters: Filt
     )
 
 
-def _unindexed(column):
-    """`column + 0` (`column || ''` for text): the same value, but no index offers it. SQLite keeps no statistics unless ANALYZE
-    runs (see PITFALLS), so it guesses, and two guesses cost seconds at a million declarations: it walks
-    the (batch, type, status) index, fetching every row through it, to skip the sort of a GROUP BY on
-    those columns (2.7 s instead of a 1.4 s scan for the national scope); and it prefers that index to a
-    reviewer's own scope index when a batch or type is filtered (600 ms instead of 15 ms for a county).
-    PostgreSQL plans both the same either way."""
-    return column + literal_column("''" if isinstance(column.type, String) else "0")
-
-
-def _filter_clauses(filters: Filters, national: bool) -> list[ColumnElement[bool]]:
+def _filter_clauses(session: Session, filters: Filters, national: bool) -> list[ColumnElement[bool]]:
     """The batch and type filters: through the (batch, type) index for the national scope, which has no
     narrower one; inside a regional scope, whose own index is the narrow way in, without it."""
     def column(c):
-        return c if national else _unindexed(c)
+        return c if national else unindexed(session, c)
 
     clauses = []
     if filters.batch_id is not None:
@@ -186,7 +176,7 @@ def _facts(session: Session, where, actor: Actor, today: datetime.date):
     packaged = and_(Declaration.status == DeclarationStatus.UNDER_REVIEW.value, Declaration.package_id.is_not(None),
                     Declaration.pending_authority_id.is_(None))
     level = _in_review_level().label("at_level")
-    keys = [_unindexed(c) for c in (Declaration.status, Declaration.declaration_type_id, Declaration.batch_id)]
+    keys = [unindexed(session, c) for c in (Declaration.status, Declaration.declaration_type_id, Declaration.batch_id)]
     groups = (
         select(keys[0].label("status"), keys[1].label("type_id"), keys[2].label("batch_id"), level,
                func.count().label("n"), func.count(case((mine, 1))).label("mine"),
@@ -230,7 +220,7 @@ def _types(session: Session) -> list[tuple[int, str, bool]]:
 def _by_region(session: Session, where, level: int) -> list[RegionCount]:
     """Counts per region of `level`. The declarations are grouped by their own region column first, with
     no join per row; only those few groups are then mapped to the province, city or county they lie in."""
-    column = _unindexed(Declaration.province_id if level == PROVINCE else Declaration.region_id)
+    column = unindexed(session, Declaration.province_id if level == PROVINCE else Declaration.region_id)
     counted = select(column.label("region_id"), func.count().label("n")).where(where).group_by(column).subquery()
     own, parent, bucket = aliased(Region), aliased(Region), aliased(Region)
     if level == CITY:  # a county's city, if it has one; a city, a province-level row or a 直辖 county itself
