@@ -24,6 +24,15 @@ class Audience(enum.StrEnum):
     REVIEWER = "reviewer"
 
 
+def acting_authority(user):
+    """The authority a user reviews as: their own, or the one their active organization reviews as (an
+    association reviews as its authority row); None for applicants."""
+    organization = user.active_organization
+    if user.authority is None and organization is not None and organization.reviews_as_id:
+        return organization.reviews_as
+    return user.authority
+
+
 @dataclass(frozen=True)
 class Actor:
     """The acting user as the rules need it: who they are and for whom they act."""
@@ -38,9 +47,7 @@ class Actor:
     @classmethod
     def of(cls, user) -> "Actor":
         organization = user.active_organization
-        authority = user.authority
-        if authority is None and organization is not None and organization.reviews_as_id:
-            authority = organization.reviews_as  # an association reviews as its authority row
+        authority = acting_authority(user)
         return cls(
             user_id=user.id,
             name=user.username,

@@ -14,14 +14,14 @@ import datetime
 from flask import flash, g, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
-from sqlalchemy import select
 
 from app.domain import N_, dashboard
-from app.domain.scope import Actor
+from app.domain.scope import Actor, acting_authority
 from app.extensions import db
 from app.models import AuthorityKind, Batch, DeclarationType
 from app.models.geo import CITY, COUNTY, PROVINCE
-from app.views.cache import reference, statistics
+from app.views.cache import statistics
+from app.views.filters import batch_choices, option_tags, param_id, type_choices
 
 REGION_HEADINGS = {PROVINCE: N_("按省份统计"), CITY: N_("按地市统计"), COUNTY: N_("按区县统计")}
 REGION_COLUMNS = {PROVINCE: N_("省份"), CITY: N_("地市"), COUNTY: N_("区县")}
@@ -33,10 +33,9 @@ def _choice(name: str, known: set[int], model) -> tuple[int | None, bool]:
     text = request.args.get(name, "").strip()
     if not text:
         return None, True
-    if text.isascii() and text.isdigit() and len(text) < 10:
-        pk = int(text)
-        if pk in known or db.session.get(model, pk) is not None:
-            return pk, True
+    pk = param_id(text)
+    if pk is not None and (pk in known or db.session.get(model, pk) is not None):
+        return pk, True
     return None, False
 
 
@@ -50,10 +49,7 @@ class DashboardView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        batches = reference("dashboard_batches", lambda: db.session.execute(
-            select(Batch.id, Batch.year, Batch.name).order_by(Batch.year.desc())).all())
-        types = reference("dashboard_types", lambda: db.session.execute(
-            select(DeclarationType.id, DeclarationType.name).order_by(DeclarationType.sort)).all())
+        batches, types = batch_choices(), type_choices()
         batch_id, batch_ok = _choice("batch", {row[0] for row in batches}, Batch)
         type_id, type_ok = _choice("type", {row[0] for row in types}, DeclarationType)
         if not batch_ok:
@@ -73,8 +69,8 @@ class DashboardView(BaseView):
             self.template,
             board=board,
             scope_name=self._scope_name(actor),
-            batches=batches,
-            types=types,
+            options={"batch": option_tags(batches, str(batch_id or "")),
+                     "type": option_tags(types, str(type_id or ""))},
             batch_id=batch_id,
             type_id=type_id,
             today=today,
@@ -90,8 +86,7 @@ class DashboardView(BaseView):
     def _scope_name(actor: Actor) -> str:
         if actor.authority_kind is AuthorityKind.MINISTRY:
             return gettext("全国")
-        authority = g.user.authority or (g.user.active_organization.reviews_as
-                                         if g.user.active_organization else None)
+        authority = acting_authority(g.user)
         return authority.name if authority else gettext("无审核范围")
 
     @staticmethod

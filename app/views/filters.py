@@ -26,8 +26,21 @@ def _date(text: str | None) -> datetime.date | None:
         return None
 
 
-def _id(text: str | None) -> int | None:
+def param_id(text: str | None) -> int | None:
+    """A GET parameter as an id, or None for anything else."""
     return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def batch_choices() -> list:
+    """(id, 2026年度 name) of every batch, newest year first, shared per process for a minute."""
+    return reference("batch options", lambda: [(i, f"{year}年度 {name}") for i, year, name in _rows(
+        select(Batch.id, Batch.year, Batch.name).order_by(Batch.year.desc()))])
+
+
+def type_choices() -> list:
+    """(id, name) of every declaration type in menu order, shared per process for a minute."""
+    return reference("type options", lambda: _rows(select(DeclarationType.id, DeclarationType.name)
+                                                    .order_by(DeclarationType.sort)))
 
 
 def _narrowing(column, national: bool):
@@ -45,11 +58,11 @@ class DeclarationFilterBar(BaseFilter):
         if args.get("status") in DeclarationStatus._value2member_map_:
             query = query.filter(Declaration.status == args["status"])
         national = Actor.of(g.user).authority_kind is AuthorityKind.MINISTRY
-        if batch := _id(args.get("batch")):
+        if batch := param_id(args.get("batch")):
             query = query.filter(_narrowing(Declaration.batch_id, national) == batch)
-        if declaration_type := _id(args.get("type")):
+        if declaration_type := param_id(args.get("type")):
             query = query.filter(_narrowing(Declaration.declaration_type_id, national) == declaration_type)
-        if region := _id(args.get("city")) or _id(args.get("province")):
+        if region := param_id(args.get("city")) or param_id(args.get("province")):
             inside = select(Region.id).where(or_(Region.id == region, Region.parent_id == region,
                                                  Region.province_id == region))
             query = query.filter(Declaration.region_id.in_(inside))
@@ -67,13 +80,11 @@ class DeclarationFilterBar(BaseFilter):
     def choices() -> dict:
         """Each select's <option>s, with the one in the URL selected, built here (a Jinja loop over the 150 of
         them was an eighth of the page's time)."""
-        province = _id(request.args.get("province"))
+        province = param_id(request.args.get("province"))
         lists = {
             "status": [(s.value, gettext(s.label)) for s in DeclarationStatus],
-            "batch": reference("batch options", lambda: [(i, f"{year}年度 {name}") for i, year, name in _rows(
-                select(Batch.id, Batch.year, Batch.name).order_by(Batch.year.desc()))]),
-            "type": reference("type options", lambda: _rows(select(DeclarationType.id, DeclarationType.name)
-                                                            .order_by(DeclarationType.sort))),
+            "batch": batch_choices(),
+            "type": type_choices(),
             "province": reference("province options", lambda: _rows(
                 select(Region.id, Region.name).where(Region.level == 1).order_by(Region.code))),
             "city": _rows(select(Region.id, Region.name).where(Region.parent_id == province, Region.level == 2)

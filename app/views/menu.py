@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from flask import g
 
+from app.domain.scope import acting_authority
+
 DECLARATION_MENU_PREFIX = "申报:"
 # Menu entries only some reviewers have work in: packages are made by the top level and received by the
 # ministry; a batch's results are published by its owner, the ministry or a province.
@@ -42,9 +44,7 @@ def install_menu_filter(app, declarable_by_code: dict[str, DeclarableType]) -> N
         if item.childs:
             return any(is_menu_visible(child) for child in item.childs if child.name != "-")
         if item.name in AUTHORITY_MENUS:
-            authority = g.user.authority if g.user.is_authenticated else None
-            if authority is None and g.user.is_authenticated and g.user.active_organization is not None:
-                authority = g.user.active_organization.reviews_as
+            authority = acting_authority(g.user) if g.user.is_authenticated else None
             return authority is not None and authority.kind in AUTHORITY_MENUS[item.name]
         if not item.name.startswith(DECLARATION_MENU_PREFIX):
             return True
