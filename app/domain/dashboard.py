@@ -134,7 +134,7 @@ def build(session: Session, actor: Actor, *, today: datetime.date, filters: Filt
         by_status=[Count(s, s.label, status.get(s, 0)) for s in DeclarationStatus],
         by_type=[Count(pk, name, types.get(pk, 0)) for pk, name, active in _types(session)
                  if active or types.get(pk)],
-        by_batch=[Count(pk, f"{year}年度 {name}", number) for (year, pk, name), number in
+        by_batch=[Count(pk, Batch.title_of(year, name), number) for (year, pk, name), number in
                   sorted(batches.items(), key=lambda item: item[0][:2], reverse=True)],  # newest first
         by_region=_by_region(session, where, region_level),
         levels=[LevelFigures(level, in_review.get(level, 0), overdue.get(level, 0), *durations.get(level, (0, None)))
@@ -289,7 +289,7 @@ def _overdue_items(session: Session, where, today: datetime.date) -> list[Overdu
         .order_by(deadline, Declaration.submitted_at, Declaration.id)
         .limit(OVERDUE_LIST_SIZE)
     ).all()
-    return [OverdueItem(pk, unit, type_name, f"{year}年度 {batch}", ReviewLevel(value), _date(day),
+    return [OverdueItem(pk, unit, type_name, Batch.title_of(year, batch), ReviewLevel(value), _date(day),
                         (today - _date(day)).days)
             for pk, unit, type_name, year, batch, value, day in rows]
 

@@ -474,7 +474,7 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
     if transition.needs_opinion and (message := _opinion(ctx)) is not None:
         raise DomainError(message)
     from_status = S(declaration.status)
-    level, authority_id = _acting_level(session, declaration, transition)
+    level, authority_id = _acting_level(ctx, transition)
     try:
         transition.effect(ctx)
         if name == "delete":  # a never-submitted draft: its attachments go with it
@@ -637,10 +637,11 @@ def save_content(declaration: Declaration, submitted: dict, *, regions=None, ind
     return problems
 
 
-def _acting_level(session: Session, declaration: Declaration, transition: Transition):
+def _acting_level(ctx: Context, transition: Transition):
+    """The level and authority a reviewer's action is recorded under: the step the guards checked."""
     if transition.audience is not Audience.REVIEWER:
         return None, None
-    step = current_step(session, declaration)
+    step = ctx.step
     return (ReviewLevel(step.level), step.authority_id) if step else (None, None)
 
 

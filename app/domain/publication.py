@@ -131,7 +131,7 @@ def object_to(session: Session, publication: Publication, declaration: Declarati
     if final is not None:
         final.state = StepState.REJECTED
         final.decided_at = now
-        setattr(declaration, f"{ReviewLevel(final.level).value}_step", StepState.REJECTED)
+        setattr(declaration, lifecycle.STEP_COLUMN[ReviewLevel(final.level)], StepState.REJECTED)
     _move(session, declaration, S.REJECTED, "object", actor, now, publication.batch.owner_id, opinion, ip)
     lifecycle.flush(session, STALE)
 

@@ -107,7 +107,12 @@ class Batch(Model):
 
     @property
     def title(self) -> str:
-        return f"{self.year}年度 {self.name}"
+        return self.title_of(self.year, self.name)
+
+    @staticmethod
+    def title_of(year: int, name: str) -> str:
+        """How a batch is named everywhere (lists, exports, dashboards), from its columns alone."""
+        return f"{year}年度 {name}"
 
     def __repr__(self) -> str:
         return self.title

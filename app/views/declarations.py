@@ -542,7 +542,7 @@ def export_rows(query):
     step[None] = ""
     for (pk, unit, title, type_name, year, batch_name, state, submitted, county, city, top, ministry, agency_name,
          score) in columns:
-        yield [pk, unit, title or "", type_name, f"{year}年度 {batch_name}", status[state], submitted, step[county],
+        yield [pk, unit, title or "", type_name, Batch.title_of(year, batch_name), status[state], submitted, step[county],
                step[city], step[top], step[ministry], agency_name or "", float(score) if score is not None else None]
 
 

@@ -33,7 +33,7 @@ def param_id(text: str | None) -> int | None:
 
 def batch_choices() -> list:
     """(id, 2026年度 name) of every batch, newest year first, shared per process for a minute."""
-    return reference("batch options", lambda: [(i, f"{year}年度 {name}") for i, year, name in _rows(
+    return reference("batch options", lambda: [(i, Batch.title_of(year, name)) for i, year, name in _rows(
         select(Batch.id, Batch.year, Batch.name).order_by(Batch.year.desc()))])
 
 
