@@ -190,6 +190,23 @@ def entry_count(session: Session, publication: Publication, declaration_type_id:
                           .where(*_listed(publication, declaration_type_id))) or 0
 
 
+def listed_types(session: Session, publication: Publication) -> list:
+    """(id, name) of the declaration types the publication lists, in menu order: the public page's filter."""
+    return session.execute(
+        select(DeclarationType.id, DeclarationType.name)
+        .join(Declaration, Declaration.declaration_type_id == DeclarationType.id).where(*_listed(publication, None))
+        .group_by(DeclarationType.id, DeclarationType.name, DeclarationType.sort).order_by(DeclarationType.sort)).all()
+
+
+def approved_by_type(session: Session, batch: Batch) -> list:
+    """(type name, count) of the batch's declarations decided 拟入选, shown before its publicity starts."""
+    return session.execute(
+        select(DeclarationType.name, func.count())
+        .join(Declaration, Declaration.declaration_type_id == DeclarationType.id)
+        .where(Declaration.batch_id == batch.id, Declaration.status == S.APPROVED)
+        .group_by(DeclarationType.name, DeclarationType.sort).order_by(DeclarationType.sort)).all()
+
+
 def _listed(publication: Publication, declaration_type_id: int | None) -> list:
     """What the publication shows: the batch's declarations in its stage's status, of one type if given."""
     where = [Declaration.batch_id == publication.batch_id, Declaration.status == listed_status(publication)]

@@ -6,13 +6,13 @@ import datetime
 from flask import abort, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.domain import publication as publishing
 from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus as S, PublicationStage
 from app.extensions import db
-from app.models import Batch, Declaration, DeclarationType, Publication
+from app.models import Batch, Declaration, Publication
 from app.views.base import commit_or_flash, form_text, xlsx_rows
 
 PAGE_SIZE = 100
@@ -57,12 +57,7 @@ class PublicationView(BaseView):
         context = dict(title=gettext("公示与名单"), batch=batch, publication=publication, page=page,
                        page_size=PAGE_SIZE, waiting=publishing.waiting(db.session, batch))
         if publication is None:
-            by_type = db.session.execute(
-                select(DeclarationType.name, func.count()).join(Declaration, Declaration.declaration_type_id ==
-                                                               DeclarationType.id)
-                .where(Declaration.batch_id == batch.id, Declaration.status == S.APPROVED)
-                .group_by(DeclarationType.name, DeclarationType.sort).order_by(DeclarationType.sort)).all()
-            context.update(by_type=by_type, form=_start_form(batch, today))
+            context.update(by_type=publishing.approved_by_type(db.session, batch), form=_start_form(batch, today))
         else:
             context.update(entries=list(publishing.entries(db.session, publication,
                                                            offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)),
@@ -139,15 +134,9 @@ class PublicNoticeView(BaseView):
         publication = self._public(publication_id)
         type_id = request.args.get("type", type=int)
         page = _page()
-        types = db.session.execute(
-            select(DeclarationType.id, DeclarationType.name).join(
-                Declaration, Declaration.declaration_type_id == DeclarationType.id)
-            .where(Declaration.batch_id == publication.batch_id,
-                   Declaration.status == publishing.listed_status(publication))
-            .group_by(DeclarationType.id, DeclarationType.name, DeclarationType.sort)
-            .order_by(DeclarationType.sort)).all()
         return self.render_template(
-            "publication/public_show.html", title=publication.title, publication=publication, types=types,
+            "publication/public_show.html", title=publication.title, publication=publication,
+            types=publishing.listed_types(db.session, publication),
             type_id=type_id, page=page, page_size=PAGE_SIZE,
             total=publishing.entry_count(db.session, publication, type_id),
             entries=list(publishing.entries(db.session, publication, declaration_type_id=type_id,
