@@ -1,12 +1,33 @@
 """The rules of the platform, importable without a request or a view."""
+from __future__ import annotations
+
+from typing import Callable
 
 
 class DomainError(Exception):
-    """A refused operation; `message` is shown to the user as it is, in Chinese."""
+    """A refused operation, said in Chinese: a message id (the source text, marked with `N_`) and the values
+    it names, kept apart so that a view translates the text first and formats it afterwards (`translated`).
+    `errors` names what was refused field by field (`{"score": "…"}`) where a form shows every error at once."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, errors: dict[str, str] | None = None, **params):
+        self.message_id = message
+        self.params = params
+        self.errors = dict(errors or {})
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The Chinese text with its values, for logs, tests and places without a translator."""
+        return format_message(self.message_id, self.params)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The text in the user's language: the message id and every text value translated, then formatted."""
+        return format_message(gettext(self.message_id),
+                              {k: gettext(v) if isinstance(v, str) else v for k, v in self.params.items()})
+
+
+def format_message(template: str, params: dict) -> str:
+    return template % params if params else template
 
 
 def N_(text: str) -> str:

@@ -200,6 +200,11 @@ def translated_parts(label: str) -> str:
     return " · ".join(gettext(part) for part in label.split(" · ")) if label else ""
 
 
+def say(refused: DomainError) -> str:
+    """A refusal in the user's language: translated first, formatted with its values afterwards."""
+    return refused.translated(gettext)
+
+
 def commit_or_flash(change, done: str) -> bool:
     """Run a domain change and commit it, flashing `done`; a refusal rolls back and flashes its reason."""
     try:
@@ -207,7 +212,7 @@ def commit_or_flash(change, done: str) -> bool:
         db.session.commit()
     except DomainError as refused:
         db.session.rollback()
-        flash(gettext(refused.message), "danger")
+        flash(say(refused), "danger")
         return False
     flash(done, "success")
     return True

@@ -42,6 +42,7 @@ from app.views.base import (
     PlatformInterface,
     PlatformModelView,
     attachment_download,
+    say,
     translated_parts,
     xlsx_file,
     xlsx_rows,
@@ -86,7 +87,7 @@ class DeclarationListView(PlatformModelView):
     audience: Audience
     base_permissions = ["can_list", "can_show", "can_act", "can_download"]
     method_permission_name = {"transition": "act", "download": "download", "workbook": "download",
-                              "print_view": "download"}
+                              "print_view": "download", "dossier": "show"}
     base_order = ("created_at", "desc")
     show_template = "declarations/show.html"
     label_columns = {
@@ -138,7 +139,11 @@ class DeclarationListView(PlatformModelView):
     @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
-        declaration = self._scoped(pk)
+        return self._show_page(self._scoped(pk))
+
+    def _show_page(self, declaration: Declaration, **extra):
+        """The declaration page; `extra` carries what a refused form on it needs to show again (typed values,
+        errors by field)."""
         actor = Actor.of(g.user)
         now = datetime.datetime.now()
         steps = db.session.scalars(select(ReviewStep).where(ReviewStep.declaration_id == declaration.id)
@@ -163,6 +168,7 @@ class DeclarationListView(PlatformModelView):
             levels={level.value: gettext(level.label) for level in ReviewLevel},
             step_label=lambda state: gettext(StepState(state).label) if state else "",
             status_label=lambda state: gettext(DeclarationStatus(state).label) if state else "",
+            **extra,
         )
 
     def _choices(self, declaration: Declaration) -> dict:
@@ -197,7 +203,7 @@ class DeclarationListView(PlatformModelView):
             discard(files)
         except DomainError as refused:
             db.session.rollback()
-            flash(gettext(refused.message), "danger")
+            flash(say(refused), "danger")
             return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
         flash(gettext("已完成：%(action)s", action=_action_label(name)), "success")
         if name == "delete":
@@ -227,6 +233,13 @@ class DeclarationListView(PlatformModelView):
                                type_name=declaration.declaration_type.name)
         name = f"{declaration.declaration_type.name}-{declaration.unit_name}-{declaration.id}.xlsx"
         return xlsx_file(name, data)
+
+    @expose("/dossier/<int:pk>")
+    @has_access
+    def dossier(self, pk):
+        """申报书: the whole form as a reviewer reads it, with its scores, verdicts and attachments."""
+        declaration = self._scoped(pk)
+        return self.print_view(declaration.id)
 
     @expose("/print/<int:pk>")
     @has_access
@@ -297,7 +310,7 @@ class ApplicantDeclarationView(DeclarationListView):
             db.session.commit()
         except DomainError as refused:
             db.session.rollback()
-            flash(gettext(refused.message), "danger")
+            flash(say(refused), "danger")
             return redirect(url_for(f"{self.__class__.__name__}.list"))
         flash(gettext("已新增填报，请填写申报内容；可多次保存。"), "success")
         return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=declaration.id))
@@ -364,7 +377,7 @@ class ApplicantDeclarationView(DeclarationListView):
         try:
             values, problems = workbook.read(definition, data, regions=regions, industries=industries)
         except DomainError as refused:
-            problems = [gettext(refused.message)]
+            problems = [say(refused)]
         if problems:
             return self._form_page(declaration, definition, lifecycle.content(declaration), {}, problems)
         lifecycle.save_content(declaration, values, regions=regions, industries=industries,
@@ -390,7 +403,7 @@ class ApplicantDeclarationView(DeclarationListView):
         try:
             kind = uploads.inspect_attachment(data, item.accept or tuple(uploads.ATTACHMENT_TYPES))
         except DomainError as refused:
-            flash(gettext(refused.message), "danger")
+            flash(say(refused), "danger")
             return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
         attachment = store(data, original_name=upload.filename, purpose="form_file", content_type=kind.content_type,
                            extension=kind.extension, declaration_id=declaration.id,
