@@ -436,18 +436,19 @@ def action_label(name: str, level: str | None = None) -> str:
 
 # --- the public API ------------------------------------------------------------------------------
 
-def refusal(transition: Transition, ctx: Context, audience: Audience) -> str | None:
-    """Why `transition` cannot be taken now, or None. Opinion checks wait for the opinion."""
+def refusal(transition: Transition, ctx: Context, audience: Audience) -> DomainError | None:
+    """Why `transition` cannot be taken now, or None. Opinion checks wait for the opinion. A guard says why
+    with a message id, or with a DomainError where the message names values."""
     if transition.audience is not audience:
-        return N_("无权执行此操作")
+        return DomainError(N_("无权执行此操作"))
     if S(ctx.declaration.status) not in transition.sources:
-        return N_("当前状态（%(status)s）不能执行“%(action)s”") % {
-            "status": S(ctx.declaration.status).label, "action": transition.label}
+        return DomainError(N_("当前状态（%(status)s）不能执行“%(action)s”"),
+                           status=S(ctx.declaration.status).label, action=transition.label)
     for guard in transition.guards:
         if guard is _opinion and "opinion" not in ctx.args:
             continue
-        if (message := guard(ctx)) is not None:
-            return message
+        if (reason := guard(ctx)) is not None:
+            return reason if isinstance(reason, DomainError) else DomainError(reason)
     return None
 
 
@@ -469,8 +470,8 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
     if transition is None:
         raise DomainError(N_("未知的操作"))
     ctx = Context(session, declaration, actor, now, args)
-    if (message := refusal(transition, ctx, audience)) is not None:
-        raise DomainError(message)
+    if (refused := refusal(transition, ctx, audience)) is not None:
+        raise refused
     if transition.needs_opinion and (message := _opinion(ctx)) is not None:
         raise DomainError(message)
     from_status = S(declaration.status)
@@ -658,7 +659,7 @@ def _int(value) -> int | None:
 
 
 def bulk(session: Session, declarations: Iterable[Declaration], name: str, actor: Actor, audience: Audience, *,
-         now: datetime.datetime, ip: str | None = None, **args) -> list[tuple[Declaration, str | None]]:
+         now: datetime.datetime, ip: str | None = None, **args) -> list[tuple[Declaration, DomainError | None]]:
     """Apply one decision to many declarations, each in its own savepoint: (declaration, refusal or None)."""
     results = []
     for declaration in declarations:
@@ -667,5 +668,5 @@ def bulk(session: Session, declarations: Iterable[Declaration], name: str, actor
                 apply(session, declaration, name, actor, audience, now=now, ip=ip, **args)
             results.append((declaration, None))
         except DomainError as refused:
-            results.append((declaration, refused.message))
+            results.append((declaration, refused))
     return results

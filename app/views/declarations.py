@@ -526,7 +526,7 @@ class ReviewDeclarationView(DeclarationListView):
         db.session.commit()
         return self.render_template("declarations/decision_results.html", title=gettext("审核结果"),
                                     action=_action_label(name), view_name=self.__class__.__name__,
-                                    results=[(d, gettext(m) if m else None) for d, m in results])
+                                    results=[(d, say(m) if m else None) for d, m in results])
 
 
 def _action_label(name: str) -> str:
