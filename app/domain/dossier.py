@@ -43,11 +43,31 @@ def text_of(item: Field, value, names: Names) -> str:
     return str(value)
 
 
+def attached(definition: FormDefinition, values: dict) -> list[tuple[str, int]]:
+    """(field path, attachment id) of every file the content holds, in the form's order."""
+    found = []
+    for section, item in definition.all_fields():
+        if item.kind == "file":
+            ids = (values.get(section.key) or {}).get(item.key) or []
+            found += [(f"{section.key}.{item.key}", i) for i in ids if isinstance(i, int)]
+    return found
+
+
+def contacts(values: dict) -> tuple[str, str]:
+    """(联系人, 联系电话) of a content: the section holding them (表1 基本信息表 in every definition)."""
+    for section in values.values():
+        if isinstance(section, dict) and ("contact" in section or "contact_phone" in section):
+            return str(section.get("contact") or ""), str(section.get("contact_phone") or "")
+    return "", ""
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Row:
     """A simple field: its label and what the applicant filled."""
+
+    kind = "row"  # how a page draws it
 
     path: str
     label: str
@@ -61,6 +81,8 @@ class Row:
 class Grid:
     """A table field: its column headers and one list of cell texts per row, after the row's label."""
 
+    kind = "grid"  # how a page draws it
+
     path: str
     label: str
     headers: tuple[str, ...]
@@ -70,6 +92,8 @@ class Grid:
 @dataclass(frozen=True)
 class Checks:
     """A veto checklist: (code, requirement, verdict) per item; `failed` lists the items answered 不符合."""
+
+    kind = "checks"  # how a page draws it
 
     path: str
     label: str
@@ -92,6 +116,7 @@ class ScoreItem:
 
 @dataclass(frozen=True)
 class Scores:
+    kind = "scores"  # how a page draws it
     path: str
     label: str
     items: tuple[ScoreItem, ...]
@@ -106,6 +131,7 @@ class Scores:
 
 @dataclass(frozen=True)
 class Files:
+    kind = "files"  # how a page draws it
     path: str
     label: str
     ids: tuple[int, ...]

@@ -410,35 +410,54 @@ def score_total(item: Field, value: dict) -> Decimal:
                Decimal(0))
 
 
-def missing(definition: FormDefinition, values: dict) -> dict[str, list[str]]:
-    """What 上报 still needs, by section title: every required field, cell and item that is empty."""
-    result: dict[str, list[str]] = {}
+@dataclass(frozen=True)
+class Gap:
+    """One thing 上报 still needs: where it is (`path` of the field, for a link) and what it is."""
+
+    section_key: str
+    section_title: str
+    path: str
+    text: str
+
+
+def gaps(definition: FormDefinition, values: dict) -> list[Gap]:
+    """Every required field, cell and item that is empty, in the form's order."""
+    found = []
     for section in definition.sections:
-        found = []
         data = values.get(section.key) or {}
+
+        def add(item, text):
+            found.append(Gap(section.key, section.title, f"{section.key}.{item.key}", text))
+
         for item in section.fields:
             value = data.get(item.key)
             if item.kind == "table":
                 if item.required:
                     rows = value or []
                     if not item.fixed_rows and len([r for r in rows if r]) < max(item.min_rows, 1):
-                        found.append(f"{item.label}（至少 {max(item.min_rows, 1)} 行）")
+                        add(item, f"{item.label}（至少 {max(item.min_rows, 1)} 行）")
                     for index, row in enumerate(rows if item.fixed_rows else [r for r in rows if r]):
                         label = item.rows[index] if item.fixed_rows else f"第 {index + 1} 行"
                         empty = [c.label for c in item.columns if c.required and (row or {}).get(c.key) in (None, "")]
                         if empty:
-                            found.append(f"{item.label}·{label}：{'、'.join(empty)}")
+                            add(item, f"{item.label}·{label}：{'、'.join(empty)}")
             elif item.kind == "checklist":
                 if len(value or {}) < len(item.items):
-                    found.append(f"{item.label}（{len(item.items) - len(value or {})} 项未作答）")
+                    add(item, f"{item.label}（{len(item.items) - len(value or {})} 项未作答）")
             elif item.kind == "score_table":
                 unanswered = [str(e["code"]) for e in item.items if "score" not in (value or {}).get(str(e["code"]), {})]
                 if unanswered:
-                    found.append(f"{item.label}（{len(unanswered)} 项未自评）")
+                    add(item, f"{item.label}（{len(unanswered)} 项未自评）")
             elif item.required and value in (None, "", [], {}):
-                found.append(item.label)
-        if found:
-            result[section.title] = found
+                add(item, item.label)
+    return found
+
+
+def missing(definition: FormDefinition, values: dict) -> dict[str, list[str]]:
+    """What 上报 still needs, by section title."""
+    result: dict[str, list[str]] = {}
+    for gap in gaps(definition, values):
+        result.setdefault(gap.section_title, []).append(gap.text)
     return result
 
 

@@ -9,6 +9,7 @@ concurrent change of the same row fail instead of overwriting the first.
 """
 from __future__ import annotations
 
+import copy
 import datetime
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -19,7 +20,7 @@ from sqlalchemy import delete as sa_delete, func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, N_, forms
+from app.domain import DomainError, N_, dossier, forms
 from app.domain.scope import Actor, Audience
 from app.domain.states import Channel, DeclarationStatus as S, ReviewLevel, StepState
 from app.models import (
@@ -37,6 +38,7 @@ from app.models import (
     OrgType,
     ReviewRecord,
     ReviewStep,
+    SubmittedRound,
 )
 
 MAX_EVALUATIONS_PER_LEGAL_REPRESENTATIVE = 15  # per batch, for the agencies under one legal representative
@@ -311,6 +313,24 @@ def _submit(ctx: Context) -> None:
                                    started_at=ctx.now if state == StepState.IN_REVIEW else None))
         setattr(declaration, STEP_COLUMN[level], state)
     declaration.pending_authority_id = authorities[first].id
+    keep_round(ctx.session, declaration, ctx.now)
+
+
+def keep_round(session: Session, declaration: Declaration, now: datetime.datetime) -> SubmittedRound:
+    """Keep what this 上报 submits, unchanged, for the reviewers' decisions and the next round's comparison."""
+    values = copy.deepcopy(content(declaration))
+    definition = definition_of(declaration)
+    files = dossier.attached(definition, values) if definition is not None else []
+    rows = {a.id: a for a in session.scalars(select(Attachment).where(
+        Attachment.id.in_([i for _, i in files]), Attachment.declaration_id == declaration.id))} if files else {}
+    kept = SubmittedRound(
+        declaration_id=declaration.id, round=declaration.round, form_definition_id=declaration.form_definition_id,
+        form_data=values, submitted_at=now,
+        attachments=[{"id": i, "field": path, "name": rows[i].original_name, "size": rows[i].size,
+                      "uploaded_at": rows[i].uploaded_at.isoformat(timespec="minutes") if rows[i].uploaded_at else None}
+                     for path, i in files if i in rows])
+    session.add(kept)
+    return kept
 
 
 def _withdraw(ctx: Context) -> None:
@@ -452,15 +472,46 @@ def refusal(transition: Transition, ctx: Context, audience: Audience) -> DomainE
     return None
 
 
-def allowed(session: Session, declaration: Declaration, actor: Actor, audience: Audience,
-            now: datetime.datetime) -> list[Transition]:
-    """The transitions `actor` may take on `declaration` now: the buttons to draw."""
+@dataclass(frozen=True)
+class Offer:
+    """A transition as a page offers it: enabled, or disabled with the reason it is refused now."""
+
+    transition: Transition
+    refusal: DomainError | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.refusal is None
+
+
+# Refusals that mean "this action is not for this declaration at all", so it is not offered: a type without
+# third-party evaluation, or another organization's declaration.
+_NOT_OFFERED = (_own, _needs_evaluation)
+
+
+def offers(session: Session, declaration: Declaration, actor: Actor, audience: Audience,
+           now: datetime.datetime) -> list[Offer]:
+    """Every transition `actor` could take from the declaration's status, each with why it may not be taken
+    now, if so: pages show those disabled with the reason instead of hiding them."""
     ctx = Context(session, declaration, actor, now)
-    permitted = [t for t in TRANSITIONS.values() if refusal(t, ctx, audience) is None]
+    found = []
+    for transition in TRANSITIONS.values():
+        if transition.audience is not audience or S(declaration.status) not in transition.sources:
+            continue
+        if any(guard in transition.guards and guard(ctx) is not None for guard in _NOT_OFFERED):
+            continue
+        found.append(Offer(transition, refusal(transition, ctx, audience)))
     if audience is Audience.REVIEWER and declaration.pending_authority_id is not None:
         level = ctx.step.level if ctx.step is not None else None
-        permitted = [replace(t, label=action_label(t.name, level)) for t in permitted]
-    return permitted
+        found = [replace(o, transition=replace(o.transition, label=action_label(o.transition.name, level)))
+                 for o in found]
+    return found
+
+
+def allowed(session: Session, declaration: Declaration, actor: Actor, audience: Audience,
+            now: datetime.datetime) -> list[Transition]:
+    """The transitions `actor` may take on `declaration` now."""
+    return [o.transition for o in offers(session, declaration, actor, audience, now) if o.enabled]
 
 
 def apply(session: Session, declaration: Declaration, name: str, actor: Actor, audience: Audience, *,
@@ -610,12 +661,18 @@ _DEFINITIONS: dict[int, forms.FormDefinition] = {}
 
 
 def definition_of(declaration: Declaration) -> forms.FormDefinition | None:
-    """The parsed form a declaration was created with; definition rows never change, so they are cached."""
-    definition_id = declaration.form_definition_id
+    """The parsed form a declaration was created with."""
+    return parsed_definition(object_session(declaration), declaration.form_definition_id)
+
+
+def parsed_definition(session: Session, definition_id: int | None) -> forms.FormDefinition | None:
+    """A form version, parsed once: definition rows never change, so they are cached."""
     if definition_id is None:
         return None
     if definition_id not in _DEFINITIONS:
-        row = object_session(declaration).get(FormDefinition, definition_id)
+        row = session.get(FormDefinition, definition_id)
+        if row is None:
+            return None
         _DEFINITIONS[definition_id] = forms.FormDefinition.from_dict(row.definition)
     return _DEFINITIONS[definition_id]
 

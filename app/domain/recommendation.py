@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.domain import DomainError, N_, lifecycle
+from app.domain import DomainError, N_, dossier, lifecycle
 from app.domain.places import full_names
 from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus as S, PackageState, ReviewLevel, StepState
@@ -43,8 +43,8 @@ EVENT_LABELS = {
     "submit": N_("提交推荐"),
     "withdraw": N_("撤回推荐"),
 }
-SUMMARY_COLUMNS = ["序号", "单位名称", "统一社会信用代码", "所在地区", "所属行业", "申报类型", "第三方评价机构",
-                   "评价得分", "联系人", "联系电话", "备注"]
+SUMMARY_COLUMNS = ["序号", "单位名称", "申报名称", "统一社会信用代码", "所在地区", "所属行业", "申报类型",
+                   "第三方评价机构", "评价得分", "联系人", "联系电话", "备注"]
 
 
 def state_label(package: RecommendationPackage) -> str:
@@ -226,11 +226,11 @@ def ranked(session: Session, package: RecommendationPackage) -> list[tuple[Decla
     places = full_names(session, [row[0].region_id for row in rows])
     table = []
     for position, (d, credit_code, legal, legal_phone, industry) in enumerate(rows, start=1):
-        basic = _basic_section(d.form_data or {})
+        contact, phone = dossier.contacts(d.form_data or {})
         table.append((d, [
-            position, d.unit_name, credit_code, places.get(d.region_id, ""), industry or "", d.declaration_type.name,
-            d.agency.name if d.agency else "", float(d.score) if d.score is not None else None,
-            basic.get("contact") or legal or "", basic.get("contact_phone") or legal_phone or "", d.title or "",
+            position, d.unit_name, d.title or "", credit_code, places.get(d.region_id, ""), industry or "",
+            d.declaration_type.name, d.agency.name if d.agency else "", float(d.score) if d.score is not None else None,
+            contact or legal or "", phone or legal_phone or "", "",
         ]))
     return table
 
@@ -275,14 +275,6 @@ def _steps(session: Session, declarations: list[Declaration], level: ReviewLevel
 def _renumber(session: Session, package: RecommendationPackage) -> None:
     for position, declaration in enumerate(members(session, package), start=1):
         declaration.package_rank = position
-
-
-def _basic_section(values: dict) -> dict:
-    """The section of the form holding 联系人 and 联系电话 (表1 基本信息表 in every definition)."""
-    for section in values.values():
-        if isinstance(section, dict) and ("contact" in section or "contact_phone" in section):
-            return section
-    return {}
 
 
 def _log(session: Session, package: RecommendationPackage, action: str, actor: Actor, now: datetime.datetime,

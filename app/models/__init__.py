@@ -22,6 +22,7 @@ from app.models.declaration import (  # noqa: F401
     Evaluation,
     ReviewRecord,
     ReviewStep,
+    SubmittedRound,
 )
 from app.models.recommendation import PackageEvent, Publication, RecommendationPackage  # noqa: F401
 from app.models.token import UsedToken  # noqa: F401

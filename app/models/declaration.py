@@ -201,11 +201,30 @@ class Evaluation(Model):
     agency: Mapped[Organization] = relationship()
 
 
+class SubmittedRound(Model):
+    """What the applicant submitted at one 上报, kept as it was: the form's values and the attachments then in
+    it. Reviewers decide on this; the next round is compared with it (what changed after 退回修改 or 取消上报)."""
+
+    __tablename__ = "submitted_round"
+    __table_args__ = (UniqueConstraint("declaration_id", "round", name="uq_submitted_round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id"))
+    round: Mapped[int] = mapped_column(Integer)
+    form_definition_id: Mapped[Optional[int]] = mapped_column(ForeignKey("form_definition.id"))
+    form_data: Mapped[dict] = mapped_column(JSON)
+    # [{"id", "field", "name", "size", "uploaded_at"}]: the files as they were, by id (files are never rewritten)
+    attachments: Mapped[list] = mapped_column(JSON)
+    submitted_at: Mapped[datetime.datetime] = mapped_column(DateTime)
+
+
 class ImmutableRecordError(RuntimeError):
     pass
 
 
 @event.listens_for(ReviewRecord, "before_update")
 @event.listens_for(ReviewRecord, "before_delete")
+@event.listens_for(SubmittedRound, "before_update")
+@event.listens_for(SubmittedRound, "before_delete")
 def _review_records_are_immutable(mapper, connection, target):
     raise ImmutableRecordError("审核记录不可修改或删除")

@@ -6,17 +6,19 @@ organization's id gives 404, and every change goes through `app.domain.lifecycle
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.urltools import get_filter_args
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import String, select, type_coerce
+from flask_babel import get_locale, gettext, lazy_gettext as _l
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
-from app.domain import DomainError, forms, lifecycle, recommendation, uploads, workbook
+from app.domain import DomainError, dossier, forms, lifecycle, recommendation, uploads, workbook
+from app.domain import rounds as rounds_domain
 from app.domain.scope import Actor, Audience
 from app.domain.states import DeclarationStatus, ReviewLevel, StepState
 from app.domain.uploads import inspect_pdf
@@ -151,16 +153,27 @@ class DeclarationListView(PlatformModelView):
         rounds: dict[int, list[ReviewStep]] = {}
         for step in steps:
             rounds.setdefault(step.round, []).append(step)
+        records = db.session.scalars(select(ReviewRecord).where(ReviewRecord.declaration_id == declaration.id)
+                                     .order_by(ReviewRecord.id)).all()
+        definition = lifecycle.definition_of(declaration)
+        values = lifecycle.content(declaration)
+        offers = lifecycle.offers(db.session, declaration, actor, self.audience, now)
+        editable = self.audience is Audience.APPLICANT and DeclarationStatus(declaration.status) in lifecycle.EDITABLE
+        contact, phone = dossier.contacts(values)
         return self.render_template(
-            self.show_template, title=self.show_title, declaration=declaration, rounds=rounds,
-            records=db.session.scalars(select(ReviewRecord).where(ReviewRecord.declaration_id == declaration.id)
-                                       .order_by(ReviewRecord.id)).all(),
+            self.show_template, title=self.show_title, declaration=declaration, rounds=rounds, records=records,
             evaluations=db.session.scalars(select(Evaluation).where(Evaluation.declaration_id == declaration.id)
                                            .order_by(Evaluation.round.desc())).all(),
-            transitions=lifecycle.allowed(db.session, declaration, actor, self.audience, now),
-            warnings=[r.message for r in forms.rule_results(definition, lifecycle.content(declaration))
-                      if r.level == "warning"] if (definition := lifecycle.definition_of(declaration)) else [],
-            choices=self._choices(declaration), content=lifecycle.content(declaration),
+            offers=offers, transitions=[o.transition for o in offers if o.enabled],
+            decision=[o for o in offers if o.transition.name in lifecycle.REVIEW_DECISIONS],
+            warnings=[r.message for r in forms.rule_results(definition, values) if r.level == "warning"]
+            if definition else [],
+            gaps=forms.gaps(definition, values) if definition and editable else [],
+            sent_back=_sent_back(declaration, records), contact=contact, contact_phone=phone,
+            comparison=rounds_domain.compare(db.session, declaration, actor, reference_names()),
+            attachment_count=db.session.scalar(select(func.count()).where(
+                Attachment.declaration_id == declaration.id)),
+            choices=self._choices(declaration), say=say,
             action_label=lifecycle.action_label, view_name=self.__class__.__name__,
             package_url=url_for("RecommendationPackageView.show", pk=declaration.package_id)
             if declaration.package is not None and self.audience is Audience.REVIEWER
@@ -237,29 +250,43 @@ class DeclarationListView(PlatformModelView):
     @expose("/dossier/<int:pk>")
     @has_access
     def dossier(self, pk):
-        """申报书: the whole form as a reviewer reads it, with its scores, verdicts and attachments."""
-        declaration = self._scoped(pk)
-        return self.print_view(declaration.id)
+        """申报书: the whole form as a reviewer reads it, with its scores, verdicts, rule checks and every file."""
+        return self._dossier_page(self._scoped(pk), "declarations/dossier.html")
 
     @expose("/print/<int:pk>")
     @has_access
     def print_view(self, pk):
-        """打印申报书: the whole form on A4, with the history and a signatures block."""
-        declaration = self._scoped(pk)
+        """打印申报书: the same reading on A4, with the history and a signatures block."""
+        return self._dossier_page(self._scoped(pk), "declarations/print.html")
+
+    def _dossier_page(self, declaration: Declaration, template: str):
         definition = lifecycle.definition_of(declaration)
         if definition is None:
             abort(404)
         values = lifecycle.content(declaration)
+        files = db.session.scalars(select(Attachment).where(Attachment.declaration_id == declaration.id)
+                                   .order_by(Attachment.id)).all()
+        names = replace(reference_names(), attachments={a.id: a.original_name for a in files})
+        comparison = rounds_domain.compare(db.session, declaration, Actor.of(g.user), names)
+        fields_of = {i: path for path, i in dossier.attached(definition, values)}
+        labels = {f"{s.key}.{i.key}": i.label for s, i in definition.all_fields()}
+        reports = {e.report_id for e in db.session.scalars(select(Evaluation).where(
+            Evaluation.declaration_id == declaration.id, Evaluation.report_id.is_not(None)))}
         return self.render_template(
-            "declarations/print.html", declaration=declaration, definition=definition, values=values,
-            totals={f"{s.key}.{i.key}": forms.score_total(i, (values.get(s.key) or {}).get(i.key))
-                    for s, i in definition.all_fields() if i.kind == "score_table"},
+            template, title=declaration.title or declaration.declaration_type.name, declaration=declaration,
+            definition=definition, reading=dossier.read(definition, values, names),
+            rules=forms.rule_results(definition, values), files={a.id: a for a in files},
+            attachments=[(a, labels.get(fields_of.get(a.id)) or (gettext("第三方评价报告") if a.id in reports else None))
+                         for a in files if a.id in fields_of or a.id in reports],
+            changed={".".join(c.path.split(".")[:2]) for c in comparison.changes} if comparison else set(),
+            comparison=comparison,
             records=db.session.scalars(select(ReviewRecord).where(ReviewRecord.declaration_id == declaration.id)
                                        .order_by(ReviewRecord.id)).all(),
-            action_label=lifecycle.action_label, regions=dict(region_choices()), industries=dict(industry_choices()),
-            warnings=[r for r in forms.rule_results(definition, values) if r.level == "warning"],
+            action_label=lifecycle.action_label, view_name=self.__class__.__name__,
+            download=lambda attachment_id: url_for(f"{self.__class__.__name__}.download", pk=declaration.id,
+                                                   attachment_id=attachment_id),
             status_label=lambda state: gettext(DeclarationStatus(state).label) if state else "",
-            printed_at=datetime.datetime.now(),
+            printed_at=datetime.datetime.now(), page_lang="en" if str(get_locale()) == "en" else "zh-CN",
         )
 
     @expose("/download/<int:pk>/<int:attachment_id>")
@@ -436,6 +463,20 @@ def reference_codes() -> tuple[set[str], set[str]]:
     """Valid region and industry codes, for checking form values."""
     return (reference("region_codes", lambda: set(db.session.scalars(select(Region.code)))),
             reference("industry_codes", lambda: set(db.session.scalars(select(Industry.code)))))
+
+
+def reference_names() -> dossier.Names:
+    """What region and industry codes stand for, shared per process like the choices they come from."""
+    return reference("names", lambda: dossier.Names(regions=dict(region_choices()), industries=dict(
+        db.session.execute(select(Industry.code, Industry.name)).all())))
+
+
+def _sent_back(declaration: Declaration, records) -> ReviewRecord | None:
+    """The 退回修改 the applicant is answering: the latest return, while the declaration is back with it."""
+    if DeclarationStatus(declaration.status) not in (DeclarationStatus.RETURNED, DeclarationStatus.DRAFT):
+        return None
+    latest = next((r for r in reversed(records) if r.action in ("return", "submit")), None)
+    return latest if latest is not None and latest.action == "return" else None
 
 
 def industry_choices():
