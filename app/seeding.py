@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
+    Attachment,
     Authority,
     AuthorityKind,
     Batch,
@@ -212,6 +213,31 @@ class Loader:
         self._demo_batch(data["batch"], ministry, today)
         organizations = {o.name: o for o in self._demo_organizations(data["organizations"])}
         self._demo_users(data["users"], data["password"], organizations)
+        self._demo_licences(organizations.values())
+
+    def _demo_licences(self, organizations) -> None:
+        """A stand-in 营业执照 image for each demo organization without one, so that 企业信息 shows it and new
+        drafts copy it into their licence field as a real registration would."""
+        import io
+
+        from PIL import Image, ImageDraw
+
+        from app.storage import store
+
+        have = set(db.session.scalars(select(Attachment.organization_id).where(Attachment.purpose == "licence")))
+        for organization in organizations:
+            if organization.id in have:
+                continue
+            image = Image.new("RGB", (640, 420), "#fbf7ea")
+            draw = ImageDraw.Draw(image)
+            draw.rectangle((12, 12, 627, 407), outline="#b3261e", width=6)
+            draw.text((40, 60), "BUSINESS LICENCE (DEMO)", fill="#b3261e")
+            draw.text((40, 120), organization.credit_code, fill="#333333")
+            data = io.BytesIO()
+            image.save(data, "PNG")
+            store(data.getvalue(), original_name=f"营业执照-{organization.name}.png", purpose="licence",
+                  content_type="image/png", extension=".png", organization_id=organization.id)
+            self.stats["licence+"] += 1
 
     def _demo_batch(self, spec: dict, ministry: Authority, today: datetime.date) -> None:
         batch = db.session.scalar(
@@ -280,6 +306,7 @@ class Loader:
             )
             if not user:
                 raise RuntimeError(f"could not create demo user {spec['username']}")
+            user.phone = spec.get("phone")
             if "authority" in spec:
                 user.authority_id = find_authority(spec["authority"]).id
             for name in spec.get("organizations", []):

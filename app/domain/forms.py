@@ -25,7 +25,8 @@ ACCEPT = {"pdf", "jpg", "png", "xlsx", "docx"}
 PREFILLS = {"organization.name", "organization.credit_code", "organization.legal_representative",
             "organization.legal_representative_phone", "organization.address", "organization.nature",
             "organization.industry", "organization.region", "organization.registration_authority",
-            "organization.registered_capital", "organization.founded_on"}
+            "organization.registered_capital", "organization.founded_on", "organization.licence",
+            "contact.name", "contact.phone", "contact.email"}
 VERDICTS = ("符合", "不符合")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _SHEET_FORBIDDEN = set("[]:*?/\\")
@@ -513,9 +514,13 @@ def _compare(actual: Decimal, op: str, expected: Decimal) -> bool:
             "==": actual == expected}[op]
 
 
-def prefilled(definition: FormDefinition, organization) -> dict:
-    """The values the organization's profile already knows (SPEC §4)."""
+def prefilled(definition: FormDefinition, organization, contact: dict | None = None) -> dict:
+    """The values the organization's profile and the person filling it in already know (SPEC §4). A licence
+    field (`organization.licence`) is a file: the lifecycle copies the registered licence into it."""
+    contact = contact or {}
     known = {
+        "contact.name": contact.get("name"), "contact.phone": contact.get("phone"),
+        "contact.email": contact.get("email"),
         "organization.name": organization.name,
         "organization.credit_code": organization.credit_code,
         "organization.legal_representative": organization.legal_representative,

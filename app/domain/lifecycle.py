@@ -321,6 +321,8 @@ def keep_round(session: Session, declaration: Declaration, now: datetime.datetim
     values = copy.deepcopy(content(declaration))
     definition = definition_of(declaration)
     files = dossier.attached(definition, values) if definition is not None else []
+    if definition is not None:  # the name lists show is the one submitted
+        declaration.title = forms.title_of(definition, values) or declaration.title
     rows = {a.id: a for a in session.scalars(select(Attachment).where(
         Attachment.id.in_([i for _, i in files]), Attachment.declaration_id == declaration.id))} if files else {}
     kept = SubmittedRound(
@@ -564,8 +566,10 @@ def flush(session: Session, stale: str = STALE) -> None:
 
 
 def create(session: Session, actor: Actor, declaration_type: DeclarationType, batch: Batch,
-           now: datetime.datetime) -> Declaration:
-    """新增填报: a draft of the actor's organization, pre-filled from its profile."""
+           now: datetime.datetime, *, contact: dict | None = None,
+           copy_licence: Callable[[Declaration], int | None] | None = None) -> Declaration:
+    """新增填报: a draft of the actor's organization, pre-filled from its profile and the person's contact
+    details; `copy_licence(declaration)` copies the registered 营业执照 into the draft's licence field."""
     organization = session.get(Organization, actor.organization_id) if actor.organization_id else None
     if organization is None:
         raise DomainError(N_("请先切换到要申报的单位"))
@@ -586,7 +590,14 @@ def create(session: Session, actor: Actor, declaration_type: DeclarationType, ba
     )
     session.add(declaration)
     if (definition := definition_of(declaration)) is not None:
-        declaration.form_data = forms.prefilled(definition, organization)
+        values = forms.prefilled(definition, organization, contact)
+        session.flush()  # the draft's id, for the files copied into it
+        for section, item in definition.all_fields():
+            if item.kind == "file" and item.prefill == "organization.licence" and copy_licence is not None:
+                if (copied := copy_licence(declaration)) is not None:
+                    values.setdefault(section.key, {})[item.key] = [copied]
+        declaration.form_data = values
+        declaration.title = forms.title_of(definition, values)
     session.flush()
     return declaration
 

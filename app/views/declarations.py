@@ -38,7 +38,7 @@ from app.models import (
     ReviewRecord,
     ReviewStep,
 )
-from app.storage import discard, store
+from app.storage import discard, read as read_stored, store
 from app.views.base import (
     DeclarationScope,
     PlatformInterface,
@@ -111,7 +111,8 @@ class DeclarationListView(PlatformModelView):
         "ministry_step": _l("工信部审核"),
         "package_state": _l("推荐状态"),
     }
-    list_columns = ["submitted_at", "unit_name", "batch", "agency", "status", *LEVEL_COLUMNS, "package_state"]
+    list_columns = ["submitted_at", "title", "unit_name", "batch", "agency", "status", *LEVEL_COLUMNS,
+                    "package_state"]
     show_columns = ["id", "declaration_type", "batch", "unit_name", "status"]
     order_columns = ["submitted_at", "created_at", "unit_name"]
     search_columns = ["unit_name"]
@@ -332,8 +333,11 @@ class ApplicantDeclarationView(DeclarationListView):
             flash(gettext("当前没有开放的申报批次"), "danger")
             return redirect(url_for(f"{self.__class__.__name__}.list"))
         try:
-            declaration = lifecycle.create(db.session, Actor.of(g.user), self._declaration_type(), batch,
-                                           datetime.datetime.now())
+            declaration = lifecycle.create(
+                db.session, Actor.of(g.user), self._declaration_type(), batch, datetime.datetime.now(),
+                contact={"name": " ".join(filter(None, (g.user.first_name, g.user.last_name))),
+                         "phone": g.user.phone, "email": g.user.email},
+                copy_licence=_copy_licence)
             db.session.commit()
         except DomainError as refused:
             db.session.rollback()
@@ -446,6 +450,28 @@ class ApplicantDeclarationView(DeclarationListView):
         return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
 
 
+def _copy_licence(declaration: Declaration) -> int | None:
+    """The organization's registered 营业执照, copied into a new draft as one of its own files."""
+    licence = db.session.scalars(select(Attachment).where(
+        Attachment.organization_id == declaration.organization_id, Attachment.purpose == "licence",
+        Attachment.declaration_id.is_(None)).order_by(Attachment.id.desc())).first()
+    if licence is None:
+        return None
+    try:
+        data = read_stored(licence)
+    except (FileNotFoundError, ValueError):
+        return None
+    copied = store(data, original_name=licence.original_name, purpose="form_file",
+                   content_type=licence.content_type, extension=_extension_of(licence),
+                   declaration_id=declaration.id, organization_id=declaration.organization_id,
+                   uploaded_by_id=g.user.id)
+    return copied.id
+
+
+def _extension_of(attachment: Attachment) -> str:
+    return {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}.get(attachment.content_type, ".bin")
+
+
 def _keep_typed(definition, submitted: dict, cleaned: dict) -> dict:
     """On a refused save the page shows what was typed, even the cells that did not parse."""
     merged = {}
@@ -510,7 +536,7 @@ class ReviewDeclarationView(DeclarationListView):
     base_permissions = [*DeclarationListView.base_permissions, "can_decide"]
     method_permission_name = {**DeclarationListView.method_permission_name, "decide": "decide", "export": "download",
                               **{f"{name}_selected": "decide" for name in lifecycle.REVIEW_DECISIONS}}
-    list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", *LEVEL_COLUMNS,
+    list_columns = ["submitted_at", "unit_name", "title", "declaration_type", "batch", "status", *LEVEL_COLUMNS,
                     "package_state"]
     list_filters = [["id", DeclarationFilterBar, None]]
 
@@ -607,7 +633,7 @@ class AgencyDeclarationView(DeclarationListView):
     class_permission_name = "AgencyDeclaration"
     audience = Audience.AGENCY
     list_title = show_title = _l("待评价申报")
-    list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", "score"]
+    list_columns = ["submitted_at", "unit_name", "title", "declaration_type", "batch", "status", "score"]
     base_order = ("updated_at", "desc")
 
 

@@ -12,7 +12,11 @@ from werkzeug.security import check_password_hash
 from app.domain.accounts import password_error
 from app.domain.registration import TYPES, Application, apply_profile, check_organization
 from app.extensions import db
-from app.models import Organization, OrganizationMember
+from app.domain import DomainError
+from app.domain.uploads import inspect_image
+from app.models import Attachment, Organization, OrganizationMember
+from app.storage import store
+from app.views.base import attachment_download
 from app.views.registration import application_from, choices_for
 
 
@@ -42,10 +46,31 @@ def application_of(organization: Organization) -> Application:
     )
 
 
+def licence_of(organization: Organization) -> Attachment | None:
+    """The organization's current 营业执照: the newest one it registered or replaced."""
+    return db.session.scalars(select(Attachment).where(
+        Attachment.organization_id == organization.id, Attachment.purpose == "licence",
+        Attachment.declaration_id.is_(None)).order_by(Attachment.id.desc())).first()
+
+
+def _licence_upload(errors: dict[str, str]):
+    """A replacement licence chosen on the profile form, checked by content: (kind, bytes, name) or None."""
+    upload = request.files.get("licence")
+    if upload is None or not upload.filename:
+        return None
+    data = upload.stream.read(5 * 1024 * 1024 + 1)
+    try:
+        return inspect_image(data), data, upload.filename.replace("\x00", "")[-255:]
+    except DomainError as refused:
+        errors["licence"] = refused.message
+        return None
+
+
 class ProfileView(BaseView):
     route_base = "/profile"
     class_permission_name = "Profile"
-    method_permission_name = {"organization": "organization", "password": "password", "switch": "switch"}
+    method_permission_name = {"organization": "organization", "licence": "organization", "password": "password",
+                              "switch": "switch"}
     default_view = "organization"
 
     @expose("/organization/", methods=["GET", "POST"])
@@ -61,8 +86,13 @@ class ProfileView(BaseView):
             submitted.credit_code, submitted.org_code = organization.credit_code, organization.org_code
             errors, checked = check_organization(submitted, kind, db.session, datetime.date.today(),
                                                  current=organization)
+            replacement = _licence_upload(errors)
             if not errors:
                 apply_profile(organization, submitted, checked)
+                if replacement is not None:
+                    info, data, name = replacement
+                    store(data, original_name=name, purpose="licence", content_type=info.content_type,
+                          extension=info.extension, organization_id=organization.id, uploaded_by_id=g.user.id)
                 db.session.commit()
                 flash(gettext("企业信息已保存。"), "success")
                 return redirect(url_for("ProfileView.organization"))
@@ -72,8 +102,19 @@ class ProfileView(BaseView):
         return self.render_template(
             "profile/organization.html", kind=kind, spec=TYPES[kind], application=application,
             errors={k: gettext(v) for k, v in errors.items()}, choices=choices_for(kind), editing=True,
-            organization=organization, pending_licence=None,
+            organization=organization, pending_licence=licence_of(organization),
+            licence_url=url_for("ProfileView.licence") if licence_of(organization) else None,
         )
+
+    @expose("/licence/")
+    @has_access
+    def licence(self):
+        """The active organization's registered 营业执照, as it was uploaded."""
+        organization = g.user.active_organization
+        licence = licence_of(organization) if organization is not None else None
+        if licence is None:
+            abort(404)
+        return attachment_download(licence)
 
     @expose("/password/", methods=["GET", "POST"])
     @has_access

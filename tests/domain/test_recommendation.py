@@ -89,9 +89,9 @@ def test_ranking_is_kept_in_the_summary_table(db_session):
     rows = rec.summary_rows(db_session, package)
     assert [r[0] for r in rows] == [1, 2, 3]
     assert [r[1] for r in rows] == [third.unit_name, first.unit_name, second.unit_name]
-    assert [r[10] for r in rows] == [third.title or "", first.title or "", second.title or ""]
+    assert [r[2] for r in rows] == [third.title or "", first.title or "", second.title or ""]
     organization = f.organization("石家庄绿源机械制造有限公司")
-    assert rows[0][2] == organization.credit_code and rows[0][5] == "工业节能技术目录"
+    assert rows[0][3] == organization.credit_code and rows[0][6] == "工业节能技术目录"
     assert len(rows[0]) == len(rec.SUMMARY_COLUMNS)
 
 

@@ -114,3 +114,36 @@ def test_an_incomplete_draft_lists_every_gap_with_a_link(app, client_as):
     page = client_as("qiye").get(f"{TECH}/show/{pk}").get_data(as_text=True)
     assert "上报前还需填写以下" in page and "focus=technology.tech_name" in page
     assert 'disabled aria-describedby="why-submit"' in page and "申报内容不完整" in page  # 上报 off, with why
+
+
+def test_a_new_draft_takes_its_name_contacts_and_licence_from_the_organization(app, client_as):
+    from tests.http.test_lifecycle_views import post
+
+    qiye = client_as("qiye")
+    with app.app_context():
+        batch_id = f.new_batch(f"预填{uuid.uuid4().hex[:8]}").id
+        db.session.commit()
+    created = post(qiye, "/declarations/green_factory/create", batch_id=str(batch_id))
+    pk = int(created.headers["Location"].rstrip("/").split("/")[-1])
+    with app.app_context():
+        declaration = db.session.get(Declaration, pk)
+        basic = declaration.form_data["basic"]
+        assert (basic["contact"], basic["contact_phone"], basic["contact_email"]) == (
+            "张建国", "13803110101", "qiye@demo.invalid")
+        assert declaration.title == "石家庄绿源机械制造有限公司"  # 工厂名称, pre-filled: the list's 申报名称
+        licence_ids = declaration.form_data["attachments"]["business_license"]
+        assert len(licence_ids) == 1
+    dossier = qiye.get(f"/declarations/green_factory/dossier/{pk}").get_data(as_text=True)
+    assert "营业执照-石家庄绿源机械制造有限公司.png" in dossier
+    download = qiye.get(f"/declarations/green_factory/download/{pk}/{licence_ids[0]}")
+    assert download.status_code == 200 and download.data.startswith(b"\x89PNG")
+    listed = qiye.get("/declarations/green_factory/list/").get_data(as_text=True)
+    assert "申报名称" in listed
+
+
+def test_the_licence_is_shown_and_downloadable_in_the_profile(client_as):
+    qiye = client_as("qiye")
+    page = qiye.get("/profile/organization/").get_data(as_text=True)
+    assert "/profile/licence/" in page and "营业执照-石家庄绿源机械制造有限公司.png" in page
+    licence = qiye.get("/profile/licence/")
+    assert licence.status_code == 200 and licence.data.startswith(b"\x89PNG")

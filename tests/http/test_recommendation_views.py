@@ -94,12 +94,12 @@ def test_package_gates_ranking_and_submission(app, client_as, package):
         f"rank_{first}": "2", f"rank_{second}": "3", f"rank_{third}": "1"}))
     summary = hebei.get(f"/recommendations/summary/{pk}")
     rows = list(openpyxl.load_workbook(io.BytesIO(summary.data), read_only=True).active.values)
-    assert rows[0][:3] == ("序号", "单位名称", "统一社会信用代码") and len(rows) == 4
+    assert rows[0][:4] == ("序号", "单位名称", "申报名称", "统一社会信用代码") and len(rows) == 4
     with app.app_context():
         names = {d.id: (d.unit_name, d.organization.credit_code) for d in
                  db.session.scalars(select(Declaration).where(Declaration.id.in_(package["members"])))}
     assert [r[0] for r in rows[1:]] == [1, 2, 3]
-    assert [r[2] for r in rows[1:]] == [names[third][1], names[first][1], names[second][1]]
+    assert [r[3] for r in rows[1:]] == [names[third][1], names[first][1], names[second][1]]
 
     # uploads: judged by content, only PDF for the letter, PDF or xlsx for the summary
     bad = flashed(hebei, post(hebei, f"/recommendations/upload/{pk}/letter", file=(io.BytesIO(summary.data), "推荐函.pdf")))
