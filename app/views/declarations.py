@@ -392,6 +392,8 @@ class ApplicantDeclarationView(DeclarationListView):
                     for s, i in definition.all_fields() if i.kind == "score_table"},
             file_fields=[(f"{s.key}.{i.key}", i.label) for s, i in definition.all_fields() if i.kind == "file"],
             industries=industry_choices(), regions=region_choices(), workbook_problems=workbook_problems,
+            sent_back=_sent_back(declaration, db.session.scalars(select(ReviewRecord).where(
+                ReviewRecord.declaration_id == declaration.id).order_by(ReviewRecord.id)).all()),
         )
 
     @expose("/upload-workbook/<int:pk>", methods=["POST"])
