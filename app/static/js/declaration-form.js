@@ -1,14 +1,6 @@
-/* The declaration form: live character counts and self-score totals (the server computes the real ones). */
+/* The declaration form: live self-score totals (the server computes the real ones); counts are char-count.js's. */
 (function () {
   "use strict";
-  document.querySelectorAll("textarea[data-limit]").forEach(function (area) {
-    var counter = document.querySelector('.char-count[data-for="' + area.name.replace(/"/g, '\\"') + '"]');
-    function update() {
-      var length = Array.from(area.value).length, limit = +area.dataset.limit;
-      if (counter) { counter.textContent = length + " / " + limit + " 字"; counter.style.color = length > limit ? "#a94442" : ""; }
-    }
-    area.addEventListener("input", update); update();
-  });
   document.querySelectorAll("table.score-table").forEach(function (table) {
     var total = document.querySelector('.score-total[data-table="' + table.dataset.table + '"]');
     table.addEventListener("input", function () {
