@@ -5,7 +5,10 @@
     var total = document.querySelector('.score-total[data-table="' + table.dataset.table + '"]');
     table.addEventListener("input", function () {
       var sum = 0;
-      table.querySelectorAll("input.score").forEach(function (input) { var v = parseFloat(input.value); if (!isNaN(v)) sum += v; });
+      table.querySelectorAll("input.score").forEach(function (input) {
+        var text = input.value.trim();  // only what the server counts: plain decimals (no 1e5, no words)
+        if (/^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$/.test(text)) sum += parseFloat(text.replace(/,/g, ""));
+      });
       if (total) total.textContent = Math.round(sum * 100) / 100;
     });
   });
