@@ -7,7 +7,7 @@ from app.domain.forms import Field, FormDefinition
 
 SAMPLE = {
     "text": "示例内容", "longtext": "示例说明文字", "date": "2024-06-30", "region": "130102", "industry": "3411",
-    "phone": "13800000000", "email": "contact@example.cn", "credit_code": "914403001922038216",
+    "phone": "13800000000", "email": "contact@example.cn", "credit_code": "914403001922038216", "postcode": "050000",
 }
 
 

@@ -19,7 +19,7 @@ from app.domain.accounts import email_error, normalize_credit_code, phone_error
 from app.domain.codes import credit_code_error
 
 SIMPLE_KINDS = {"text", "longtext", "integer", "decimal", "percent", "date", "choice", "multichoice", "region",
-                "industry", "phone", "email", "credit_code"}
+                "industry", "phone", "email", "credit_code", "postcode"}
 KINDS = SIMPLE_KINDS | {"file", "table", "checklist", "score_table"}
 ACCEPT = {"pdf", "jpg", "png", "xlsx", "docx"}
 PREFILLS = {"organization.name", "organization.credit_code", "organization.legal_representative",
@@ -30,6 +30,15 @@ PREFILLS = {"organization.name", "organization.credit_code", "organization.legal
 VERDICTS = ("符合", "不符合")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _SHEET_FORBIDDEN = set("[]:*?/\\")
+NUMBER_KINDS = ("integer", "decimal", "percent")
+MAX_INTEGER_DIGITS = 15  # beyond this a figure is a typing slip, and Decimal's 28 digits would start rounding
+MAX_PLACES = 6
+# Plain decimals only, thousands separators allowed (1,234.5); no exponent, no spaces, ASCII digits.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?")
+_EXPONENT = re.compile(r"[+-]?[0-9.,]*[eE][+-]?[0-9]*")
+_POSTCODE = re.compile(r"[0-9]{6}")
+# Server-side limits of the text-like kinds that have no max_length of their own.
+KIND_LENGTHS = {"phone": 40, "email": 254, "region": 60, "industry": 60, "date": 30, "choice": 200}
 
 
 class DefinitionError(ValueError):
@@ -170,6 +179,8 @@ def _field(data: dict, in_table: bool = False) -> Field:
         raise DefinitionError(f"field key {data['key']!r}")
     if data.get("prefill") and data["prefill"] not in PREFILLS:
         raise DefinitionError(f"field {data['key']!r}: prefill {data['prefill']!r}")
+    if not 0 <= int(data.get("places", 0)) <= MAX_PLACES:
+        raise DefinitionError(f"field {data['key']!r}: places 0-{MAX_PLACES}")
     if kind == "longtext" and not data.get("max_length"):
         raise DefinitionError(f"field {data['key']!r}: longtext needs max_length")
     if kind in ("choice", "multichoice") and not data.get("choices"):
@@ -248,25 +259,33 @@ class Problems:
 
 
 def parse_value(item: Field, raw: Any, problems: Problems, path: str, *, regions=None, industries=None):
-    """One simple value from text (a page or an xlsx cell); None when empty. Draft-level checks only."""
+    """One simple value from text (a page or an xlsx cell); None when empty. Draft-level checks only.
+    Nothing is cut short: a value that does not fit is refused with a message, never truncated."""
     if raw is None:
         return None
     if isinstance(raw, (datetime.datetime, datetime.date)) and item.kind == "date":
         return (raw.date() if isinstance(raw, datetime.datetime) else raw).isoformat()
+    kind = item.kind
     if isinstance(raw, bool):
         raw = str(raw)
+    if isinstance(raw, (int, float, Decimal)) and kind not in NUMBER_KINDS:
+        raw = _cell_text(raw, kind)  # an xlsx cell holding a number, in a field of text
     text = str(raw).replace("\x00", "").strip() if not isinstance(raw, (int, float, Decimal)) else raw
     if text == "" or text == []:
         return None
-    kind = item.kind
     if kind in ("text", "longtext"):
         if len(text) > (item.max_length or 200):
-            problems.add(path, f"{item.label}不能超过 {item.max_length} 字（现为 {len(text)} 字）")
+            problems.add(path, too_long(item.label, item.max_length or 200, len(text)))
         return text
-    if kind in ("integer", "decimal", "percent"):
+    if kind in NUMBER_KINDS:
         return _number(item, text, problems, path)
+    if kind in KIND_LENGTHS and len(str(text)) > KIND_LENGTHS[kind]:
+        problems.add(path, too_long(item.label, KIND_LENGTHS[kind], len(str(text))))
+        return None
     if kind == "date":
         try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?: 00:00:00)?", str(text)):
+                raise ValueError(text)
             return datetime.date.fromisoformat(str(text)[:10]).isoformat()
         except ValueError:
             problems.add(path, f"{item.label}应为日期，格式 YYYY-MM-DD")
@@ -278,13 +297,13 @@ def parse_value(item: Field, raw: Any, problems: Problems, path: str, *, regions
         return str(text)
     if kind == "multichoice":
         values = raw if isinstance(raw, list) else [v.strip() for v in re.split(r"[,，、;；]", str(text)) if v.strip()]
-        wrong = [v for v in values if v not in item.choices]
+        wrong = [str(v)[:50] for v in values if v not in item.choices]
         if wrong:
             problems.add(path, f"{item.label}中“{'、'.join(wrong)}”不是可选项")
         return [v for v in item.choices if v in values]
     if kind == "region":
-        code = str(text)[:6]
-        if not (code.isdigit() and len(code) == 6) or (regions is not None and code not in regions):
+        code = str(text).split(" ")[0]  # a code, or "130102 长安区" as the template shows it
+        if not (code.isascii() and code.isdigit() and len(code) == 6) or (regions is not None and code not in regions):
             problems.add(path, f"{item.label}应为六位行政区划代码")
             return None
         return code
@@ -294,6 +313,11 @@ def parse_value(item: Field, raw: Any, problems: Problems, path: str, *, regions
             problems.add(path, f"{item.label}应为国民经济行业分类（GB/T 4754）代码")
             return None
         return code
+    if kind == "postcode":
+        if not _POSTCODE.fullmatch(str(text)):
+            problems.add(path, f"{item.label}应为六位数字邮政编码")
+            return None
+        return str(text)
     if kind == "phone":
         if message := phone_error(str(text)):
             problems.add(path, message)
@@ -310,26 +334,78 @@ def parse_value(item: Field, raw: Any, problems: Problems, path: str, *, regions
     return text
 
 
-def _number(item: Field, text, problems: Problems, path: str) -> Any:
-    try:
-        value = Decimal(str(text).replace(",", "").replace("%", "").strip())
-    except InvalidOperation:
-        problems.add(path, f"{item.label}应为数字")
-        return None
+def _cell_text(number: int | float | Decimal, kind: str) -> str:
+    if isinstance(number, float) and number.is_integer() and abs(number) < 1e15:
+        number = int(number)
+    if isinstance(number, int):
+        if kind == "postcode" and 0 <= number < 10**6:
+            return f"{number:06d}"  # typed as a number, the cell lost its leading zero
+        return str(number) if number.bit_length() < 4000 else "?" * 4000
+    return str(number)
+
+
+def too_long(label: str, limit: int, length: int) -> str:
+    return f"{label}不能超过 {limit} 字（现为 {length} 字）"
+
+
+def number_error(text: Any, *, label: str, places: int, integer: bool = False, minimum: Decimal | None = None,
+                 maximum: Decimal | None = None, unit: str = "", percent: bool = False) -> tuple[Decimal | None, str | None]:
+    """A typed figure as (value, None), or (None, why not) in Chinese. The one number rule of every form:
+    plain decimals with optional thousands separators, at most MAX_INTEGER_DIGITS integer digits and
+    `places` decimals, within min..max. No Decimal operation here can raise, whatever is typed."""
+    if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):
+        text, error = _plain(text, label, places)
+        if error:
+            return None, error
+    text = str(text).strip()
+    if percent and text.endswith("%"):
+        text = text[:-1].strip()
+    match = _PLAIN_NUMBER.fullmatch(text)
+    if match is None:
+        if _EXPONENT.fullmatch(text):
+            return None, f"{label}请填写普通数字，不接受科学计数法（如 1e5）"
+        return None, f"{label}应为数字"
+    digits = text.lstrip("+-").split(".")[0].replace(",", "").lstrip("0")
+    if len(digits) > MAX_INTEGER_DIGITS:
+        return None, f"{label}整数部分不能超过 {MAX_INTEGER_DIGITS} 位"
+    fraction = (match.group(1) or "").rstrip("0")
+    if integer and fraction:
+        return None, f"{label}应为整数"
+    if len(fraction) > places:
+        return None, f"{label}最多保留 {places} 位小数"
+    value = Decimal(text.replace(",", ""))
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = f"{minimum if minimum is not None else '-∞'} 至 {maximum if maximum is not None else '+∞'}"
+        return None, f"{label}应在 {bounds} {unit}之间".replace("  ", " ")
+    return value, None
+
+
+def _plain(number: int | float | Decimal, label: str, places: int) -> tuple[str | None, str | None]:
+    """An xlsx cell's number as plain text, or why it is none; never builds a huge string."""
+    if isinstance(number, int):
+        if abs(number) >= 10 ** MAX_INTEGER_DIGITS:
+            return None, f"{label}整数部分不能超过 {MAX_INTEGER_DIGITS} 位"
+        return str(number), None
+    value = number if isinstance(number, Decimal) else Decimal(repr(number))
     if not value.is_finite():
-        problems.add(path, f"{item.label}应为数字")
+        return None, f"{label}应为数字"
+    if value.adjusted() >= MAX_INTEGER_DIGITS:
+        return None, f"{label}整数部分不能超过 {MAX_INTEGER_DIGITS} 位"
+    if value.adjusted() < -MAX_INTEGER_DIGITS:  # non-zero and far below any `places`
+        return None, f"{label}最多保留 {places} 位小数"
+    return format(value, "f"), None
+
+
+def _number(item: Field, text, problems: Problems, path: str) -> Any:
+    value, error = number_error(text, label=item.label, places=0 if item.kind == "integer" else item.places,
+                                integer=item.kind == "integer", minimum=item.min, maximum=item.max, unit=item.unit,
+                                percent=item.kind == "percent")
+    if error:
+        problems.add(path, error)
         return None
-    if item.kind == "integer" and value != value.to_integral_value():
-        problems.add(path, f"{item.label}应为整数")
-        return None
-    if value.as_tuple().exponent < -item.places:
-        problems.add(path, f"{item.label}最多保留 {item.places} 位小数")
-    if (item.min is not None and value < item.min) or (item.max is not None and value > item.max):
-        bounds = f"{item.min if item.min is not None else '-∞'} 至 {item.max if item.max is not None else '+∞'}"
-        problems.add(path, f"{item.label}应在 {bounds} {item.unit}之间".replace("  ", " "))
     if item.kind == "integer":
         return int(value)
-    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
 
 
 def clean(definition: FormDefinition, submitted: dict, *, regions=None, industries=None) -> tuple[dict, Problems]:
@@ -407,8 +483,19 @@ def _clean_scores(item: Field, answers: dict, problems: Problems, path: str) -> 
 
 
 def score_total(item: Field, value: dict) -> Decimal:
-    return sum((Decimal(str(v.get("score"))) for v in (value or {}).values() if v.get("score") is not None),
-               Decimal(0))
+    """The sum of the item scores that are numbers; text typed into a refused page counts as nothing."""
+    if not isinstance(value, dict):
+        return Decimal(0)
+    return sum((score for v in (value or {}).values() if (score := as_number(v.get("score") if isinstance(v, dict)
+                                                                           else None)) is not None), Decimal(0))
+
+
+def as_number(value) -> Decimal | None:
+    """A stored or typed figure as a Decimal, or None when it is not a plain number of bounded size."""
+    if value is None or isinstance(value, bool):
+        return None
+    number, error = number_error(value, label="", places=MAX_PLACES)
+    return None if error else number
 
 
 @dataclass(frozen=True)
@@ -479,7 +566,7 @@ def rule_results(definition: FormDefinition, values: dict) -> list[RuleResult]:
                 results.append(RuleResult("error", f"{item.label}为否决项，以下条款不符合：{'、'.join(failed)}"))
         if item.kind == "score_table":
             short = [str(e["code"]) for e in item.items if e.get("required")
-                     and Decimal(str((value or {}).get(str(e["code"]), {}).get("score") or 0)) < Decimal(str(e["max"]))]
+                     and (as_number(((value or {}).get(str(e["code"])) or {}).get("score")) or 0) < Decimal(str(e["max"]))]
             if short:
                 results.append(RuleResult("error", f"{item.label}中必选项须得满分：{'、'.join(short)}"))
     for rule in definition.rules:
@@ -503,10 +590,7 @@ def _rule_value(definition: FormDefinition, rule: Rule, values: dict) -> Decimal
         rows = value or []
         index = int(parts[2])
         value = rows[index].get(parts[3]) if index < len(rows) else None
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
+    return as_number(value)
 
 
 def _compare(actual: Decimal, op: str, expected: Decimal) -> bool:
@@ -557,25 +641,67 @@ def title_of(definition: FormDefinition, values: dict) -> str | None:
 
 def unflatten(flat: dict[str, str | list]) -> dict:
     """Page field names `f|section|field`, `f|section|table|row|column`, `f|section|list|code[|score|note]`
-    → the nested shape `clean()` takes. Unknown names are ignored by `clean()`."""
+    → the nested shape `clean()` takes. Unknown names are ignored by `clean()`; names that contradict each
+    other (a field posted both as a value and as a table) keep the first shape seen."""
     out: dict = {}
     for name, value in flat.items():
         parts = name.split("|")
-        if parts[0] != "f" or len(parts) < 3:
+        if parts[0] != "f" or len(parts) < 3 or len(parts) > 5:
             continue
         section = out.setdefault(parts[1], {})
         if len(parts) == 3:
-            section[parts[2]] = value
+            section.setdefault(parts[2], value)
         elif len(parts) == 5 and parts[3].isdigit():
             rows = section.setdefault(parts[2], [])
             index = int(parts[3])
-            if index >= 200:
+            if not isinstance(rows, list) or index >= 200:
                 continue
             while len(rows) <= index:
                 rows.append({})
             rows[index][parts[4]] = value
-        elif len(parts) == 4:
-            section.setdefault(parts[2], {})[parts[3]] = value
-        elif len(parts) == 5:
-            section.setdefault(parts[2], {}).setdefault(parts[3], {})[parts[4]] = value
+        else:
+            answers = section.setdefault(parts[2], {})
+            if not isinstance(answers, dict):
+                continue
+            if len(parts) == 4:
+                answers.setdefault(parts[3], value)
+            elif isinstance(answer := answers.setdefault(parts[3], {}), dict):
+                answer[parts[4]] = value
     return out
+
+
+def typed_again(definition: FormDefinition, submitted: dict, cleaned: dict, stored: dict) -> dict:
+    """What a refused page shows: every cell as it was typed (even those that did not parse), in the shape
+    each field's kind has, so the page renders whatever was posted; files stay as stored."""
+    merged: dict[str, dict] = {}
+    for section in definition.sections:
+        typed = submitted.get(section.key) if isinstance(submitted.get(section.key), dict) else {}
+        out = merged.setdefault(section.key, dict(cleaned.get(section.key) or {}))
+        for item in section.fields:
+            raw = typed.get(item.key)
+            if item.kind == "file":
+                out[item.key] = (stored.get(section.key) or {}).get(item.key) or []
+            elif item.kind == "table":
+                if isinstance(raw, list):
+                    out[item.key] = [{k: _shown(v) for k, v in row.items()} if isinstance(row, dict) else {}
+                                     for row in raw]
+            elif item.kind == "checklist":
+                if isinstance(raw, dict):
+                    out[item.key] = {str(code): _shown(answer) for code, answer in raw.items()}
+            elif item.kind == "score_table":
+                if isinstance(raw, dict):
+                    out[item.key] = {str(code): ({k: _shown(v) for k, v in answer.items()} if isinstance(answer, dict)
+                                                 else {"score": _shown(answer)}) for code, answer in raw.items()}
+            elif item.kind == "multichoice":
+                if raw is not None:
+                    out[item.key] = [_shown(v) for v in raw] if isinstance(raw, list) else [_shown(raw)]
+            elif raw is not None and not isinstance(raw, dict):
+                out[item.key] = _shown(raw)
+    return merged
+
+
+def _shown(value) -> str:
+    """A typed value as text for the page (a repeated name arrives as a list: its values, joined)."""
+    if isinstance(value, list):
+        return "，".join(_shown(v) for v in value)
+    return "" if value is None or isinstance(value, dict) else str(value).replace("\x00", "")

@@ -253,31 +253,58 @@ def _request_evaluation(ctx: Context) -> None:
     ctx.declaration.status = S.EVALUATING
 
 
+HIGHLIGHTS_MAX = 100  # 主要亮点, as the notice asks (and the column holds)
+CONCLUSION_MAX = 2000
+
+
 def _return_evaluation(ctx: Context) -> None:
+    """The agency's result: every problem of the form at once, by field, and nothing stored unless none."""
     evaluation = latest_evaluation(ctx.session, ctx.declaration)
     args = ctx.args
-    try:
-        score = Decimal(str(args.get("score", "")).strip())
-    except InvalidOperation:
-        raise DomainError(N_("评价得分应为 0-100 之间的数字"))
-    if not score.is_finite() or not (0 <= score <= 100) or score.as_tuple().exponent < -2:
-        raise DomainError(N_("评价得分应为 0-100 之间的数字，最多两位小数"))
+    errors: dict[str, str] = {}
+    score, problem = forms.number_error(args.get("score", ""), label="评价得分", places=2, minimum=Decimal(0),
+                                        maximum=Decimal(100))
+    if not str(args.get("score") or "").strip():
+        errors["score"] = N_("请填写评价得分（0-100）")
+    elif problem:
+        errors["score"] = problem
     if args.get("basic_requirements") not in ("符合", "不符合"):
-        raise DomainError(N_("请选择基本要求是否符合"))
+        errors["basic_requirements"] = N_("请选择基本要求是否符合")
     highlights = str(args.get("highlights") or "").strip()
-    if not highlights or len(highlights) > 100:
-        raise DomainError(N_("请填写主要亮点（不超过 100 字）"))
-    if not args.get("report_id"):
-        raise DomainError(N_("请上传第三方评价报告（PDF）"))
+    if not highlights:
+        errors["highlights"] = N_("请填写主要亮点（不超过 100 字）")
+    elif len(highlights) > HIGHLIGHTS_MAX:
+        errors["highlights"] = forms.too_long("主要亮点", HIGHLIGHTS_MAX, len(highlights))
+    conclusion = str(args.get("conclusion") or "").strip()
+    if len(conclusion) > CONCLUSION_MAX:
+        errors["conclusion"] = forms.too_long("评价结论", CONCLUSION_MAX, len(conclusion))
+    report = evaluation_report(ctx.session, ctx.declaration, ctx.actor, args.get("report_id"))
+    if args.get("report_error"):
+        errors["report"] = args["report_error"]
+    elif report is None:
+        errors["report"] = N_("请上传第三方评价报告（PDF）")
+    if errors:
+        raise DomainError(N_("评价结果有 %(count)d 处需要修改，未提交"), errors=errors, count=len(errors))
     evaluation.score = score
     evaluation.basic_requirements_met = args["basic_requirements"] == "符合"
     evaluation.highlights = highlights
-    evaluation.conclusion = str(args.get("conclusion") or "").strip() or None
-    evaluation.report_id = args["report_id"]
+    evaluation.conclusion = conclusion or None
+    evaluation.report_id = report.id
     evaluation.state = "returned"
     evaluation.returned_at = ctx.now
     ctx.declaration.score = score
     ctx.declaration.status = S.EVALUATED
+
+
+def evaluation_report(session: Session, declaration: Declaration, actor: Actor, report_id) -> Attachment | None:
+    """An evaluation report this agency uploaded for this declaration and no round has used yet: the only
+    attachment a (possibly earlier, refused) evaluation form may name."""
+    attachment = session.get(Attachment, _int(report_id)) if _int(report_id) else None
+    if attachment is None or attachment.declaration_id != declaration.id or attachment.purpose != "evaluation_report" \
+            or attachment.organization_id != actor.organization_id:
+        return None
+    used = session.scalar(select(func.count()).where(Evaluation.report_id == attachment.id))
+    return None if used else attachment
 
 
 def _dispute(ctx: Context) -> None:

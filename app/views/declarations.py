@@ -208,17 +208,45 @@ class DeclarationListView(PlatformModelView):
         args = {key: value for key, value in args.items() if key in request.form}
         files = db.session.scalars(select(Attachment.storage_key).where(
             Attachment.declaration_id == declaration.id)).all() if name == "delete" else []
+        actor = Actor.of(g.user)
+        uploaded = kept = None  # the evaluation report: a PDF chosen now, one kept from a refused attempt
+        if name == "return_evaluation":
+            kept = lifecycle.evaluation_report(db.session, declaration, actor, request.form.get("kept_report"))
+            try:
+                uploaded = db.session.get(Attachment, self._store_report(declaration) or 0)
+            except DomainError as bad_file:
+                args["report_error"] = say(bad_file)
+            args["report_id"] = (uploaded or kept).id if (uploaded or kept) else None
         try:
-            if name == "return_evaluation":
-                args["report_id"] = self._store_report(declaration)
-            lifecycle.apply(db.session, declaration, name, Actor.of(g.user), self.audience,
-                            now=datetime.datetime.now(), ip=request.remote_addr, **args)
+            with db.session.begin_nested():
+                lifecycle.apply(db.session, declaration, name, actor, self.audience,
+                                now=datetime.datetime.now(), ip=request.remote_addr, **args)
+            if uploaded is not None and kept is not None:  # a new report replaces the one kept earlier
+                files.append(kept.storage_key)
+                db.session.delete(kept)
             db.session.commit()
             discard(files)
         except DomainError as refused:
-            db.session.rollback()
+            if name != "return_evaluation" or not refused.errors:
+                db.session.rollback()
+                discard([uploaded.storage_key] if uploaded is not None else [])
+                if name in lifecycle.REVIEW_DECISIONS or str(args.get("opinion") or "").strip():
+                    # the refusal beside the decision, and the opinion typed kept in its box
+                    return self._show_page(self._scoped(pk), opinion_typed=args["opinion"],
+                                           refusal_shown=say(refused))
+                flash(say(refused), "danger")
+                return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+            report = uploaded or kept  # a valid PDF stays uploaded: the next attempt need not choose it again
+            replaced = [kept.storage_key] if uploaded is not None and kept is not None else []
+            if replaced:
+                db.session.delete(kept)
+            db.session.commit()
+            discard(replaced)
             flash(say(refused), "danger")
-            return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+            typed = {key: request.form.get(key, "").replace("\x00", "")
+                     for key in ("score", "basic_requirements", "highlights", "conclusion")}
+            return self._show_page(declaration, evaluation_values={**typed, "report": report},
+                                   evaluation_errors={key: gettext(message) for key, message in refused.errors.items()})
         flash(gettext("已完成：%(action)s", action=_action_label(name)), "success")
         if name == "delete":
             return redirect(url_for(f"{self.__class__.__name__}.list"))
@@ -366,8 +394,7 @@ class ApplicantDeclarationView(DeclarationListView):
                 return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
             db.session.rollback()
             errors = problems.errors
-            values, _ = forms.clean(definition, submitted, regions=regions, industries=industries)
-            values = _keep_typed(definition, submitted, values)
+            values = _keep_typed(definition, submitted, lifecycle.content(declaration), regions, industries)
             flash(gettext("有 %(count)d 处格式不正确，未保存，请修改标红的项目。", count=len(errors)), "danger")
         return self._form_page(declaration, definition, values, errors)
 
@@ -474,17 +501,10 @@ def _extension_of(attachment: Attachment) -> str:
     return {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}.get(attachment.content_type, ".bin")
 
 
-def _keep_typed(definition, submitted: dict, cleaned: dict) -> dict:
+def _keep_typed(definition, submitted: dict, stored: dict, regions, industries) -> dict:
     """On a refused save the page shows what was typed, even the cells that did not parse."""
-    merged = {}
-    for section in definition.sections:
-        typed = submitted.get(section.key) or {}
-        good = cleaned.get(section.key) or {}
-        merged[section.key] = {**{k: v for k, v in typed.items() if not isinstance(v, (dict, list))}, **good}
-        for item in section.fields:
-            if isinstance(typed.get(item.key), (dict, list)):
-                merged[section.key][item.key] = typed[item.key]
-    return merged
+    cleaned, _ = forms.clean(definition, submitted, regions=regions, industries=industries)
+    return forms.typed_again(definition, submitted, cleaned, stored)
 
 
 def reference_codes() -> tuple[set[str], set[str]]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import Workbook, load_workbook
 
 from app.domain import DomainError
@@ -252,3 +252,108 @@ def test_prefill_from_the_profile():
     assert "5000" in flat.values()  # 注册资本 in 万元
     _, problems = forms.clean(GF, values)
     assert not problems
+
+
+# --- numbers, postcodes, lengths: refused with a message, never rounded, cut or a crash -------------------------
+
+CAPITAL = forms.Field(key="capital", label="注册资本", kind="decimal", unit="万元", min=Decimal(0), places=2)
+STAFF = forms.Field(key="staff", label="职工人数", kind="integer", places=0, min=Decimal(0), max=Decimal(100000))
+
+
+@pytest.mark.parametrize("typed, stored, message", [
+    ("1,234,567.89", "1234567.89", None), ("+5", "5", None), ("12.50", "12.50", None), (" 7 ", "7", None),
+    ("999999999999999", "999999999999999", None), (3.0, "3", None), (12, "12", None),
+    ("五百万", None, "注册资本应为数字"), ("1e5", None, "注册资本请填写普通数字，不接受科学计数法（如 1e5）"),
+    ("1e1000000", None, "不接受科学计数法"), ("1E-3", None, "不接受科学计数法"), ("1" * 16, None, "整数部分不能超过 15 位"),
+    ("1" * 1_000_000, None, "整数部分不能超过 15 位"), ("1" * 29 + ".5", None, "整数部分不能超过 15 位"),
+    ("0.001", None, "最多保留 2 位小数"), ("-1", None, "应在 0 至 +∞ 万元之间"), ("1,23", None, "应为数字"),
+    ("1 000", None, "应为数字"), ("٣", None, "应为数字"), ("NaN", None, "应为数字"), ("Infinity", None, "应为数字"),
+    (float("nan"), None, "应为数字"), (float("inf"), None, "应为数字"), (1e300, None, "整数部分不能超过 15 位"),
+    (10 ** 5000, None, "整数部分不能超过 15 位"), (5e-324, None, "最多保留 2 位小数"),
+    (Decimal("1e-999999"), None, "最多保留 2 位小数"), (Decimal("1e999999"), None, "整数部分不能超过 15 位"),
+], ids=lambda value: "huge" if isinstance(value, int) and value > 10**20 else repr(value)[:24])
+def test_numbers_are_plain_decimals_of_bounded_size(typed, stored, message):
+    problems = forms.Problems()
+    value = forms.parse_value(CAPITAL, typed, problems, "basic.capital")
+    assert value == stored
+    found = problems.errors.get("basic.capital")
+    assert (found is None) if message is None else (message in found), found
+
+
+def test_integers_and_percent():
+    for typed, stored, message in (("3.0", 3, None), ("3.5", None, "职工人数应为整数"), ("100001", None, "应在 0 至 100000")):
+        problems = forms.Problems()
+        assert forms.parse_value(STAFF, typed, problems, "p") == stored
+        assert message is None and not problems or message in problems.errors["p"]
+    share = forms.Field(key="s", label="占比", kind="percent", min=Decimal(0), max=Decimal(100), places=1)
+    problems = forms.Problems()
+    assert forms.parse_value(share, "12.5%", problems, "p") == "12.5" and not problems
+    assert forms.parse_value(CAPITAL, "12%", problems, "p") is None and "应为数字" in problems.errors["p"]
+
+
+@given(st.one_of(st.text(), st.integers(), st.floats(), st.decimals()))
+@settings(max_examples=300, deadline=None)
+def test_no_number_ever_raises(typed):
+    problems = forms.Problems()
+    value = forms.parse_value(CAPITAL, typed, problems, "p")
+    if value is not None:
+        assert not problems and len(value.split(".")[0].lstrip("-")) <= forms.MAX_INTEGER_DIGITS
+        assert Decimal(value) >= 0 and len(value.partition(".")[2]) <= 2
+    forms.score_total(None, {"1": {"score": typed if not isinstance(typed, float) else str(typed)}})
+
+
+def test_postcode_is_six_digits():
+    postcode = forms.Field(key="postcode", label="邮编", kind="postcode")
+    for typed, stored in (("050000", "050000"), (50000, "050000"), ("05000", None), ("0500001", None),
+                          ("05O000", None), ("０５００００", None)):
+        problems = forms.Problems()
+        assert forms.parse_value(postcode, typed, problems, "p") == stored, typed
+        assert (stored is None) == ("邮编应为六位数字邮政编码" in problems.errors.get("p", "")), typed
+    postcodes = [(definition.type, item.kind) for definition in DEFINITIONS.values()
+                 for _, item in definition.all_fields() if item.label == "邮编"]
+    assert postcodes and all(kind == "postcode" for _, kind in postcodes)
+
+
+def test_text_like_values_are_refused_when_too_long_never_cut():
+    cases = [(forms.Field(key="t", label="名称", kind="text", max_length=5), "一二三四五六", "名称不能超过 5 字（现为 6 字）"),
+             (forms.Field(key="t", label="名称", kind="text", max_length=5), 1234567, "名称不能超过 5 字（现为 7 字）"),
+             (forms.Field(key="p", label="电话", kind="phone"), "1" * 5000, "电话不能超过 40 字（现为 5000 字）"),
+             (forms.Field(key="e", label="邮箱", kind="email"), "a" * 300 + "@example.cn", "邮箱不能超过 254 字"),
+             (forms.Field(key="d", label="日期", kind="date"), "2024-06-30garbage", "日期应为日期"),
+             (forms.Field(key="r", label="地区", kind="region"), "130102999", "地区应为六位行政区划代码")]
+    for item, typed, message in cases:
+        problems = forms.Problems()
+        forms.parse_value(item, typed, problems, "p")
+        assert message in problems.errors.get("p", ""), (typed, problems.errors)
+
+
+def test_totals_count_only_numbers():
+    typed = {"1": {"score": ""}, "2": {"score": "四分"}, "3": {"score": "2.5"}, "4": {"score": "1e5"}, "5": "x",
+             "6": {"score": "1" * 40}, "7": {"note": "说明"}}
+    assert forms.score_total(None, typed) == Decimal("2.5")
+    assert forms.score_total(None, [{"score": "3"}]) == 0 and forms.score_total(None, None) == 0
+    definition = DEFINITIONS["green_factory"]
+    values = complete(definition)
+    values["self_evaluation"]["indicators"] = typed
+    assert forms.rule_results(definition, values)  # reads typed text without raising
+
+
+def test_contradicting_page_names_and_typed_shapes_never_break_the_page():
+    flat = {"f|basic|name": "甲", "f|basic|name|x": "乙", "f|basic|name|0|y": "丙", "f|t|rows|0|a": "1",
+            "f|t|rows|b": "2", "f|t|rows|b|c": "3", "f|s|items|2.1": "4", "f|s|items|2.1|score": "5", "f|a": "x",
+            "f|a|b|c|d|e": "y"}
+    assert forms.unflatten(flat) == {"basic": {"name": "甲"}, "t": {"rows": [{"a": "1"}]}, "s": {"items": {"2.1": "4"}}}
+    definition = DEFINITIONS["green_factory"]
+    submitted = {"basic": {"factory_name": ["一", "二"], "economics": "not rows", "nature": "x"},
+                 "self_evaluation": {"indicators": {"5.1.1": "七", "5.1.2": {"score": "8", "note": ["a", "b"]}},
+                                     "basic_requirements": ["x"]}}
+    shown = forms.typed_again(definition, submitted, {}, {"attachments": {"business_license": [7]}})
+    assert shown["basic"]["factory_name"] == "一，二" and "economics" not in shown["basic"]
+    assert shown["self_evaluation"]["indicators"] == {"5.1.1": {"score": "七"}, "5.1.2": {"score": "8", "note": "a，b"}}
+    assert "basic_requirements" not in shown["self_evaluation"]
+    assert shown["attachments"]["business_license"] == [7]  # files stay as stored
+
+
+def test_definitions_bound_their_places():
+    with pytest.raises(forms.DefinitionError, match="places"):
+        forms._field({"key": "x", "label": "x", "kind": "decimal", "places": 30})

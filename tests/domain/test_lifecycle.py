@@ -33,7 +33,8 @@ def evaluate(session, declaration, score="86.5", basic="符合"):
     do(session, declaration, "choose_agency", "qiye", APPLICANT, agency_id=f.organization("河北绿标认证评价有限公司").id)
     do(session, declaration, "request_evaluation", "qiye", APPLICANT)
     report = Attachment(purpose="evaluation_report", storage_key=f"test/{declaration.id}.pdf", original_name="报告.pdf",
-                        content_type="application/pdf", size=10, sha256="0" * 64)
+                        content_type="application/pdf", size=10, sha256="0" * 64, declaration_id=declaration.id,
+                        organization_id=declaration.agency_id)
     session.add(report)
     session.flush()
     do(session, declaration, "return_evaluation", "sanfang", AGENCY, score=score, basic_requirements=basic,
@@ -241,9 +242,10 @@ def test_evaluation_dispute_and_resubmission(db_session):
     assert lc.latest_evaluation(db_session, declaration).round == 2
     with pytest.raises(DomainError, match="受委托"):
         do(db_session, declaration, "return_evaluation", "qiye", AGENCY, score="90")
-    with pytest.raises(DomainError, match="0-100"):
+    with pytest.raises(DomainError, match="评价结果有 2 处需要修改") as refused:
         do(db_session, declaration, "return_evaluation", "sanfang", AGENCY, score="101", basic_requirements="符合",
            highlights="好", report_id=1)
+    assert refused.value.errors["score"] == "评价得分应在 0 至 100 之间" and "report" in refused.value.errors
 
 
 def test_submit_lists_every_missing_field_by_section(db_session):

@@ -147,3 +147,16 @@ def test_the_licence_is_shown_and_downloadable_in_the_profile(client_as):
     assert "/profile/licence/" in page and "营业执照-石家庄绿源机械制造有限公司.png" in page
     licence = qiye.get("/profile/licence/")
     assert licence.status_code == 200 and licence.data.startswith(b"\x89PNG")
+
+
+def test_a_refused_decision_keeps_the_opinion_typed(app, client_as, submitted):
+    from tests.http.test_lifecycle_views import post
+
+    changan = client_as("changan")
+    assert "decision-opinion" in changan.get(f"{REVIEW}/show/{submitted}").get_data(as_text=True)
+    with app.app_context():  # meanwhile a colleague at 长安区 approves it
+        f.act(db.session.get(Declaration, submitted), "approve", "changan")
+        db.session.commit()
+    page = post(changan, f"{REVIEW}/do/{submitted}/return", opinion="请补充余热利用量的计量数据")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "未执行" in html and "请补充余热利用量的计量数据" in html

@@ -131,3 +131,31 @@ def test_attachments_are_judged_by_content(app, client_as, drafts):
     download = client.get(f"{base}/download/{pk}/{ids[0]}")
     assert download.status_code == 200 and download.data == PDF
     assert client_as("yangqi").get(f"{base}/download/{pk}/{ids[0]}").status_code == 404
+
+
+def test_a_format_error_with_empty_or_text_scores_is_refused_with_everything_typed(app, client_as, drafts):
+    """The crash of issue #15: 注册资本 "五百万" while a 自评分 is empty or holds text was a 500."""
+    pk, username = drafts["green_factory"]
+    client = client_as(username)
+    response = post(client, f"/declarations/green_factory/content/{pk}", **{
+        "f|basic|registered_capital": "五百万", "f|basic|postcode": "05000",
+        "f|self_evaluation|indicators|5.1.1|score": "", "f|self_evaluation|indicators|5.1.2|score": "四分",
+        "f|self_evaluation|indicators|5.1.3|score": "2.5", "f|self_evaluation|indicators|5.1.3|note": "已建立能源台账",
+        "f|basic|economics|0|y1": "1e1000000"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "未保存" in html
+    assert "注册资本应为数字" in html and "邮编应为六位数字邮政编码" in html and "不接受科学计数法" in html
+    assert 'value="五百万"' in html and 'value="四分"' in html and 'value="05000"' in html
+    assert 'value="已建立能源台账"' in html and 'value="1e1000000"' in html
+    assert '<b class="score-total" data-table="f|self_evaluation|indicators">2.5</b>' in html  # text counts as nothing
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("1" * 16, "整数部分不能超过 15 位"), ("1e999999", "请填写普通数字，不接受科学计数法（如 1e5）"), ("12.3456789", "最多保留 6 位小数"),
+    ("1" * 29, "整数部分不能超过 15 位")])
+def test_numbers_are_bounded_on_the_page(app, client_as, drafts, typed, message):
+    pk, username = drafts["green_factory"]
+    response = post(client_as(username), f"/declarations/green_factory/content/{pk}",
+                    **{"f|basic|registered_capital": typed})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and f"注册资本{message}" in html and f'value="{typed}"' in html

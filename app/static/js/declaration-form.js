@@ -1,19 +1,14 @@
-/* The declaration form: live character counts and self-score totals (the server computes the real ones). */
+/* The declaration form: live self-score totals (the server computes the real ones); counts are char-count.js's. */
 (function () {
   "use strict";
-  document.querySelectorAll("textarea[data-limit]").forEach(function (area) {
-    var counter = document.querySelector('.char-count[data-for="' + area.name.replace(/"/g, '\\"') + '"]');
-    function update() {
-      var length = Array.from(area.value).length, limit = +area.dataset.limit;
-      if (counter) { counter.textContent = length + " / " + limit + " 字"; counter.style.color = length > limit ? "#a94442" : ""; }
-    }
-    area.addEventListener("input", update); update();
-  });
   document.querySelectorAll("table.score-table").forEach(function (table) {
     var total = document.querySelector('.score-total[data-table="' + table.dataset.table + '"]');
     table.addEventListener("input", function () {
       var sum = 0;
-      table.querySelectorAll("input.score").forEach(function (input) { var v = parseFloat(input.value); if (!isNaN(v)) sum += v; });
+      table.querySelectorAll("input.score").forEach(function (input) {
+        var text = input.value.trim();  // only what the server counts: plain decimals (no 1e5, no words)
+        if (/^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$/.test(text)) sum += parseFloat(text.replace(/,/g, ""));
+      });
       if (total) total.textContent = Math.round(sum * 100) / 100;
     });
   });
