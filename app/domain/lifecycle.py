@@ -316,7 +316,10 @@ def _dispute(ctx: Context) -> None:
 
 def _submit(ctx: Context) -> None:
     declaration = ctx.declaration
-    channel = Channel(ctx.args.get("channel") or Channel.LOCAL)
+    try:
+        channel = Channel(ctx.args.get("channel") or Channel.LOCAL)
+    except ValueError:
+        raise DomainError(N_("请从列表中选择推荐渠道"))
     chain = review_chain(ctx.session, declaration, channel, _int(ctx.args.get("association_id")))
     evaluation = latest_evaluation(ctx.session, declaration)
     if evaluation is not None and evaluation.state == "returned":
@@ -552,8 +555,8 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
     ctx = Context(session, declaration, actor, now, args)
     if (refused := refusal(transition, ctx, audience)) is not None:
         raise refused
-    if transition.needs_opinion and (message := _opinion(ctx)) is not None:
-        raise DomainError(message)
+    if (transition.needs_opinion or str(args.get("opinion") or "").strip()) and (message := _opinion(ctx)) is not None:
+        raise DomainError(message)  # an optional opinion, once given, has the same limits
     from_status = S(declaration.status)
     level, authority_id = _acting_level(ctx, transition)
     try:

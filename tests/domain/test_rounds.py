@@ -111,3 +111,14 @@ def test_reading_names_codes_and_judges_scores(db_session):
         **values[section][scores.path.split(".")[1]], first.code: {"score": "abc"}}}
     again = {b.path: b for r in dossier.read(definition, short, NAMES) for b in r.blocks}[scores.path]
     assert again.unanswered == 1 and again.items[0].score == ""  # typed text never breaks a total
+
+
+def test_an_unknown_channel_and_an_overlong_optional_opinion_are_refused(db_session):
+    from app.domain import DomainError
+
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    with pytest.raises(DomainError, match="推荐渠道"):
+        do(db_session, declaration, "submit", "qiye", APPLICANT, channel="nonsense")
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    with pytest.raises(DomainError, match="2000"):
+        do(db_session, declaration, "approve", "changan", REVIEWER, opinion="同意" * 1001)
