@@ -577,6 +577,7 @@ class ReviewDeclarationView(DeclarationListView):
         transition = lifecycle.TRANSITIONS[name]
         return self.render_template("declarations/decide.html", items=items, decision=name,
                                     action=_action_label(name), needs_opinion=transition.needs_opinion,
+                                    ministry=Actor.of(g.user).authority_kind is AuthorityKind.MINISTRY,
                                     view_name=self.__class__.__name__)
 
     @action("approve", _l("审核通过"), None, "fa-check", multiple=True, single=False)
