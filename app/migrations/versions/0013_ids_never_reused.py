@@ -5,6 +5,10 @@ handed its id to the next draft, and an old link opened another declaration. AUT
 ever given in sqlite_sequence. SQLite cannot add it to a table, so each table is rebuilt (batch mode copies the
 rows, indexes and constraints). PostgreSQL's sequences never go back: nothing to do there.
 
+Also (on both databases) the steps of rounds withdrawn before the 已取消 step state existed: 取消上报 used to put
+the open step back to 未开始, so those rounds were drawn as if still pending. Their open steps become 已取消, as
+`lifecycle._withdraw` now leaves them. The step state is a VARCHAR without a CHECK: the new value needs no DDL.
+
 Revision ID: 0013
 Revises: 0012
 """
@@ -28,9 +32,16 @@ def _rebuild(autoincrement: bool) -> None:
             pass
 
 
+WITHDRAWN_ROUND = ("EXISTS (SELECT 1 FROM review_record r WHERE r.declaration_id = review_step.declaration_id"
+                   " AND r.round = review_step.round AND r.action = 'withdraw')")
+
+
 def upgrade():
     _rebuild(True)
+    op.execute("UPDATE review_step SET state = 'cancelled' WHERE state IN ('not_started', 'in_review') AND "
+               + WITHDRAWN_ROUND)
 
 
 def downgrade():
+    op.execute("UPDATE review_step SET state = 'not_started' WHERE state = 'cancelled' AND " + WITHDRAWN_ROUND)
     _rebuild(False)
