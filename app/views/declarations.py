@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.urltools import get_filter_args
@@ -49,7 +49,7 @@ from app.views.base import (
     xlsx_rows,
 )
 from app.views.cache import reference
-from app.views.filters import DeclarationFilterBar
+from app.views.filters import DeclarationFilterBar, param_id
 
 
 def _label(enum_cls):
@@ -469,6 +469,7 @@ class ReviewDeclarationView(DeclarationListView):
     base_order = ("submitted_at", "desc")
     base_permissions = [*DeclarationListView.base_permissions, "can_decide"]
     method_permission_name = {**DeclarationListView.method_permission_name, "decide": "decide", "export": "download",
+                              "regions": "list",
                               **{f"{name}_selected": "decide" for name in lifecycle.REVIEW_DECISIONS}}
     list_columns = ["submitted_at", "unit_name", "declaration_type", "batch", "status", *LEVEL_COLUMNS,
                     "package_state"]
@@ -484,6 +485,12 @@ class ReviewDeclarationView(DeclarationListView):
         query = query.order_by(Declaration.submitted_at.desc(), Declaration.id.desc())
         return xlsx_rows(f"申报审核列表-{datetime.date.today().isoformat()}.xlsx", "申报列表", EXPORT_COLUMNS,
                          export_rows(query), EXPORT_WIDTHS)
+
+    @expose("/regions/")
+    @has_access
+    def regions(self):
+        """The region filter's next select: the regions under `?parent=<id>` inside the reviewer's area."""
+        return jsonify(DeclarationFilterBar.children(param_id(request.args.get("parent"))))
 
     def _confirm(self, name: str, items):
         transition = lifecycle.TRANSITIONS[name]
