@@ -2,6 +2,7 @@
 it (a province by city then county, a city by county, the ministry by province, city and county, a group or
 association by province and city); a city matches its counties; a region outside the area gives nothing; every
 field of the filter bar has a label."""
+import datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -11,7 +12,7 @@ from app.extensions import db
 from app.models import Declaration, Region
 from tests import factories as f
 
-LIST = "/review/declarations/list/?tab=all"
+LIST = "/review/declarations/list/?tab=all&from=2030-01-01"  # the fixture's declarations alone, whatever else exists
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +22,11 @@ def placed(app):
         hebei = f.authority("province", "130000")
         changan = f.make_organization("长安区筛选测试有限公司", "130102", "RF000001")
         lunan = f.make_organization("路南区筛选测试有限公司", "130202", "RF000002")
-        ids = [f.declaration(changan, chain=(f.authority("county", "130102"), f.authority("city", "130100"), hebei)).id,
-               f.declaration(lunan, chain=(f.authority("county", "130202"), f.authority("city", "130200"), hebei)).id]
+        rows = [f.declaration(changan, chain=(f.authority("county", "130102"), f.authority("city", "130100"), hebei)),
+                f.declaration(lunan, chain=(f.authority("county", "130202"), f.authority("city", "130200"), hebei))]
+        for row in rows:
+            row.submitted_at = datetime.datetime(2030, 1, 2)
+        ids = [row.id for row in rows]
         codes = ("110000", "130000", "130100", "130102", "130200", "130202", "440000", "440100", "440106")
         regions = dict(db.session.execute(select(Region.code, Region.id).where(Region.code.in_(codes))).all())
         db.session.commit()
