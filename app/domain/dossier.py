@@ -53,12 +53,13 @@ def attached(definition: FormDefinition, values: dict) -> list[tuple[str, int]]:
     return found
 
 
+CONTACT_SECTION = "basic"  # 表1 基本信息表, which holds 联系人 and 联系电话 in every form definition
+
+
 def contacts(values: dict) -> tuple[str, str]:
-    """(联系人, 联系电话) of a content: the section holding them (表1 基本信息表 in every definition)."""
-    for section in values.values():
-        if isinstance(section, dict) and ("contact" in section or "contact_phone" in section):
-            return str(section.get("contact") or ""), str(section.get("contact_phone") or "")
-    return "", ""
+    """(联系人, 联系电话) of a content (SQL reads the same keys: recommendation.contact_columns)."""
+    section = values.get(CONTACT_SECTION) if isinstance(values.get(CONTACT_SECTION), dict) else {}
+    return str(section.get("contact") or ""), str(section.get("contact_phone") or "")
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -366,16 +366,18 @@ def keep_round(session: Session, declaration: Declaration, now: datetime.datetim
 
 
 def _withdraw(ctx: Context) -> None:
+    """取消上报: the round ends, and each of its steps still open is 已取消 (drawn so, never as pending); the list
+    columns show the round as it ended. Out of every reviewer's scope until the next 上报."""
     declaration = ctx.declaration
-    step = current_step(ctx.session, declaration)
-    if step is not None:
-        step.state = StepState.NOT_STARTED
+    for step in ctx.session.scalars(select(ReviewStep).where(
+            ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round)):
+        if step.state in (StepState.NOT_STARTED, StepState.IN_REVIEW):
+            step.state = StepState.CANCELLED
+        setattr(declaration, STEP_COLUMN[ReviewLevel(step.level)], step.state)
     declaration.status = S.DRAFT
     declaration.pending_authority_id = None
     declaration.submitted_at = None
     declaration.county_authority_id = declaration.city_authority_id = declaration.top_authority_id = None
-    for column in STEP_COLUMN.values():
-        setattr(declaration, column, None)
 
 
 def _approve(ctx: Context) -> None:

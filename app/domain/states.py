@@ -49,6 +49,7 @@ class StepState(_Labelled):
     RETURNED = "returned", N_("退回")
     REJECTED = "rejected", N_("不予推荐")
     NOT_APPLICABLE = "not_applicable", N_("不适用")
+    CANCELLED = "cancelled", N_("已取消")  # the round was withdrawn (取消上报) before this level decided
 
 
 class PackageState(_Labelled):

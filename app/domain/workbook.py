@@ -313,14 +313,17 @@ def _address_of(path: str, where: dict[str, str], definition: FormDefinition) ->
     return sheet
 
 
-def write_rows(handle, title: str, header: list[str], rows) -> None:
+def write_rows(handle, title: str, header: list[str], rows, widths: list[float] | None = None) -> None:
     """A one-sheet list workbook written row by row (write-only mode): memory stays flat for any size.
     Text that looks like a formula is written as text (formula injection). Each row is a list; the
-    writer may replace its values by cells."""
+    writer may replace its values by cells. `widths`: each column's width in characters."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
+    for index, width in enumerate(widths or (), start=1):  # write-only: only before the first row
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append(header)
     risky = ("=", "+", "-", "@")
     for row in rows:

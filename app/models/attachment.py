@@ -8,11 +8,14 @@ from flask_appbuilder import Model
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models.types import IDS_NEVER_REUSED
+
 
 class Attachment(Model):
     """One stored file. `storage_key` is the path under UPLOAD_DIR; `original_name` is display text only."""
 
     __tablename__ = "attachment"
+    __table_args__ = (IDS_NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     purpose: Mapped[str] = mapped_column(String(32))  # licence, evaluation_report, recommendation_letter, form_file …

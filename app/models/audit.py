@@ -8,11 +8,14 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, event, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models.types import IDS_NEVER_REUSED
+
 
 class ConfigChange(Model):
     """Who changed which configuration row, when, and its values before and after. Never edited."""
 
     __tablename__ = "config_change"
+    __table_args__ = (IDS_NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     changed_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now(), index=True)

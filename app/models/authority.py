@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import N_
 from app.models.geo import Region
-from app.models.types import enum_type
+from app.models.types import IDS_NEVER_REUSED, enum_type
 
 
 class AuthorityKind(enum.StrEnum):
@@ -58,7 +58,7 @@ class Authority(Model):
     """
 
     __tablename__ = "authority"
-    __table_args__ = (UniqueConstraint("kind", "region_id", name="uq_authority_kind_region"),)
+    __table_args__ = (UniqueConstraint("kind", "region_id", name="uq_authority_kind_region"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[AuthorityKind] = mapped_column(enum_type(AuthorityKind), index=True)

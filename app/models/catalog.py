@@ -11,13 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import N_
 from app.models.authority import Authority
-from app.models.types import enum_type
+from app.models.types import IDS_NEVER_REUSED, enum_type
 
 
 class Industry(Model):
     """GB/T 4754-2017 国民经济行业分类: 门类 (A-T), 大类 (2 digits), 中类 (3), 小类 (4)."""
 
     __tablename__ = "industry"
+    __table_args__ = (IDS_NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(4), unique=True)
@@ -35,6 +36,7 @@ class Subsystem(Model):
     """A business area an organization opens (开通子系统): 绿色制造体系, 技术目录 …"""
 
     __tablename__ = "subsystem"
+    __table_args__ = (IDS_NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -56,6 +58,7 @@ class DeclarationType(Model):
     """
 
     __tablename__ = "declaration_type"
+    __table_args__ = (IDS_NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -91,7 +94,7 @@ class Batch(Model):
     """
 
     __tablename__ = "batch"
-    __table_args__ = (UniqueConstraint("owner_id", "year", "name", name="uq_batch_owner_year_name"),)
+    __table_args__ = (UniqueConstraint("owner_id", "year", "name", name="uq_batch_owner_year_name"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(32))  # 第十批
@@ -153,7 +156,7 @@ class FormDefinition(Model):
     a new edition is a new version, and batch windows and declarations keep the version they started with."""
 
     __tablename__ = "form_definition"
-    __table_args__ = (UniqueConstraint("declaration_type_id", "version", name="uq_form_type_version"),)
+    __table_args__ = (UniqueConstraint("declaration_type_id", "version", name="uq_form_type_version"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     declaration_type_id: Mapped[int] = mapped_column(ForeignKey("declaration_type.id"), index=True)

@@ -26,7 +26,7 @@ from app.domain.states import Channel, DeclarationStatus, ReviewLevel, StepState
 from app.models.authority import Authority
 from app.models.catalog import Batch, DeclarationType, FormDefinition
 from app.models.organization import Organization
-from app.models.types import enum_type
+from app.models.types import IDS_NEVER_REUSED, enum_type
 
 if TYPE_CHECKING:
     from app.models.recommendation import RecommendationPackage
@@ -69,6 +69,7 @@ class Declaration(Model):
         Index("ix_declaration_submitted", "submitted_at"),  # the ministry's national list, newest first
         Index("ix_declaration_agency", "agency_id", "status"),
         Index("ix_declaration_batch_type", "batch_id", "declaration_type_id", "status"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

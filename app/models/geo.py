@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import N_
+from app.models.types import IDS_NEVER_REUSED
 
 PROVINCE, CITY, COUNTY = 1, 2, 3
 LEVEL_LABELS = {PROVINCE: N_("省级"), CITY: N_("地市级"), COUNTY: N_("区县级")}
@@ -22,7 +23,7 @@ class Region(Model):
     """
 
     __tablename__ = "region"
-    __table_args__ = (CheckConstraint("level in (1, 2, 3)", name="ck_region_level"),)
+    __table_args__ = (CheckConstraint("level in (1, 2, 3)", name="ck_region_level"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(6), unique=True)

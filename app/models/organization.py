@@ -28,7 +28,7 @@ from app.domain import N_
 from app.models.authority import Authority
 from app.models.catalog import DeclarationType, Industry, Subsystem
 from app.models.geo import Region
-from app.models.types import enum_type
+from app.models.types import IDS_NEVER_REUSED, enum_type
 
 
 class OrgType(enum.StrEnum):
@@ -81,6 +81,7 @@ class Organization(Model):
     """
 
     __tablename__ = "organization"
+    __table_args__ = (IDS_NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_type: Mapped[OrgType] = mapped_column(enum_type(OrgType), index=True)

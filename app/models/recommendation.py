@@ -12,7 +12,7 @@ from app.domain.states import PackageState, PublicationStage
 from app.models.attachment import Attachment
 from app.models.authority import Authority
 from app.models.catalog import Batch, DeclarationType
-from app.models.types import enum_type
+from app.models.types import IDS_NEVER_REUSED, enum_type
 
 
 class RecommendationPackage(Model):
@@ -25,6 +25,7 @@ class RecommendationPackage(Model):
     __tablename__ = "recommendation_package"
     __table_args__ = (
         UniqueConstraint("batch_id", "declaration_type_id", "authority_id", name="uq_package_batch_type_authority"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -76,6 +77,7 @@ class Publication(Model):
     """The announcement of a batch's approved declarations: 公示 for a period, then the final 名单."""
 
     __tablename__ = "publication"
+    __table_args__ = (IDS_NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), unique=True)

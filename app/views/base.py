@@ -170,11 +170,11 @@ def xlsx_file(name: str, data: bytes):
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=XLSX)
 
 
-def xlsx_rows(name: str, sheet: str, header: list[str], rows):
+def xlsx_rows(name: str, sheet: str, header: list[str], rows, widths: list[float] | None = None):
     """Rows as an xlsx download, streamed in openpyxl's write-only mode to a temporary file, so memory stays
     flat however many rows there are (formulas neutralised by `workbook.write_rows`)."""
     handle = tempfile.TemporaryFile()
-    workbook.write_rows(handle, sheet, header, rows)
+    workbook.write_rows(handle, sheet, header, rows, widths)
     handle.seek(0)
     return send_file(handle, as_attachment=True, download_name=name, mimetype=XLSX)
 

@@ -290,3 +290,33 @@ def test_scope_keys_follow_the_organization_only_from_its_next_submission(db_ses
     assert declaration.county_authority_id == f.authority("county", "130104").id
     assert declaration.pending_authority_id == f.authority("county", "130104").id
     assert declaration.city_authority_id == f.authority("city", "130100").id
+
+
+def test_a_withdrawn_round_is_cancelled_not_pending(db_session):
+    """取消上报 ends the round: its open steps read 已取消 (不适用 stays), nothing of it is in review or waiting,
+    and the next 上报 starts a fresh round beside it."""
+    baowu = f.organization("宝武绿色材料（河北）有限公司")  # a province-level authority: 县/市 不适用
+    design = db_session.execute(select(DeclarationType).where(DeclarationType.code == "green_design_enterprise")).scalar_one()
+    if design not in baowu.declaration_types:
+        baowu.declaration_types.append(design)
+    declaration = new(db_session, "yangqi", "green_design_enterprise")
+    do(db_session, declaration, "submit", "yangqi", APPLICANT)
+    do(db_session, declaration, "withdraw", "yangqi", APPLICANT)
+    cancelled = [(ReviewLevel.COUNTY, StepState.NOT_APPLICABLE), (ReviewLevel.CITY, StepState.NOT_APPLICABLE),
+                 (ReviewLevel.TOP, StepState.CANCELLED), (ReviewLevel.MINISTRY, StepState.CANCELLED)]
+    assert steps(db_session, declaration) == cancelled
+    assert StepState.CANCELLED.label == "已取消"
+    assert (declaration.county_step, declaration.top_step, declaration.ministry_step) == (
+        StepState.NOT_APPLICABLE, StepState.CANCELLED, StepState.CANCELLED)
+    assert lc.current_step(db_session, declaration) is None and declaration.pending_authority_id is None
+    do(db_session, declaration, "submit", "yangqi", APPLICANT)
+    assert steps(db_session, declaration, 1) == cancelled
+    assert steps(db_session, declaration)[2:] == [(ReviewLevel.TOP, StepState.IN_REVIEW),
+                                                  (ReviewLevel.MINISTRY, StepState.NOT_STARTED)]
+
+
+def test_a_local_round_withdrawn_at_the_county_is_cancelled_at_every_level(db_session):
+    declaration = new(db_session, "qiye", "energy_saving_tech")
+    do(db_session, declaration, "submit", "qiye", APPLICANT)
+    do(db_session, declaration, "withdraw", "qiye", APPLICANT)
+    assert [state for _, state in steps(db_session, declaration)] == [StepState.CANCELLED] * 4

@@ -454,3 +454,34 @@ def test_declarations_waiting_in_a_package_have_their_own_row(app, client_as):
     parsed = page(client_as("hebeisheng"))
     assert want["in_review"]["awaiting_recommendation"] >= 2
     assert counts(parsed, "by-level", 1)["awaiting_recommendation"] == want["in_review"]["awaiting_recommendation"]
+
+
+def test_a_withdrawn_round_counts_nowhere(app):
+    """取消上报: the declaration leaves every figure (in review, 待我审核, by status, by level) and its cancelled
+    steps are no decisions in the average."""
+    import uuid
+
+    from app.domain import lifecycle
+    from app.domain.scope import Actor
+    from app.models import PlatformUser
+
+    def board_of(username, batch_id):
+        user = db.session.execute(select(PlatformUser).where(PlatformUser.username == username)).scalar_one()
+        return dashboard.build(db.session, Actor.of(user), today=datetime.date.today(),
+                               filters=dashboard.Filters(batch_id=batch_id))
+
+    with app.app_context():
+        batch = f.new_batch(f"取消上报看板{uuid.uuid4().hex[:6]}")
+        declaration = f.drafted("qiye", "energy_saving_tech", batch)
+        qiye = Actor.of(db.session.execute(select(PlatformUser).where(PlatformUser.username == "qiye")).scalar_one())
+        now = datetime.datetime.now()
+        lifecycle.apply(db.session, declaration, "submit", qiye, lifecycle.Audience.APPLICANT, now=now)
+        before = board_of("changan", batch.id)
+        assert (before.total, before.pending_mine, sum(x.in_review for x in before.levels)) == (1, 1, 1)
+        lifecycle.apply(db.session, declaration, "withdraw", qiye, lifecycle.Audience.APPLICANT, now=now)
+        assert {s.state for s in declaration.steps} == {StepState.CANCELLED}
+        for username in ("changan", "shijiazhuang", "hebeisheng", "gongxinbu"):
+            board = board_of(username, batch.id)
+            assert (board.total, board.pending_mine, sum(x.in_review for x in board.levels),
+                    sum(x.decided for x in board.levels), sum(x.count for x in board.by_status)) == (0,) * 5, username
+        db.session.rollback()

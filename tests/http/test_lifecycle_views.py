@@ -140,7 +140,7 @@ def test_reviewer_filters(app, client_as):
     # the bar shows what was chosen, and a province's cities once a province is
     assert f'<option value="{guangdong}" selected>广东省</option>' in html
     assert '<option value="returned" selected>' in html and html.count(" selected>") == 2
-    assert '<select class="form-control input-sm" name="city">' in html and ">广州市</option>" in html
+    assert 'id="filter-city" name="city"' in html and ">广州市</option>" in html
 
 
 def test_new_declaration_needs_an_open_batch_and_a_permitted_type(app, client_as):

@@ -84,9 +84,11 @@ def test_a_filtered_regional_count_reads_the_scope_index_alone(app, client_as, m
         if db.engine.dialect.name != "sqlite":
             pytest.skip("plans are checked on SQLite; PostgreSQL's follow its statistics")
         declaration = db.session.get(Declaration, many_declarations[0])
-        filters = (f"batch={declaration.batch_id}&type={declaration.declaration_type_id}"
-                   f"&city={db.session.get(Region, declaration.region_id).parent_id}&industry=34")
-    for tab, status in (("all", "&status=under_review"), ("all", "")):
+        common = f"batch={declaration.batch_id}&type={declaration.declaration_type_id}&industry=34"
+        city = db.session.get(Region, declaration.region_id).parent_id
+    for filters, status in ((f"{common}&city={city}", "&status=under_review"), (f"{common}&city={city}", ""),
+                            (f"{common}&city={city}&county={declaration.region_id}", "")):
+        tab = "all"
         with counting(app) as statements:
             assert client_as("hebeisheng").get(
                 f"/review/declarations/list/?tab={tab}{status}&{filters}").status_code == 200
