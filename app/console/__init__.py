@@ -6,10 +6,15 @@ Every change made here is written to the audit log (ConfigChange) with its value
 from __future__ import annotations
 
 import datetime
+import enum
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model import typefmt
+from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup, escape
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,6 +23,7 @@ from sqlalchemy import select
 from wtforms import SelectMultipleField, ValidationError
 from wtforms.validators import Optional
 
+from app.console.audit import ACTIONS, AuditVocabulary
 from app.domain.states import Channel
 from app.extensions import db
 from app.models import (
@@ -60,13 +66,22 @@ class ConsoleHome(Guarded, AdminIndexView):
         return self.render("console/index.html")
 
 
+# The rows a console form edits together with its parent (inline), audited as part of the parent's values.
+AUDITED_CHILDREN = {"batch": "windows"}
+
+
 def _snapshot(model) -> dict:
-    """Column values as JSON-able text, for the audit log."""
+    """Column values as JSON-able text, for the audit log; a batch's windows under "windows"."""
     state = sa_inspect(model)
-    return {attr.key: _plain(attr.value) for attr in state.attrs if attr.key in state.mapper.columns}
+    values = {attr.key: _plain(attr.value) for attr in state.attrs if attr.key in state.mapper.columns}
+    children = AUDITED_CHILDREN.get(model.__tablename__)
+    if children:
+        values[children] = [_snapshot(child) for child in getattr(model, children)]
+    return values
 
 
 def _before(model) -> dict:
+    """The values as they were before this request's form changed them, children included."""
     state = sa_inspect(model)
     values = {}
     for attr in state.attrs:
@@ -74,6 +89,11 @@ def _before(model) -> dict:
             continue
         history = attr.history
         values[attr.key] = _plain(history.deleted[0] if history.deleted else attr.value)
+    children = AUDITED_CHILDREN.get(model.__tablename__)
+    if children:
+        history = state.attrs[children].history
+        values[children] = [_before(child) for child in (*history.unchanged, *history.deleted)
+                            if sa_inspect(child).persistent]
     return values
 
 
@@ -102,36 +122,79 @@ class ConsoleForm(FlaskForm):
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
 
 
+def labelled_enums(model) -> dict[str, type[enum.Enum]]:
+    """The model's columns stored as an enum whose members have a Chinese `label`."""
+    found = {}
+    for attr in sa_inspect(model).column_attrs:
+        enum_cls = getattr(attr.columns[0].type, "enum_class", None)
+        if enum_cls is not None and isinstance(getattr(enum_cls, "label", None), property):
+            found[attr.key] = enum_cls
+    return found
+
+
+def enum_choices(enum_cls) -> list[tuple[str, str]]:
+    return [(member.value, _l(member.label)) for member in enum_cls]
+
+
+def yes_no(view, value, name=None) -> str:
+    return gettext("是") if value else gettext("否")
+
+
+def _bool_icon(view, value, name=None):
+    icon = "fa-check-circle glyphicon-ok-circle" if value else "fa-minus-circle glyphicon-minus-sign"
+    return Markup(f'<span class="fa {icon} glyphicon" title="{yes_no(view, value)}"></span>')
+
+
+class ConsoleConverter(AdminModelConverter):
+    """Flask-Admin's converter, with a visible text for "none" in relation selects (WTForms shows the
+    option's value, `__None`, when the label is empty)."""
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        if not kwargs.get("blank_text"):
+            kwargs["blank_text"] = _l("（不选）")
+        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+
+
 class ConsoleModelView(Guarded, ModelView):
-    """A console list/create/edit/delete view whose every change is audited."""
+    """A console list/create/edit/delete view whose every change is audited; enums show their labels in
+    lists, details, forms and filters, booleans read 是/否."""
 
     form_base_class = ConsoleForm
+    model_form_converter = ConsoleConverter
     page_size = 50
     can_set_page_size = False
     can_view_details = True
     can_export = False  # bulk export and import live in 批量导入导出, through openpyxl
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, bool: _bool_icon}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, bool: yes_no}
+
+    def __init__(self, model, *args, **kwargs):
+        labelled = {name: enum_choices(enum_cls) for name, enum_cls in labelled_enums(model).items()}
+        self.column_choices = {**labelled, **(self.column_choices or {})}
+        self.form_choices = {**labelled, **(self.form_choices or {})}
+        super().__init__(model, *args, **kwargs)
 
     def on_model_change(self, form, model, is_created):
-        self._pending_before = None if is_created else _before(model)
+        g.console_before = None if is_created else _before(model)  # views are shared: keep it per request
         self.validate_model(model)
 
     def validate_model(self, model) -> None:
         """Refuse an inconsistent row with a Chinese message; the form keeps what was typed."""
 
     def after_model_change(self, form, model, is_created):
-        record("create" if is_created else "update", model, self._pending_before, _snapshot(model))
+        record("create" if is_created else "update", model, g.pop("console_before", None), _snapshot(model))
         db.session.commit()
 
     def on_model_delete(self, model):
-        self._deleted = _snapshot(model)
+        g.console_deleted = _snapshot(model)
 
     def after_model_delete(self, model):
-        record("delete", model, self._deleted, None)
+        record("delete", model, g.pop("console_deleted", None), None)
         db.session.commit()
 
 
 def _labels_formatter(enum_cls):
-    return lambda view, context, model, name: "、".join(enum_cls(v).label for v in getattr(model, name) or [])
+    return lambda view, context, model, name: "、".join(gettext(enum_cls(v).label) for v in getattr(model, name) or [])
 
 
 class RegionConsole(ConsoleModelView):
@@ -164,9 +227,7 @@ class AuthorityConsole(ConsoleModelView):
     column_filters = ["kind", "active"]
     column_labels = {"name": "名称", "kind": "类别", "code": "编码", "region": "所在区划", "parent": "上级部门",
                      "active": "启用", "is_financial": "金融企业", "separately_planned": "计划单列市", "sort": "排序"}
-    column_formatters = {"kind": lambda v, c, m, n: AuthorityKind(m.kind).label}
     form_columns = ["name", "kind", "code", "region", "parent", "is_financial", "separately_planned", "active", "sort"]
-    form_choices = {"kind": [(k.value, k.label) for k in AuthorityKind]}
     form_ajax_refs = {"region": {"fields": ["code", "name"], "page_size": 20},
                       "parent": {"fields": ["name", "code"], "page_size": 20}}
 
@@ -205,8 +266,8 @@ class DeclarationTypeConsole(ConsoleModelView):
                     "is_green_category", "active", "sort"]
     form_overrides = {"declarant_types": SelectMultipleField, "channels": SelectMultipleField}
     form_args = {
-        "declarant_types": {"label": "可申报单位类型", "choices": [(t.value, t.label) for t in OrgType]},
-        "channels": {"label": "推荐渠道", "choices": [(c.value, c.label) for c in Channel]},
+        "declarant_types": {"label": "可申报单位类型", "choices": enum_choices(OrgType)},
+        "channels": {"label": "推荐渠道", "choices": enum_choices(Channel)},
     }
     can_delete = False  # declarations refer to their type; retire a type with 启用 instead
 
@@ -225,8 +286,8 @@ class BatchConsole(ConsoleModelView):
     column_labels = {"year": "年度", "name": "批次", "tier": "层级", "notice_no": "通知文号", "owner": "组织部门",
                      "state": "状态", "windows": "各类型申报时间"}
     column_formatters = {
-        "tier": lambda v, c, m, n: m.tier.label if m.tier else "",
-        "state": lambda v, c, m, n: "、".join(sorted({w.state_on(datetime.date.today()) for w in m.windows})) or "未设置",
+        "state": lambda v, c, m, n: "、".join(sorted({gettext(w.state_on(datetime.date.today()))
+                                                    for w in m.windows})) or gettext("未设置"),
     }
     form_columns = ["year", "name", "tier", "notice_no", "owner", "windows"]
     form_ajax_refs = {"owner": {"fields": ["name"], "page_size": 20}}
@@ -291,15 +352,39 @@ class SiteSettingConsole(ConsoleModelView):
 
 
 class AuditConsole(Guarded, ModelView):
-    """The audit log: read-only for everyone."""
+    """The audit log, read-only for everyone: each change as "申报批次 · 新增" with what it created, changed
+    or deleted, in the console's own labels (app/console/audit.py)."""
 
     can_create = can_edit = can_delete = False
     can_view_details = True
     column_default_sort = ("changed_at", True)
-    column_list = ["changed_at", "username", "table_name", "row_id", "action"]
+    column_list = ["changed_at", "username", "title", "row_id", "summary"]
+    column_details_list = ["changed_at", "username", "title", "row_id", "before", "after"]
     column_filters = ["table_name", "action", "username"]
-    column_labels = {"changed_at": "时间", "username": "操作人", "table_name": "数据表", "row_id": "记录",
-                     "action": "操作", "before": "修改前", "after": "修改后"}
+    column_labels = {"changed_at": "时间", "username": "操作人", "table_name": "数据", "row_id": "记录编号",
+                     "action": "操作", "title": "变更", "summary": "内容", "before": "修改前", "after": "修改后"}
+    column_type_formatters = column_type_formatters_detail = {
+        **typefmt.BASE_FORMATTERS, datetime.datetime: lambda view, value, name=None: value.strftime("%Y-%m-%d %H:%M")}
+
+    def __init__(self, model, *args, **kwargs):
+        from app.console.transfer import DATASETS
+
+        words = self.vocabulary = AuditVocabulary([(v, m, name) for v, m, name, _, _ in CONSOLE_VIEWS],
+                                                  {"batch_window": BATCH_WINDOW_FORM["column_labels"]})
+        words.tables.update({name: dataset.title for name, dataset in DATASETS.items()})  # imports
+        self.column_choices = {"table_name": list(words.tables.items()), "action": list(ACTIONS.items())}
+        self.column_formatters = {
+            "title": lambda v, c, m, n: words.title(m),
+            "summary": lambda v, c, m, n: words.summary(m),
+        }
+        rows = lambda values, table: Markup("<br>").join(  # noqa: E731
+            escape(f"{label}：{text}") for label, text in words.fields(table, values)) or "—"
+        self.column_formatters_detail = {
+            **self.column_formatters,
+            "before": lambda v, c, m, n: rows(m.before, m.table_name),
+            "after": lambda v, c, m, n: rows(m.after, m.table_name) if m.action != "import" else words.summary(m),
+        }
+        super().__init__(model, *args, **kwargs)
 
 
 CONSOLE_VIEWS = [
@@ -322,7 +407,7 @@ def init_console(app: Flask) -> Admin:
 
     console = Admin(app, name="系统配置控制台", url="/console", endpoint="console",
                     index_view=ConsoleHome(name="控制台首页", url="/console", endpoint="console"),
-                    theme=Bootstrap4Theme(swatch="default", fluid=True))
+                    theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="console/master.html"))
     for view_class, model, name, category, endpoint in CONSOLE_VIEWS:
         console.add_view(view_class(model, db, name=name, category=category,
                                     endpoint=f"console_{endpoint}", url=f"/console/{endpoint}"))
