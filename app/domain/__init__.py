@@ -4,6 +4,11 @@ from __future__ import annotations
 from typing import Callable
 
 
+def N_(text: str) -> str:
+    """Marks a label for extraction into the catalogues; views translate it when they render it."""
+    return text
+
+
 class DomainError(Exception):
     """A refused operation, said in Chinese: a message id (the source text, marked with `N_`) and the values
     it names, kept apart so that a view translates the text first and formats it afterwards (`translated`).
@@ -21,15 +26,24 @@ class DomainError(Exception):
         return format_message(self.message_id, self.params)
 
     def translated(self, gettext: Callable[[str], str]) -> str:
-        """The text in the user's language: the message id and every text value translated, then formatted."""
-        return format_message(gettext(self.message_id),
-                              {k: gettext(v) if isinstance(v, str) else v for k, v in self.params.items()})
+        """The text in the user's language: the message id and every text value translated, then formatted;
+        a tuple of texts (e.g. the missing files) is translated item by item and listed."""
+        return format_message(gettext(self.message_id), {k: _translated(v, gettext) for k, v in self.params.items()},
+                              gettext(LIST_SEPARATOR))
 
 
-def format_message(template: str, params: dict) -> str:
-    return template % params if params else template
+LIST_SEPARATOR = N_("、")
 
 
-def N_(text: str) -> str:
-    """Marks a label for extraction into the catalogues; views translate it when they render it."""
-    return text
+def _translated(value, gettext):
+    if isinstance(value, str):
+        return gettext(value)
+    if isinstance(value, tuple):
+        return tuple(gettext(v) if isinstance(v, str) else v for v in value)
+    return value
+
+
+def format_message(template: str, params: dict, separator: str = LIST_SEPARATOR) -> str:
+    if not params:
+        return template
+    return template % {k: separator.join(map(str, v)) if isinstance(v, tuple) else v for k, v in params.items()}

@@ -12,7 +12,7 @@ FAB_TEXTS = (
     # confirm.html, alert.html and ab_actions.js / ab.js (no `_()` there)
     N_("OK"), N_("Cancel"), N_("No row selected"), N_("Select a State"), N_("Select"),
     # general/lib.html: the row buttons (screen-reader text and tooltips), the list's footer
-    N_("Add"), N_("Edit"), N_("Show"), N_("Delete"), N_("Show record"), N_("Record Count"), N_("Back"),
+    N_("Add"), N_("Edit"), N_("Show"), N_("Delete"), N_("Show record"), N_("Back"),
     N_("Are you sure you want to delete this item?"),
     # search filters
     N_("Contains (insensitive)"), N_("Start with"), N_("Starts with"), N_("Not Starts with"), N_("Ends with"),
