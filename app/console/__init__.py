@@ -172,6 +172,8 @@ class ConsoleModelView(Guarded, ModelView):
         labelled = {name: enum_choices(enum_cls) for name, enum_cls in labelled_enums(model).items()}
         self.column_choices = {**labelled, **(self.column_choices or {})}
         self.form_choices = {**labelled, **(self.form_choices or {})}
+        for ref in (self.form_ajax_refs or {}).values():  # Flask-Admin's own says "请选择模型"
+            ref.setdefault("placeholder", _l("输入名称或代码查找"))
         super().__init__(model, *args, **kwargs)
 
     def on_model_change(self, form, model, is_created):

@@ -26,7 +26,8 @@ class AuditVocabulary:
             self.tables.setdefault(table, name)
             self.models.setdefault(table, model)
             self.labels[table] = {**self.labels.get(table, {}), **(view_class.column_labels or {})}
-        self._models_by_table = {mapper.local_table.name: mapper.class_ for mapper in db.Model.registry.mappers}
+        registry = sa_inspect(views[0][1]).registry  # the console's models' (Flask-AppBuilder's Model)
+        self._models_by_table = {mapper.local_table.name: mapper.class_ for mapper in registry.mappers}
 
     def table_label(self, table: str) -> str:
         return gettext(self.tables[table]) if table in self.tables else table
