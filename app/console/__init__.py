@@ -210,16 +210,16 @@ class RegionConsole(ConsoleModelView):
 
     def validate_model(self, model):
         if not (model.code and len(model.code) == 6 and model.code.isdigit()):
-            raise ValidationError("区划代码应为 6 位数字（GB/T 2260）")
+            raise ValidationError(gettext("区划代码应为 6 位数字（GB/T 2260）"))
         if model.level not in (1, 2, 3):
-            raise ValidationError("级别应为 1（省级）、2（地市级）或 3（区县级）")
+            raise ValidationError(gettext("级别应为 1（省级）、2（地市级）或 3（区县级）"))
         parent = model.parent
         if model.level == 1 and parent is not None:
-            raise ValidationError("省级区划没有上级区划")
+            raise ValidationError(gettext("省级区划没有上级区划"))
         if model.level > 1 and (parent is None or parent.level >= model.level):
-            raise ValidationError("上级区划的级别应高于本区划")
+            raise ValidationError(gettext("上级区划的级别应高于本区划"))
         if parent is not None and model.code[:2] != parent.code[:2]:
-            raise ValidationError("区划代码前两位应与上级区划一致")
+            raise ValidationError(gettext("区划代码前两位应与上级区划一致"))
         model.province_id = None if parent is None else (parent.province_id or parent.id)
 
 
@@ -237,9 +237,9 @@ class AuthorityConsole(ConsoleModelView):
         kind = AuthorityKind(model.kind)
         if kind in (AuthorityKind.COUNTY, AuthorityKind.CITY, AuthorityKind.PROVINCE, AuthorityKind.SUPERVISION) \
                 and model.region is None:
-            raise ValidationError("县、市、省级主管部门和节能监察机关须选择所在区划")
+            raise ValidationError(gettext("县、市、省级主管部门和节能监察机关须选择所在区划"))
         if kind in (AuthorityKind.COUNTY, AuthorityKind.CITY) and model.parent is None:
-            raise ValidationError("县、市级主管部门须选择上级部门")
+            raise ValidationError(gettext("县、市级主管部门须选择上级部门"))
 
 
 class IndustryConsole(ConsoleModelView):
@@ -307,10 +307,12 @@ class BatchConsole(ConsoleModelView):
                     window.form_definition = db.session.get(FormDefinition, latest_form(window.declaration_type.id))
         for window in model.windows:
             if window.opens_on and window.closes_on and window.opens_on > window.closes_on:
-                raise ValidationError(f"{window.declaration_type}：申报开始日期不能晚于截止日期")
+                raise ValidationError(gettext("%(type)s：申报开始日期不能晚于截止日期",
+                                              type=gettext(str(window.declaration_type))))
             deadlines = [window.county_deadline, window.city_deadline, window.top_deadline, window.ministry_deadline]
             if any(d and window.closes_on and d < window.closes_on for d in deadlines):
-                raise ValidationError(f"{window.declaration_type}：审核截止日期不能早于申报截止日期")
+                raise ValidationError(gettext("%(type)s：审核截止日期不能早于申报截止日期",
+                                              type=gettext(str(window.declaration_type))))
 
 
 class AgencyConsole(ConsoleModelView):
