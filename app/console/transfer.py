@@ -159,22 +159,22 @@ def _group_create(values, ctx):
 
 DATASETS = {
     "regions": Dataset(
-        "行政区划", ("区划代码", "名称", "级别", "类型", "上级区划代码"),
+        N_("行政区划"), ("区划代码", "名称", "级别", "类型", "上级区划代码"),
         lambda: [(r.code, r.name, r.level, r.kind, r.parent.code if r.parent else "")
                  for r in db.session.scalars(select(Region).order_by(Region.code))],
         _region_row, _regions, _region_create),
     "industries": Dataset(
-        "国民经济行业分类", ("行业代码", "行业名称", "层级", "上级代码"),
+        N_("国民经济行业分类"), ("行业代码", "行业名称", "层级", "上级代码"),
         lambda: [(i.code, i.name, i.level, i.parent.code if i.parent else "")
                  for i in db.session.scalars(select(Industry).order_by(Industry.id))],
         _industry_row, lambda: {i.code: i for i in db.session.scalars(select(Industry))}, _industry_create),
     "authorities": Dataset(
-        "主管部门", ("类别", "区划代码", "名称"),
+        N_("主管部门"), ("类别", "区划代码", "名称"),
         lambda: [(a.kind.value, a.region.code, a.name) for a in db.session.scalars(
             select(Authority).where(Authority.kind.in_(list(REGION_KINDS.values()))).order_by(Authority.id))],
         _authority_row, _authorities, _authority_create),
     "central_enterprises": Dataset(
-        "中央企业及中央金融企业", ("编码", "名称", "类型"),
+        N_("中央企业及中央金融企业"), ("编码", "名称", "类型"),
         lambda: [(a.code, a.name, "金融" if a.is_financial else "央企") for a in db.session.scalars(
             select(Authority).where(Authority.kind == AuthorityKind.GROUP).order_by(Authority.sort))],
         _group_row, lambda: {a.code: a for a in db.session.scalars(

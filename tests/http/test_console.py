@@ -249,3 +249,13 @@ def test_a_new_batch_reads_in_the_audit_log_with_its_windows(app, client_as):
     with app.app_context():  # leave the seeded batches as they were
         db.session.delete(db.session.get(f.Batch, pk))
         db.session.commit()
+
+
+def test_the_console_in_english(client_as):
+    admin = client_as("admin")
+    admin.get("/lang/en")
+    form = admin.get("/console/batches/new/").get_data(as_text=True)
+    assert "Declarations open" in form and ">National</option>" in form and "(none)" in form
+    assert "申报开始" not in form and "国家级" not in form and "（不选）" not in form
+    audit = admin.get("/console/audit/").get_data(as_text=True)
+    assert "Configuration changes" in audit and "配置变更记录" not in audit
