@@ -4,11 +4,6 @@ from __future__ import annotations
 from typing import Callable
 
 
-def N_(text: str) -> str:
-    """Marks a label for extraction into the catalogues; views translate it when they render it."""
-    return text
-
-
 class DomainError(Exception):
     """A refused operation, said in Chinese: a message id (the source text, marked with `N_`) and the values
     it names, kept apart so that a view translates the text first and formats it afterwards (`translated`).
@@ -32,9 +27,6 @@ class DomainError(Exception):
                               gettext(LIST_SEPARATOR))
 
 
-LIST_SEPARATOR = N_("、")
-
-
 def _translated(value, gettext):
     if isinstance(value, str):
         return gettext(value)
@@ -43,7 +35,15 @@ def _translated(value, gettext):
     return value
 
 
-def format_message(template: str, params: dict, separator: str = LIST_SEPARATOR) -> str:
+def format_message(template: str, params: dict, separator: str = "、") -> str:
     if not params:
         return template
     return template % {k: separator.join(map(str, v)) if isinstance(v, tuple) else v for k, v in params.items()}
+
+
+def N_(text: str) -> str:
+    """Marks a label for extraction into the catalogues; views translate it when they render it."""
+    return text
+
+
+LIST_SEPARATOR = N_("、")  # between the items of a listed value (a tuple param)
