@@ -71,8 +71,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600
 
-    # Languages: Simplified Chinese first. The key is zh_CN (not zh) so that Flask-Admin, which ships
-    # only a zh_Hans_CN catalogue, keeps English rather than guessing.
+    # Languages: Simplified Chinese first. Babel reads zh_CN as zh_Hans_CN, which finds Flask-Admin's
+    # zh_Hans_CN catalogue and falls back to zh for Flask-AppBuilder's; translations/zh (merged over FAB's,
+    # which Flask-AppBuilder puts first in BABEL_TRANSLATION_DIRECTORIES) holds what FAB's lacks.
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")

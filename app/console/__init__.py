@@ -6,10 +6,15 @@ Every change made here is written to the audit log (ConfigChange) with its value
 from __future__ import annotations
 
 import datetime
+import enum
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model import typefmt
+from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup, escape
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,6 +23,8 @@ from sqlalchemy import select
 from wtforms import SelectMultipleField, ValidationError
 from wtforms.validators import Optional
 
+from app.console.audit import ACTIONS, AuditVocabulary
+from app.domain import N_
 from app.domain.states import Channel
 from app.extensions import db
 from app.models import (
@@ -60,13 +67,22 @@ class ConsoleHome(Guarded, AdminIndexView):
         return self.render("console/index.html")
 
 
+# The rows a console form edits together with its parent (inline), audited as part of the parent's values.
+AUDITED_CHILDREN = {"batch": "windows"}
+
+
 def _snapshot(model) -> dict:
-    """Column values as JSON-able text, for the audit log."""
+    """Column values as JSON-able text, for the audit log; a batch's windows under "windows"."""
     state = sa_inspect(model)
-    return {attr.key: _plain(attr.value) for attr in state.attrs if attr.key in state.mapper.columns}
+    values = {attr.key: _plain(attr.value) for attr in state.attrs if attr.key in state.mapper.columns}
+    children = AUDITED_CHILDREN.get(model.__tablename__)
+    if children:
+        values[children] = [_snapshot(child) for child in getattr(model, children)]
+    return values
 
 
 def _before(model) -> dict:
+    """The values as they were before this request's form changed them, children included."""
     state = sa_inspect(model)
     values = {}
     for attr in state.attrs:
@@ -74,6 +90,11 @@ def _before(model) -> dict:
             continue
         history = attr.history
         values[attr.key] = _plain(history.deleted[0] if history.deleted else attr.value)
+    children = AUDITED_CHILDREN.get(model.__tablename__)
+    if children:
+        history = state.attrs[children].history
+        values[children] = [_before(child) for child in (*history.unchanged, *history.deleted)
+                            if sa_inspect(child).persistent]
     return values
 
 
@@ -102,59 +123,110 @@ class ConsoleForm(FlaskForm):
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
 
 
+def labelled_enums(model) -> dict[str, type[enum.Enum]]:
+    """The model's columns stored as an enum whose members have a Chinese `label`."""
+    found = {}
+    for attr in sa_inspect(model).column_attrs:
+        enum_cls = getattr(attr.columns[0].type, "enum_class", None)
+        if enum_cls is not None and isinstance(getattr(enum_cls, "label", None), property):
+            found[attr.key] = enum_cls
+    return found
+
+
+def lazy(labels: dict | None) -> dict:
+    """Labels written as message ids (N_), translated when a page shows them."""
+    return {key: _l(label) for key, label in (labels or {}).items()}
+
+
+def enum_choices(enum_cls) -> list[tuple[str, str]]:
+    return [(member.value, _l(member.label)) for member in enum_cls]
+
+
+def yes_no(view, value, name=None) -> str:
+    return gettext("是") if value else gettext("否")
+
+
+def _bool_icon(view, value, name=None):
+    icon = "fa-check-circle glyphicon-ok-circle" if value else "fa-minus-circle glyphicon-minus-sign"
+    return Markup(f'<span class="fa {icon} glyphicon" title="{yes_no(view, value)}"></span>')
+
+
+class ConsoleConverter(AdminModelConverter):
+    """Flask-Admin's converter, with a visible text for "none" in relation selects (WTForms shows the
+    option's value, `__None`, when the label is empty)."""
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        if not kwargs.get("blank_text"):
+            kwargs["blank_text"] = _l("（不选）")
+        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+
+
 class ConsoleModelView(Guarded, ModelView):
-    """A console list/create/edit/delete view whose every change is audited."""
+    """A console list/create/edit/delete view whose every change is audited; enums show their labels in
+    lists, details, forms and filters, booleans read 是/否."""
 
     form_base_class = ConsoleForm
+    model_form_converter = ConsoleConverter
     page_size = 50
     can_set_page_size = False
     can_view_details = True
     can_export = False  # bulk export and import live in 批量导入导出, through openpyxl
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, bool: _bool_icon}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, bool: yes_no}
+
+    def __init__(self, model, *args, **kwargs):
+        self.column_labels = lazy(self.column_labels)
+        labelled = {name: enum_choices(enum_cls) for name, enum_cls in labelled_enums(model).items()}
+        self.column_choices = {**labelled, **(self.column_choices or {})}
+        self.form_choices = {**labelled, **(self.form_choices or {})}
+        for ref in (self.form_ajax_refs or {}).values():  # Flask-Admin's own says "请选择模型"
+            ref.setdefault("placeholder", _l("输入名称或代码查找"))
+        super().__init__(model, *args, **kwargs)
 
     def on_model_change(self, form, model, is_created):
-        self._pending_before = None if is_created else _before(model)
+        g.console_before = None if is_created else _before(model)  # views are shared: keep it per request
         self.validate_model(model)
 
     def validate_model(self, model) -> None:
         """Refuse an inconsistent row with a Chinese message; the form keeps what was typed."""
 
     def after_model_change(self, form, model, is_created):
-        record("create" if is_created else "update", model, self._pending_before, _snapshot(model))
+        record("create" if is_created else "update", model, g.pop("console_before", None), _snapshot(model))
         db.session.commit()
 
     def on_model_delete(self, model):
-        self._deleted = _snapshot(model)
+        g.console_deleted = _snapshot(model)
 
     def after_model_delete(self, model):
-        record("delete", model, self._deleted, None)
+        record("delete", model, g.pop("console_deleted", None), None)
         db.session.commit()
 
 
 def _labels_formatter(enum_cls):
-    return lambda view, context, model, name: "、".join(enum_cls(v).label for v in getattr(model, name) or [])
+    return lambda view, context, model, name: "、".join(gettext(enum_cls(v).label) for v in getattr(model, name) or [])
 
 
 class RegionConsole(ConsoleModelView):
     column_list = ["code", "name", "level", "kind", "parent"]
     column_searchable_list = ["code", "name"]
     column_filters = ["level", "kind"]
-    column_labels = {"code": "区划代码", "name": "名称", "level": "级别（1省 2市 3县）", "kind": "类型", "parent": "上级区划",
-                     "province": "所属省份"}
+    column_labels = {"code": N_("区划代码"), "name": N_("名称"), "level": N_("级别（1省 2市 3县）"), "kind": N_("类型"),
+                     "parent": N_("上级区划"), "province": N_("所属省份")}
     form_columns = ["code", "name", "level", "kind", "parent"]
     form_ajax_refs = {"parent": {"fields": ["code", "name"], "page_size": 20}}
 
     def validate_model(self, model):
         if not (model.code and len(model.code) == 6 and model.code.isdigit()):
-            raise ValidationError("区划代码应为 6 位数字（GB/T 2260）")
+            raise ValidationError(gettext("区划代码应为 6 位数字（GB/T 2260）"))
         if model.level not in (1, 2, 3):
-            raise ValidationError("级别应为 1（省级）、2（地市级）或 3（区县级）")
+            raise ValidationError(gettext("级别应为 1（省级）、2（地市级）或 3（区县级）"))
         parent = model.parent
         if model.level == 1 and parent is not None:
-            raise ValidationError("省级区划没有上级区划")
+            raise ValidationError(gettext("省级区划没有上级区划"))
         if model.level > 1 and (parent is None or parent.level >= model.level):
-            raise ValidationError("上级区划的级别应高于本区划")
+            raise ValidationError(gettext("上级区划的级别应高于本区划"))
         if parent is not None and model.code[:2] != parent.code[:2]:
-            raise ValidationError("区划代码前两位应与上级区划一致")
+            raise ValidationError(gettext("区划代码前两位应与上级区划一致"))
         model.province_id = None if parent is None else (parent.province_id or parent.id)
 
 
@@ -162,11 +234,10 @@ class AuthorityConsole(ConsoleModelView):
     column_list = ["name", "kind", "code", "region", "parent", "active"]
     column_searchable_list = ["name", "code"]
     column_filters = ["kind", "active"]
-    column_labels = {"name": "名称", "kind": "类别", "code": "编码", "region": "所在区划", "parent": "上级部门",
-                     "active": "启用", "is_financial": "金融企业", "separately_planned": "计划单列市", "sort": "排序"}
-    column_formatters = {"kind": lambda v, c, m, n: AuthorityKind(m.kind).label}
+    column_labels = {"name": N_("名称"), "kind": N_("类别"), "code": N_("编码"), "region": N_("所在区划"),
+                     "parent": N_("上级部门"), "active": N_("启用"), "is_financial": N_("金融企业"),
+                     "separately_planned": N_("计划单列市"), "sort": N_("排序")}
     form_columns = ["name", "kind", "code", "region", "parent", "is_financial", "separately_planned", "active", "sort"]
-    form_choices = {"kind": [(k.value, k.label) for k in AuthorityKind]}
     form_ajax_refs = {"region": {"fields": ["code", "name"], "page_size": 20},
                       "parent": {"fields": ["name", "code"], "page_size": 20}}
 
@@ -174,39 +245,40 @@ class AuthorityConsole(ConsoleModelView):
         kind = AuthorityKind(model.kind)
         if kind in (AuthorityKind.COUNTY, AuthorityKind.CITY, AuthorityKind.PROVINCE, AuthorityKind.SUPERVISION) \
                 and model.region is None:
-            raise ValidationError("县、市、省级主管部门和节能监察机关须选择所在区划")
+            raise ValidationError(gettext("县、市、省级主管部门和节能监察机关须选择所在区划"))
         if kind in (AuthorityKind.COUNTY, AuthorityKind.CITY) and model.parent is None:
-            raise ValidationError("县、市级主管部门须选择上级部门")
+            raise ValidationError(gettext("县、市级主管部门须选择上级部门"))
 
 
 class IndustryConsole(ConsoleModelView):
     column_list = ["code", "name", "level", "parent"]
     column_searchable_list = ["code", "name"]
     column_filters = ["level"]
-    column_labels = {"code": "行业代码", "name": "行业名称", "level": "层级", "parent": "上级类别"}
+    column_labels = {"code": N_("行业代码"), "name": N_("行业名称"), "level": N_("层级"), "parent": N_("上级类别")}
     form_columns = ["code", "name", "level", "parent"]
     form_ajax_refs = {"parent": {"fields": ["code", "name"], "page_size": 20}}
 
 
 class SubsystemConsole(ConsoleModelView):
     column_list = ["name", "code", "required", "has_declarations", "active", "sort"]
-    column_labels = {"name": "名称", "code": "编码", "required": "必须开通", "has_declarations": "本平台申报",
-                     "active": "启用", "sort": "排序"}
+    column_labels = {"name": N_("名称"), "code": N_("编码"), "required": N_("必须开通"),
+                     "has_declarations": N_("本平台申报"), "active": N_("启用"), "sort": N_("排序")}
     form_columns = ["name", "code", "required", "has_declarations", "active", "sort"]
 
 
 class DeclarationTypeConsole(ConsoleModelView):
     column_list = ["name", "code", "subsystem", "declarant_types", "channels", "requires_evaluation", "active"]
-    column_labels = {"name": "名称", "code": "编码", "subsystem": "所属子系统", "declarant_types": "可申报单位类型",
-                     "channels": "推荐渠道", "requires_evaluation": "需第三方评价", "is_green_category": "绿色制造类型",
-                     "active": "启用", "sort": "排序"}
+    column_labels = {"name": N_("名称"), "code": N_("编码"), "subsystem": N_("所属子系统"),
+                     "declarant_types": N_("可申报单位类型"), "channels": N_("推荐渠道"),
+                     "requires_evaluation": N_("需第三方评价"), "is_green_category": N_("绿色制造类型"),
+                     "active": N_("启用"), "sort": N_("排序")}
     column_formatters = {"declarant_types": _labels_formatter(OrgType), "channels": _labels_formatter(Channel)}
     form_columns = ["name", "code", "subsystem", "declarant_types", "channels", "requires_evaluation",
                     "is_green_category", "active", "sort"]
     form_overrides = {"declarant_types": SelectMultipleField, "channels": SelectMultipleField}
     form_args = {
-        "declarant_types": {"label": "可申报单位类型", "choices": [(t.value, t.label) for t in OrgType]},
-        "channels": {"label": "推荐渠道", "choices": [(c.value, c.label) for c in Channel]},
+        "declarant_types": {"label": _l("可申报单位类型"), "choices": enum_choices(OrgType)},
+        "channels": {"label": _l("推荐渠道"), "choices": enum_choices(Channel)},
     }
     can_delete = False  # declarations refer to their type; retire a type with 启用 instead
 
@@ -214,24 +286,26 @@ class DeclarationTypeConsole(ConsoleModelView):
 BATCH_WINDOW_FORM = dict(
     form_columns=["id", "declaration_type", "opens_on", "closes_on", "form_definition", "county_deadline",
                   "city_deadline", "top_deadline", "ministry_deadline"],
-    column_labels={"declaration_type": "申报类型", "opens_on": "申报开始", "closes_on": "申报截止",
-                     "form_definition": "申报书版本", "county_deadline": "县/区审核截止", "city_deadline": "市审核截止",
-                   "top_deadline": "省/集团/协会审核截止", "ministry_deadline": "工信部审核截止"},
+    column_labels={"declaration_type": N_("申报类型"), "opens_on": N_("申报开始"), "closes_on": N_("申报截止"),
+                   "form_definition": N_("申报书版本"), "county_deadline": N_("县/区审核截止"),
+                   "city_deadline": N_("市审核截止"), "top_deadline": N_("省/集团/协会审核截止"),
+                   "ministry_deadline": N_("工信部审核截止")},
 )
 
 
 class BatchConsole(ConsoleModelView):
     column_list = ["year", "name", "tier", "notice_no", "owner", "state"]
-    column_labels = {"year": "年度", "name": "批次", "tier": "层级", "notice_no": "通知文号", "owner": "组织部门",
-                     "state": "状态", "windows": "各类型申报时间"}
+    column_labels = {"year": N_("年度"), "name": N_("批次"), "tier": N_("层级"), "notice_no": N_("通知文号"),
+                     "owner": N_("组织部门"), "state": N_("状态"), "windows": N_("各类型申报时间")}
     column_formatters = {
-        "tier": lambda v, c, m, n: m.tier.label if m.tier else "",
-        "state": lambda v, c, m, n: "、".join(sorted({w.state_on(datetime.date.today()) for w in m.windows})) or "未设置",
+        "state": lambda v, c, m, n: "、".join(sorted({gettext(w.state_on(datetime.date.today()))
+                                                    for w in m.windows})) or gettext("未设置"),
     }
     form_columns = ["year", "name", "tier", "notice_no", "owner", "windows"]
     form_ajax_refs = {"owner": {"fields": ["name"], "page_size": 20}}
-    form_args = {"owner": {"validators": [Optional()], "description": "不选即工业和信息化部（国家级批次）；省级批次选择该省工信主管部门"}}
-    inline_models = [(BatchWindow, BATCH_WINDOW_FORM)]
+    form_args = {"owner": {"validators": [Optional()],
+                           "description": _l("不选即工业和信息化部（国家级批次）；省级批次选择该省工信主管部门")}}
+    inline_models = [(BatchWindow, {**BATCH_WINDOW_FORM, "column_labels": lazy(BATCH_WINDOW_FORM["column_labels"])})]
 
     def validate_model(self, model):
         from app.seeding import latest_form
@@ -244,10 +318,12 @@ class BatchConsole(ConsoleModelView):
                     window.form_definition = db.session.get(FormDefinition, latest_form(window.declaration_type.id))
         for window in model.windows:
             if window.opens_on and window.closes_on and window.opens_on > window.closes_on:
-                raise ValidationError(f"{window.declaration_type}：申报开始日期不能晚于截止日期")
+                raise ValidationError(gettext("%(type)s：申报开始日期不能晚于截止日期",
+                                              type=gettext(str(window.declaration_type))))
             deadlines = [window.county_deadline, window.city_deadline, window.top_deadline, window.ministry_deadline]
             if any(d and window.closes_on and d < window.closes_on for d in deadlines):
-                raise ValidationError(f"{window.declaration_type}：审核截止日期不能早于申报截止日期")
+                raise ValidationError(gettext("%(type)s：审核截止日期不能早于申报截止日期",
+                                              type=gettext(str(window.declaration_type))))
 
 
 class AgencyConsole(ConsoleModelView):
@@ -257,8 +333,9 @@ class AgencyConsole(ConsoleModelView):
     column_list = ["name", "credit_code", "legal_representative", "legal_representative_phone", "active"]
     column_searchable_list = ["name", "credit_code", "legal_representative"]
     column_filters = ["active"]
-    column_labels = {"name": "机构名称", "credit_code": "统一社会信用代码", "legal_representative": "法定代表人",
-                     "legal_representative_phone": "联系电话", "active": "具备评价资格"}
+    column_labels = {"name": N_("机构名称"), "credit_code": N_("统一社会信用代码"),
+                     "legal_representative": N_("法定代表人"), "legal_representative_phone": N_("联系电话"),
+                     "active": N_("具备评价资格")}
     form_columns = ["active"]
 
     def get_query(self):
@@ -279,40 +356,68 @@ class FormDefinitionConsole(ConsoleModelView):
 
     can_create = can_edit = can_delete = False
     column_list = ["declaration_type", "version", "title", "loaded_at"]
-    column_labels = {"declaration_type": "申报类型", "version": "版本", "title": "申报书", "loaded_at": "载入时间"}
+    column_labels = {"declaration_type": N_("申报类型"), "version": N_("版本"), "title": N_("申报书"),
+                     "loaded_at": N_("载入时间")}
     column_exclude_list = ["definition"]
 
 
 class SiteSettingConsole(ConsoleModelView):
     can_create = can_delete = False
     column_list = ["label", "value"]
-    column_labels = {"label": "项目", "value": "内容", "key": "键"}
+    column_labels = {"label": N_("项目"), "value": N_("内容"), "key": N_("键")}
     form_columns = ["value"]
 
 
 class AuditConsole(Guarded, ModelView):
-    """The audit log: read-only for everyone."""
+    """The audit log, read-only for everyone: each change as "申报批次 · 新增" with what it created, changed
+    or deleted, in the console's own labels (app/console/audit.py)."""
 
     can_create = can_edit = can_delete = False
     can_view_details = True
     column_default_sort = ("changed_at", True)
-    column_list = ["changed_at", "username", "table_name", "row_id", "action"]
+    column_list = ["changed_at", "username", "title", "row_id", "summary"]
+    column_details_list = ["changed_at", "username", "title", "row_id", "before", "after"]
     column_filters = ["table_name", "action", "username"]
-    column_labels = {"changed_at": "时间", "username": "操作人", "table_name": "数据表", "row_id": "记录",
-                     "action": "操作", "before": "修改前", "after": "修改后"}
+    column_labels = {"changed_at": N_("时间"), "username": N_("操作人"), "table_name": N_("数据"), "row_id": N_("记录编号"),
+                     "action": N_("操作"), "title": N_("变更"), "summary": N_("内容"), "before": N_("修改前"),
+                     "after": N_("修改后")}
+    column_type_formatters = column_type_formatters_detail = {
+        **typefmt.BASE_FORMATTERS, datetime.datetime: lambda view, value, name=None: value.strftime("%Y-%m-%d %H:%M")}
+
+    def __init__(self, model, *args, **kwargs):
+        from app.console.transfer import DATASETS
+
+        words = self.vocabulary = AuditVocabulary([(v, m, name) for v, m, name, _, _ in CONSOLE_VIEWS],
+                                                  {"batch_window": BATCH_WINDOW_FORM["column_labels"]})
+        words.tables.update({name: dataset.title for name, dataset in DATASETS.items()})  # imports
+        self.column_choices = {"table_name": [(table, _l(name)) for table, name in words.tables.items()],
+                               "action": list(ACTIONS.items())}
+        self.column_labels = lazy(self.column_labels)
+        self.column_formatters = {
+            "title": lambda v, c, m, n: words.title(m),
+            "summary": lambda v, c, m, n: words.summary(m),
+        }
+        rows = lambda values, table: Markup("<br>").join(  # noqa: E731
+            escape(f"{label}：{text}") for label, text in words.fields(table, values)) or "—"
+        self.column_formatters_detail = {
+            **self.column_formatters,
+            "before": lambda v, c, m, n: rows(m.before, m.table_name),
+            "after": lambda v, c, m, n: rows(m.after, m.table_name) if m.action != "import" else words.summary(m),
+        }
+        super().__init__(model, *args, **kwargs)
 
 
 CONSOLE_VIEWS = [
-    (BatchConsole, Batch, "申报批次", "申报管理", "batches"),
-    (DeclarationTypeConsole, DeclarationType, "申报类型", "申报管理", "declaration_types"),
-    (FormDefinitionConsole, FormDefinition, "申报书版本", "申报管理", "form_definitions"),
-    (RegionConsole, Region, "行政区划", "基础数据", "regions"),
-    (AuthorityConsole, Authority, "主管部门与机构", "基础数据", "authorities"),
-    (IndustryConsole, Industry, "国民经济行业分类", "基础数据", "industries"),
-    (SubsystemConsole, Subsystem, "子系统", "基础数据", "subsystems"),
-    (AgencyConsole, Organization, "第三方评价机构", "基础数据", "agencies"),
-    (SiteSettingConsole, SiteSetting, "登录页说明", "站点设置", "site_settings"),
-    (AuditConsole, ConfigChange, "配置变更记录", "站点设置", "audit"),
+    (BatchConsole, Batch, N_("申报批次"), N_("申报管理"), "batches"),
+    (DeclarationTypeConsole, DeclarationType, N_("申报类型"), N_("申报管理"), "declaration_types"),
+    (FormDefinitionConsole, FormDefinition, N_("申报书版本"), N_("申报管理"), "form_definitions"),
+    (RegionConsole, Region, N_("行政区划"), N_("基础数据"), "regions"),
+    (AuthorityConsole, Authority, N_("主管部门与机构"), N_("基础数据"), "authorities"),
+    (IndustryConsole, Industry, N_("国民经济行业分类"), N_("基础数据"), "industries"),
+    (SubsystemConsole, Subsystem, N_("子系统"), N_("基础数据"), "subsystems"),
+    (AgencyConsole, Organization, N_("第三方评价机构"), N_("基础数据"), "agencies"),
+    (SiteSettingConsole, SiteSetting, N_("登录页说明"), N_("站点设置"), "site_settings"),
+    (AuditConsole, ConfigChange, N_("配置变更记录"), N_("站点设置"), "audit"),
 ]
 
 
@@ -320,12 +425,12 @@ def init_console(app: Flask) -> Admin:
     """A fresh Admin per app, with endpoints prefixed `console_` so they never meet FAB's blueprints."""
     from app.console.transfer import TransferView
 
-    console = Admin(app, name="系统配置控制台", url="/console", endpoint="console",
-                    index_view=ConsoleHome(name="控制台首页", url="/console", endpoint="console"),
-                    theme=Bootstrap4Theme(swatch="default", fluid=True))
+    console = Admin(app, name=_l("系统配置控制台"), url="/console", endpoint="console",
+                    index_view=ConsoleHome(name=_l("控制台首页"), url="/console", endpoint="console"),
+                    theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="console/master.html"))
     for view_class, model, name, category, endpoint in CONSOLE_VIEWS:
-        console.add_view(view_class(model, db, name=name, category=category,
+        console.add_view(view_class(model, db, name=_l(name), category=_l(category),
                                     endpoint=f"console_{endpoint}", url=f"/console/{endpoint}"))
-    console.add_view(TransferView(name="批量导入导出", category="基础数据", endpoint="console_transfer",
+    console.add_view(TransferView(name=_l("批量导入导出"), category=_l("基础数据"), endpoint="console_transfer",
                                   url="/console/transfer"))
     return console

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from openpyxl import Workbook, load_workbook
@@ -16,11 +17,11 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 
 from app.console import Guarded
-from app.domain import DomainError
+from app.domain import N_, DomainError
 from app.domain.workbook import check_package
 from app.extensions import db
 from app.models import Authority, AuthorityKind, ConfigChange, Industry, Region
-from app.views.base import xlsx_file
+from app.views.base import say, xlsx_file
 
 MAX_ROWS = 20_000
 
@@ -51,15 +52,15 @@ def _text(value) -> str:
 def _region_row(row, ctx):
     code, name, level, kind, parent = (_text(row.get(c)) for c in ("区划代码", "名称", "级别", "类型", "上级区划代码"))
     if not (len(code) == 6 and code.isdigit()):
-        raise DomainError("区划代码应为 6 位数字")
+        raise DomainError(N_("区划代码应为 6 位数字"))
     if not name:
-        raise DomainError("名称不能为空")
+        raise DomainError(N_("名称不能为空"))
     if level not in ("1", "2", "3"):
-        raise DomainError("级别应为 1、2 或 3")
+        raise DomainError(N_("级别应为 1、2 或 3"))
     if level != "1" and parent not in ctx["regions"] and parent not in ctx["new_codes"]:
-        raise DomainError(f"上级区划代码 {parent or '（空）'} 不存在")
+        raise DomainError(N_("上级区划代码 %(code)s 不存在"), code=parent or N_("（空）"))
     if level == "1" and parent:
-        raise DomainError("省级区划不应有上级区划")
+        raise DomainError(N_("省级区划不应有上级区划"))
     ctx["new_codes"].add(code)
     return code, {"name": name, "level": int(level), "kind": kind or "", "parent_code": parent or None}
 
@@ -82,13 +83,13 @@ def _regions():
 def _industry_row(row, ctx):
     code, name, level, parent = (_text(row.get(c)) for c in ("行业代码", "行业名称", "层级", "上级代码"))
     if not code or len(code) > 4:
-        raise DomainError("行业代码应为门类字母或 2-4 位数字")
+        raise DomainError(N_("行业代码应为门类字母或 2-4 位数字"))
     if not name:
-        raise DomainError("行业名称不能为空")
+        raise DomainError(N_("行业名称不能为空"))
     if level not in ("1", "2", "3", "4"):
-        raise DomainError("层级应为 1-4")
+        raise DomainError(N_("层级应为 1-4"))
     if level != "1" and parent not in ctx["industries"] and parent not in ctx["new_codes"]:
-        raise DomainError(f"上级代码 {parent or '（空）'} 不存在")
+        raise DomainError(N_("上级代码 %(code)s 不存在"), code=parent or N_("（空）"))
     ctx["new_codes"].add(code)
     return code, {"name": name, "level": int(level), "parent_code": parent or None}
 
@@ -110,11 +111,11 @@ REGION_KINDS = {"county": AuthorityKind.COUNTY, "city": AuthorityKind.CITY, "pro
 def _authority_row(row, ctx):
     kind, region_code, name = (_text(row.get(c)) for c in ("类别", "区划代码", "名称"))
     if kind not in REGION_KINDS:
-        raise DomainError("类别应为 county、city、province 或 supervision")
+        raise DomainError(N_("类别应为 county、city、province 或 supervision"))
     if region_code not in ctx["regions"]:
-        raise DomainError(f"区划代码 {region_code or '（空）'} 不存在")
+        raise DomainError(N_("区划代码 %(code)s 不存在"), code=region_code or N_("（空）"))
     if not name:
-        raise DomainError("名称不能为空")
+        raise DomainError(N_("名称不能为空"))
     return f"{kind}:{region_code}", {"name": name}
 
 
@@ -142,11 +143,11 @@ def _authorities():
 def _group_row(row, ctx):
     code, name, kind = (_text(row.get(c)) for c in ("编码", "名称", "类型"))
     if not (len(code) == 4 and code[0] in "CF" and code[1:].isdigit()):
-        raise DomainError("编码应为 C 或 F 加三位数字，如 C001")
+        raise DomainError(N_("编码应为 C 或 F 加三位数字，如 C001"))
     if not name:
-        raise DomainError("名称不能为空")
+        raise DomainError(N_("名称不能为空"))
     if kind not in ("央企", "金融"):
-        raise DomainError("类型应为“央企”或“金融”")
+        raise DomainError(N_("类型应为“央企”或“金融”"))
     return code, {"name": name, "is_financial": kind == "金融"}
 
 
@@ -158,22 +159,22 @@ def _group_create(values, ctx):
 
 DATASETS = {
     "regions": Dataset(
-        "行政区划", ("区划代码", "名称", "级别", "类型", "上级区划代码"),
+        N_("行政区划"), ("区划代码", "名称", "级别", "类型", "上级区划代码"),
         lambda: [(r.code, r.name, r.level, r.kind, r.parent.code if r.parent else "")
                  for r in db.session.scalars(select(Region).order_by(Region.code))],
         _region_row, _regions, _region_create),
     "industries": Dataset(
-        "国民经济行业分类", ("行业代码", "行业名称", "层级", "上级代码"),
+        N_("国民经济行业分类"), ("行业代码", "行业名称", "层级", "上级代码"),
         lambda: [(i.code, i.name, i.level, i.parent.code if i.parent else "")
                  for i in db.session.scalars(select(Industry).order_by(Industry.id))],
         _industry_row, lambda: {i.code: i for i in db.session.scalars(select(Industry))}, _industry_create),
     "authorities": Dataset(
-        "主管部门", ("类别", "区划代码", "名称"),
+        N_("主管部门"), ("类别", "区划代码", "名称"),
         lambda: [(a.kind.value, a.region.code, a.name) for a in db.session.scalars(
             select(Authority).where(Authority.kind.in_(list(REGION_KINDS.values()))).order_by(Authority.id))],
         _authority_row, _authorities, _authority_create),
     "central_enterprises": Dataset(
-        "中央企业及中央金融企业", ("编码", "名称", "类型"),
+        N_("中央企业及中央金融企业"), ("编码", "名称", "类型"),
         lambda: [(a.code, a.name, "金融" if a.is_financial else "央企") for a in db.session.scalars(
             select(Authority).where(Authority.kind == AuthorityKind.GROUP).order_by(Authority.sort))],
         _group_row, lambda: {a.code: a for a in db.session.scalars(
@@ -213,30 +214,30 @@ def plan(name: str, data: bytes) -> Plan:
     except DomainError:
         raise
     except Exception:
-        raise DomainError("文件无法解析，请使用导出的表格格式")
+        raise DomainError(N_("文件无法解析，请使用导出的表格格式"))
     if header[:len(dataset.columns)] != list(dataset.columns):
-        raise DomainError(f"表头应为：{'、'.join(dataset.columns)}（第 1 行）")
+        raise DomainError(N_("表头应为：%(columns)s（第 1 行）"), columns=dataset.columns)
     existing = dataset.existing()
     context = {"regions": _regions(), "industries": {i.code: i for i in db.session.scalars(select(Industry))},
                "new_codes": set()}
     result, seen = Plan(), set()
     for number, values in enumerate(rows, start=2):
         if number > MAX_ROWS + 1:
-            result.refused.append((number, f"超过 {MAX_ROWS} 行，其余行未读取"))
+            result.refused.append((number, gettext("超过 %(n)d 行，其余行未读取", n=MAX_ROWS)))
             break
         if not any(v not in (None, "") for v in values):
             continue
         row = dict(zip(dataset.columns, values))
         if any(isinstance(v, str) and v.startswith("=") for v in values):
-            result.refused.append((number, "不接受公式"))
+            result.refused.append((number, gettext("不接受公式")))
             continue
         try:
             key, parsed = dataset.plan_row(row, context)
         except DomainError as refused:
-            result.refused.append((number, refused.message))
+            result.refused.append((number, say(refused)))
             continue
         if key in seen:
-            result.refused.append((number, f"{key} 在文件中重复"))
+            result.refused.append((number, gettext("%(key)s 在文件中重复", key=key)))
             continue
         seen.add(key)
         model = existing.get(key)
@@ -297,20 +298,21 @@ class TransferView(Guarded, BaseView):
                 abort(400)
             path = _upload_dir() / f"{token}.xlsx"
             if not path.exists():
-                flash("导入文件已过期，请重新上传", "error")
+                flash(gettext("导入文件已过期，请重新上传"), "error")
                 return redirect(url_for(".index"))
             result = plan(dataset, path.read_bytes())
             apply(dataset, result)
             path.unlink(missing_ok=True)
-            flash(f"已导入：新增 {len(result.added)} 条，修改 {len(result.changed)} 条，"
-                  f"拒绝 {len(result.refused)} 条", "success")
+            flash(gettext("已导入：新增 %(added)d 条，修改 %(changed)d 条，拒绝 %(refused)d 条",
+                          added=len(result.added), changed=len(result.changed), refused=len(result.refused)),
+                  "success")
             return redirect(url_for(".index"))
         upload = request.files.get("file")
         data = upload.stream.read(10 * 1024 * 1024 + 1) if upload else b""
         try:
             result = plan(dataset, data)
         except DomainError as refused:
-            flash(refused.message, "error")
+            flash(say(refused), "error")
             return redirect(url_for(".index"))
         token = uuid.uuid4().hex
         (_upload_dir() / f"{token}.xlsx").write_bytes(data)

@@ -21,15 +21,29 @@ class DomainError(Exception):
         return format_message(self.message_id, self.params)
 
     def translated(self, gettext: Callable[[str], str]) -> str:
-        """The text in the user's language: the message id and every text value translated, then formatted."""
-        return format_message(gettext(self.message_id),
-                              {k: gettext(v) if isinstance(v, str) else v for k, v in self.params.items()})
+        """The text in the user's language: the message id and every text value translated, then formatted;
+        a tuple of texts (e.g. the missing files) is translated item by item and listed."""
+        return format_message(gettext(self.message_id), {k: _translated(v, gettext) for k, v in self.params.items()},
+                              gettext(LIST_SEPARATOR))
 
 
-def format_message(template: str, params: dict) -> str:
-    return template % params if params else template
+def _translated(value, gettext):
+    if isinstance(value, str):
+        return gettext(value)
+    if isinstance(value, tuple):
+        return tuple(gettext(v) if isinstance(v, str) else v for v in value)
+    return value
+
+
+def format_message(template: str, params: dict, separator: str = "、") -> str:
+    if not params:
+        return template
+    return template % {k: separator.join(map(str, v)) if isinstance(v, tuple) else v for k, v in params.items()}
 
 
 def N_(text: str) -> str:
     """Marks a label for extraction into the catalogues; views translate it when they render it."""
     return text
+
+
+LIST_SEPARATOR = N_("、")  # between the items of a listed value (a tuple param)

@@ -103,7 +103,7 @@ def _own(ctx: Context) -> str | None:
     return None
 
 
-def _window_open(ctx: Context) -> str | None:
+def _window_open(ctx: Context) -> DomainError | None:
     return window_error(ctx.session, ctx.declaration.batch_id, ctx.declaration.declaration_type_id, ctx.today)
 
 
@@ -207,15 +207,15 @@ def _is_pending(step: ReviewStep | None, declaration: Declaration) -> bool:
     return step is not None and step.authority_id == declaration.pending_authority_id
 
 
-def _before_deadline(ctx: Context) -> str | None:
+def _before_deadline(ctx: Context) -> DomainError | None:
     """A level acts until its deadline in the batch window; IT staff extend it by editing the date."""
     step, window = ctx.step, ctx.window
     if step is None or window is None:
         return None
     deadline = getattr(window, f"{ReviewLevel(step.level).value}_deadline")
     if deadline is not None and ctx.today > deadline:
-        return N_("本批次%(level)s截止日期为 %(date)s，已过期，不能再审核；如需延长请联系系统管理员") % {
-            "level": ReviewLevel(step.level).label, "date": deadline.isoformat()}
+        return DomainError(N_("本批次%(level)s截止日期为 %(date)s，已过期，不能再审核；如需延长请联系系统管理员"),
+                           level=ReviewLevel(step.level).label, date=deadline.isoformat())
     return None
 
 
@@ -606,11 +606,11 @@ def create(session: Session, actor: Actor, declaration_type: DeclarationType, ba
     if organization is None:
         raise DomainError(N_("请先切换到要申报的单位"))
     if organization.org_type not in (declaration_type.declarant_types or []):
-        raise DomainError(N_("本单位类型不能申报“%(type)s”") % {"type": declaration_type.name})
+        raise DomainError(N_("本单位类型不能申报“%(type)s”"), type=declaration_type.name)
     if declaration_type not in organization.declaration_types:
         raise DomainError(N_("本单位未选择上报此类型，请先在企业信息中勾选“上报绿色制造类型”"))
-    if (message := window_error(session, batch.id, declaration_type.id, now.date())) is not None:
-        raise DomainError(message)
+    if (closed := window_error(session, batch.id, declaration_type.id, now.date())) is not None:
+        raise closed
     window = session.scalar(select(BatchWindow).where(BatchWindow.batch_id == batch.id,
                                                       BatchWindow.declaration_type_id == declaration_type.id))
     declaration = Declaration(
@@ -639,7 +639,7 @@ def review_chain(session: Session, declaration: Declaration, channel: Channel,
     """The authority at each level for this submission; None where the level does not apply (不适用)."""
     declaration_type = declaration.declaration_type
     if channel.value not in (declaration_type.channels or []):
-        raise DomainError(N_("该申报类型不能通过“%(channel)s”渠道推荐") % {"channel": channel.label})
+        raise DomainError(N_("该申报类型不能通过“%(channel)s”渠道推荐"), channel=channel.label)
     organization = declaration.organization
     levels: dict[ReviewLevel, Authority | None] = dict.fromkeys(LEVELS)
     if channel is Channel.LOCAL:
@@ -667,14 +667,15 @@ def review_chain(session: Session, declaration: Declaration, channel: Channel,
     return [(level, levels[level]) for level in LEVELS]
 
 
-def window_error(session: Session, batch_id: int, declaration_type_id: int, today: datetime.date) -> str | None:
+def window_error(session: Session, batch_id: int, declaration_type_id: int,
+                 today: datetime.date) -> DomainError | None:
     window = session.scalar(select(BatchWindow).where(BatchWindow.batch_id == batch_id,
                                                       BatchWindow.declaration_type_id == declaration_type_id))
     if window is None:
-        return N_("本批次未开放此类型的申报")
+        return DomainError(N_("本批次未开放此类型的申报"))
     if not (window.opens_on <= today <= window.closes_on):
-        return N_("不在申报时间内：本批次此类型的申报时间为 %(start)s 至 %(end)s") % {
-            "start": window.opens_on.isoformat(), "end": window.closes_on.isoformat()}
+        return DomainError(N_("不在申报时间内：本批次此类型的申报时间为 %(start)s 至 %(end)s"),
+                           start=window.opens_on.isoformat(), end=window.closes_on.isoformat())
     return None
 
 
@@ -724,7 +725,7 @@ def save_content(declaration: Declaration, submitted: dict, *, regions=None, ind
                  now: datetime.datetime) -> forms.Problems:
     """保存: types and lengths only, never completeness; nothing is written when anything is wrong."""
     if S(declaration.status) not in EDITABLE:
-        raise DomainError(N_("当前状态（%(status)s）不能修改申报内容") % {"status": S(declaration.status).label})
+        raise DomainError(N_("当前状态（%(status)s）不能修改申报内容"), status=S(declaration.status).label)
     definition = definition_of(declaration)
     values, problems = forms.clean(definition, submitted, regions=regions, industries=industries)
     if problems:

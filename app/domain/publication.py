@@ -94,11 +94,11 @@ def start_publicity(session: Session, batch: Batch, actor: Actor, now: datetime.
     if ends < starts:
         raise DomainError(N_("公示结束日期不能早于开始日期"))
     if (ends - starts).days >= MAX_PUBLICITY_DAYS:
-        raise DomainError(N_("公示期不能超过 %(days)d 天") % {"days": MAX_PUBLICITY_DAYS})
+        raise DomainError(N_("公示期不能超过 %(days)d 天"), days=MAX_PUBLICITY_DAYS)
     if len(notice or "") > 2000:
         raise DomainError(N_("公示说明不能超过 2000 字"))
     if (count := waiting(session, batch)):
-        raise DomainError(N_("本批次还有 %(n)d 项申报待审核，全部审核后才能公示") % {"n": count})
+        raise DomainError(N_("本批次还有 %(n)d 项申报待审核，全部审核后才能公示"), n=count)
     declarations = session.scalars(select(Declaration).where(
         Declaration.batch_id == batch.id, Declaration.status == S.APPROVED)).all()
     if not declarations:
@@ -144,8 +144,8 @@ def publish(session: Session, publication: Publication, actor: Actor, now: datet
     if publication.stage != PublicationStage.PUBLICITY:
         raise DomainError(N_("名单已发布"))
     if now.date() <= publication.publicity_ends:
-        raise DomainError(N_("公示期至 %(date)s 结束，公示期满后才能发布名单") % {
-            "date": publication.publicity_ends.isoformat()})
+        raise DomainError(N_("公示期至 %(date)s 结束，公示期满后才能发布名单"),
+                          date=publication.publicity_ends.isoformat())
     declarations = session.scalars(select(Declaration).where(
         Declaration.batch_id == publication.batch_id, Declaration.status == S.PUBLICITY)).all()
     for declaration in declarations:

@@ -156,7 +156,7 @@ def submit(session: Session, package: RecommendationPackage, actor: Actor, now: 
     check_editable(package, actor)
     missing = [label for which, label in FILE_LABELS.items() if getattr(package, f"{which}_id") is None]
     if missing:
-        raise DomainError(N_("请先上传%(files)s，再提交推荐") % {"files": "、".join(missing)})
+        raise DomainError(N_("请先上传%(files)s，再提交推荐"), files=tuple(missing))
     declarations = members(session, package)
     if not declarations:
         raise DomainError(N_("推荐中没有申报，不能提交"))
@@ -164,7 +164,7 @@ def submit(session: Session, package: RecommendationPackage, actor: Actor, now: 
     for declaration in declarations:
         step = ministry_steps.get(declaration.id)
         if step is None or declaration.status != S.UNDER_REVIEW or step.state != StepState.NOT_STARTED:
-            raise DomainError(N_("申报“%(name)s”的状态已变化，请刷新后再提交") % {"name": declaration.unit_name})
+            raise DomainError(N_("申报“%(name)s”的状态已变化，请刷新后再提交"), name=declaration.unit_name)
         step.state = StepState.IN_REVIEW
         step.started_at = now
         declaration.ministry_step = StepState.IN_REVIEW

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from app.domain import DomainError
+from app.domain import N_, DomainError
 
 UNNAMED = "未命名文件"
 MAX_NAME_CHARS = 120
@@ -23,13 +23,13 @@ MAX_PIXELS = 40_000_000  # about 160 MB decoded as RGBA; well above any photo of
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 
-_NOT_IMAGE = "{}只能上传 jpg 或 png 图片"
-EMPTY = "文件为空"
-TOO_LARGE = "图片不能超过 {} MB"
-CORRUPT = "图片已损坏或不完整"
-BAD_SIZE = f"图片尺寸不合理（宽高应在 {MIN_SIDE} 至 {MAX_SIDE} 像素之间）"
-TOO_MANY_PIXELS = "图片像素过多"
-TRAILING = "图片文件尾部含有多余数据"
+_NOT_IMAGE = N_("%(subject)s只能上传 jpg 或 png 图片")
+EMPTY = N_("文件为空")
+TOO_LARGE = N_("图片不能超过 %(mb)s MB")
+CORRUPT = N_("图片已损坏或不完整")
+BAD_SIZE = N_("图片尺寸不合理（宽高应在 %(min)d 至 %(max)d 像素之间）")
+TOO_MANY_PIXELS = N_("图片像素过多")
+TRAILING = N_("图片文件尾部含有多余数据")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def clean_display_name(name: str) -> str:
 
 
 def inspect_image(
-    data: bytes, *, max_bytes: int = 5 * 1024 * 1024, subject: str = "营业执照"
+    data: bytes, *, max_bytes: int = 5 * 1024 * 1024, subject: str = N_("营业执照")
 ) -> ImageInfo:
     """Accept a complete, plain PNG or JPEG of sensible size, or raise DomainError saying why not.
 
@@ -84,13 +84,13 @@ def inspect_image(
     if not data:
         raise DomainError(EMPTY)
     if len(data) > max_bytes:  # before Pillow sees a byte of it
-        raise DomainError(TOO_LARGE.format(f"{max_bytes / (1024 * 1024):g}"))
+        raise DomainError(TOO_LARGE, mb=f"{max_bytes / (1024 * 1024):g}")
     if data.startswith(PNG_MAGIC):
         kind, end = "PNG", _png_end(data)
     elif data.startswith(JPEG_MAGIC):
         kind, end = "JPEG", _jpeg_end(data)
     else:
-        raise DomainError(_NOT_IMAGE.format(subject))
+        raise DomainError(_NOT_IMAGE, subject=subject)
     if end is None:
         raise DomainError(CORRUPT)
     if data[end:].strip(b"\x00"):  # a script after the image makes a polyglot; zero padding is harmless
@@ -110,7 +110,7 @@ def _decode(data: bytes, kind: str) -> tuple[int, int]:
                 if width * height > MAX_PIXELS:
                     raise DomainError(TOO_MANY_PIXELS)
                 if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
-                    raise DomainError(BAD_SIZE)
+                    raise DomainError(BAD_SIZE, min=MIN_SIDE, max=MAX_SIDE)
                 image.verify()
             with Image.open(io.BytesIO(data), formats=[kind]) as image:
                 if kind == "JPEG":  # decode at 1/8 scale: every byte is still read, in 1/64 of the memory
@@ -187,16 +187,16 @@ PDF_MAGIC = b"%PDF-"
 PDF_MAX_BYTES = 20 * 1024 * 1024
 
 
-def inspect_pdf(data: bytes, *, max_bytes: int = PDF_MAX_BYTES, subject: str = "评价报告") -> None:
+def inspect_pdf(data: bytes, *, max_bytes: int = PDF_MAX_BYTES, subject: str = N_("评价报告")) -> None:
     """A PDF judged by content: the header at the start and the end-of-file marker near the end."""
     if not data:
         raise DomainError(EMPTY)
     if len(data) > max_bytes:
-        raise DomainError(f"{subject}不能超过 {max_bytes // (1024 * 1024)} MB")
+        raise DomainError(N_("%(subject)s不能超过 %(mb)d MB"), subject=subject, mb=max_bytes // (1024 * 1024))
     if not data.startswith(PDF_MAGIC):
-        raise DomainError(f"{subject}只能上传 PDF 文件")
+        raise DomainError(N_("%(subject)s只能上传 PDF 文件"), subject=subject)
     if b"%%EOF" not in data[-2048:]:
-        raise DomainError(f"{subject}文件不完整，请重新导出 PDF 后上传")
+        raise DomainError(N_("%(subject)s文件不完整，请重新导出 PDF 后上传"), subject=subject)
 
 
 @dataclass(frozen=True)
@@ -220,11 +220,10 @@ _OFFICE_MAIN = {b"spreadsheetml.sheet.main": "xlsx", b"wordprocessingml.document
 
 def inspect_attachment(data: bytes, accept) -> AttachmentKind:
     """A declaration attachment judged by content, never by name: PDF, JPEG, PNG, or macro-free xlsx/docx."""
-    allowed = "、".join(accept)
     if not data:
         raise DomainError(EMPTY)
     if len(data) > ATTACHMENT_MAX_BYTES:
-        raise DomainError("附件不能超过 20 MB")
+        raise DomainError(N_("附件不能超过 %(mb)d MB"), mb=ATTACHMENT_MAX_BYTES // (1024 * 1024))
     if data.startswith(PDF_MAGIC):
         kind = "pdf"
     elif data.startswith(PNG_MAGIC):
@@ -236,11 +235,12 @@ def inspect_attachment(data: bytes, accept) -> AttachmentKind:
     else:
         kind = None
     if kind is None or kind not in accept:
-        raise DomainError(f"此项附件只接受以下格式：{allowed}（按文件内容识别，改扩展名无效）")
+        raise DomainError(N_("此项附件只接受以下格式：%(allowed)s（按文件内容识别，改扩展名无效）"),
+                          allowed="、".join(accept))
     if kind == "pdf":
-        inspect_pdf(data, max_bytes=ATTACHMENT_MAX_BYTES, subject="附件")
+        inspect_pdf(data, max_bytes=ATTACHMENT_MAX_BYTES, subject=N_("附件"))
     elif kind in ("png", "jpg"):
-        inspect_image(data, max_bytes=ATTACHMENT_MAX_BYTES, subject="附件")
+        inspect_image(data, max_bytes=ATTACHMENT_MAX_BYTES, subject=N_("附件"))
     return ATTACHMENT_TYPES[kind]
 
 
@@ -254,5 +254,5 @@ def _office_kind(data: bytes) -> str | None:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
         return None
     if b"macroEnabled" in content_types or any(name.endswith("vbaproject.bin") for name in names):
-        raise DomainError("不接受含宏的 Office 文件，请另存为普通 xlsx/docx 后上传")
+        raise DomainError(N_("不接受含宏的 Office 文件，请另存为普通 xlsx/docx 后上传"))
     return next((kind for marker, kind in _OFFICE_MAIN.items() if marker in content_types), None)

@@ -7,7 +7,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
-from flask_appbuilder.security.views import RoleModelView
+from flask_appbuilder.security.views import RoleModelView, UserGroupModelView
+from flask_babel import lazy_gettext as _l
 
 from app.domain.accounts import lock_expiry
 from app.models.organization import Organization, PlatformUser
@@ -16,17 +17,29 @@ from app.security.views import LoginView
 from app.views.accounts import UserAdminView
 
 
+# FAB names these columns from their attribute names ("User", "Groups"), untranslated.
+SECURITY_LABELS = {"name": _l("名称"), "label": _l("显示名称"), "description": _l("说明"), "user": _l("用户"),
+                   "users": _l("用户"), "roles": _l("角色"), "groups": _l("用户组"), "permissions": _l("权限")}
+
+
 class BuiltinRoleView(RoleModelView):
     """Roles are defined in code; the list shows them, nobody edits them here."""
 
     base_permissions = ["can_list", "can_show"]
+    label_columns = dict(SECURITY_LABELS)
     list_columns = ["name"]
     show_columns = ["name", "user"]
+
+
+class GroupView(UserGroupModelView):
+    class_permission_name = "UserGroupModelView"  # the name FAB and the roles know
+    label_columns = dict(SECURITY_LABELS)
 
 
 class SecurityManager(FabSecurityManager):
     user_model = PlatformUser
     rolemodelview = BuiltinRoleView
+    groupmodelview = GroupView
     userdbmodelview = UserAdminView
     authdbview = LoginView
     userstatschartview = None  # draws with Google Charts, which an intranet cannot reach

@@ -28,6 +28,7 @@ from app.models.organization import CURRENCIES, ENTERPRISE_NATURES, ORG_TYPE_LAB
 from app.security import captcha
 from app.security.roles import ROLE_OF_ORG_TYPE
 from app.storage import store
+from app.views.base import say
 
 PENDING_LICENCE = "registration_licence"
 LIST_FIELDS = {"subsystems", "declaration_types"}
@@ -102,7 +103,7 @@ class RegistrationView(BaseView):
             try:
                 info = inspect_image(data)
             except DomainError as refusal:
-                errors["licence"] = refusal.message
+                errors["licence"] = say(refusal)
                 return None
             attachment = store(data, original_name=upload.filename, purpose="licence",
                                content_type=info.content_type, extension=info.extension)

@@ -1,6 +1,7 @@
 """The IT configuration console (/console): access, audited changes, bulk import with a dry run, and the
 batch windows it sets being enforced by the lifecycle."""
 import datetime
+import json
 import io
 import re
 
@@ -180,3 +181,81 @@ def test_agency_standing(app, client_as):
     admin_post(admin, f"/console/agencies/edit/?id={pk}", {"active": "y"})
     with app.app_context():
         assert db.session.get(f.Organization, pk).active is True
+
+
+def test_console_speaks_in_labels_not_codes(client_as):
+    admin = client_as("admin")
+    form = admin.get("/console/batches/new/").get_data(as_text=True)
+    assert re.search(r'<option (selected )?value="national">国家级</option>', form) and '<option value="city">市级</option>' in form
+    assert ">national<" not in form and ">__None<" not in form and "&gt;__None&lt;" not in form
+    assert "&gt;（不选）&lt;" in form  # the window row's 申报书版本 (kept as a template for 添加)
+    authorities = admin.get("/console/authorities/").get_data(as_text=True)
+    assert "省级工信主管部门" in authorities and not re.search(r">\s*(province|ministry)\s*<", authorities)
+    filters = json.loads(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', authorities, re.S).group(1))
+    assert ["county", "县/区级工信主管部门"] in filters["类别"][0]["options"]
+    details = admin.get("/console/declaration_types/details/?id=1").get_data(as_text=True)
+    assert re.search(r"<td>\s*是\s*</td>", details) and not re.search(r">\s*True\s*<", details)
+    listing = admin.get("/console/declaration_types/").get_data(as_text=True)
+    assert 'title="是"' in listing and "requires_evaluation: true" not in listing
+
+
+def test_console_date_picker_follows_the_language(client_as):
+    admin = client_as("admin")
+    assert "js/console-datepicker-zh.js" in admin.get("/console/batches/new/").get_data(as_text=True)
+    assert admin.get("/static/js/console-datepicker-zh.js").status_code == 200  # served locally, no CDN
+    admin.get("/lang/en")
+    assert "js/console-datepicker-zh.js" not in admin.get("/console/batches/new/").get_data(as_text=True)
+
+
+def test_a_new_batch_reads_in_the_audit_log_with_its_windows(app, client_as):
+    admin = client_as("admin")
+    with app.app_context():
+        energy = db.session.scalar(select(f.DeclarationType.id).where(f.DeclarationType.code == "energy_saving_tech"))
+    created = admin_post(admin, "/console/batches/new/", {
+        "year": "2026", "name": "第九批（审计）", "tier": "national", "notice_no": "工信厅节函〔2026〕901号",
+        "windows-0-declaration_type": str(energy), "windows-0-opens_on": "2026-12-01",
+        "windows-0-closes_on": "2026-12-31", "windows-0-form_definition": "__None",
+        "windows-0-county_deadline": "2027-01-10"})
+    assert created.status_code == 302, re.sub(r"<[^>]+>", " ", created.get_data(as_text=True))[-2000:]
+    with app.app_context():
+        batch = db.session.scalar(select(f.Batch).where(f.Batch.name == "第九批（审计）"))
+        pk, window_id = batch.id, batch.windows[0].id
+    audit = admin.get("/console/audit/").get_data(as_text=True)
+    assert "申报批次 · 新增" in audit and "batch / create" not in audit and ">create<" not in audit
+    assert "批次：第九批（审计）" in audit and "层级：国家级" in audit, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", audit.split("申报批次 · 新增")[1]))[:1500]
+    assert "各类型申报时间：申报类型：工业节能技术目录，申报开始：2026-12-01，申报截止：2026-12-31" in audit
+    assert "县/区审核截止：2027-01-10" in audit
+    edited = admin_post(admin, f"/console/batches/edit/?id={pk}", {
+        "year": "2026", "name": "第九批（审计）", "tier": "provincial", "notice_no": "工信厅节函〔2026〕901号",
+        "windows-0-id": str(window_id), "windows-0-declaration_type": str(energy),
+        "windows-0-opens_on": "2026-12-01", "windows-0-closes_on": "2027-01-05",
+        "windows-0-form_definition": "__None", "windows-0-county_deadline": "2027-01-10"})
+    assert edited.status_code == 302
+    audit = admin.get("/console/audit/").get_data(as_text=True)
+    assert "申报批次 · 修改" in audit and "层级：国家级 → 省级" in audit
+    assert "申报截止：2026-12-31" in audit and "申报截止：2027-01-05" in audit  # the window before and after
+    with app.app_context():
+        change = db.session.scalar(select(ConfigChange).where(ConfigChange.table_name == "batch",
+                                                              ConfigChange.action == "update")
+                                   .order_by(ConfigChange.id.desc()))
+        assert change.before["windows"][0]["closes_on"] == "2026-12-31"
+        assert change.after["windows"][0]["closes_on"] == "2027-01-05"
+        change_id = change.id
+    details = admin.get(f"/console/audit/details/?id={change_id}").get_data(as_text=True)
+    assert "修改前" in details and "层级：国家级" in details and "层级：省级" in details
+    filters = admin.get("/console/audit/").get_data(as_text=True)
+    options = json.loads(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', filters, re.S).group(1))
+    assert ["batch", "申报批次"] in options["数据"][0]["options"] and ["create", "新增"] in options["操作"][0]["options"]
+    with app.app_context():  # leave the seeded batches as they were
+        db.session.delete(db.session.get(f.Batch, pk))
+        db.session.commit()
+
+
+def test_the_console_in_english(client_as):
+    admin = client_as("admin")
+    admin.get("/lang/en")
+    form = admin.get("/console/batches/new/").get_data(as_text=True)
+    assert "Declarations open" in form and ">National</option>" in form and "(none)" in form
+    assert "申报开始" not in form and "国家级" not in form and "（不选）" not in form
+    audit = admin.get("/console/audit/").get_data(as_text=True)
+    assert "Configuration changes" in audit and "配置变更记录" not in audit
