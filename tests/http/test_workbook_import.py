@@ -2,19 +2,24 @@
 a value typed on the web is flagged), nothing is saved until the applicant confirms, a cancel changes nothing,
 and a refused or stale import never overwrites the form. The template offers dropdowns of names."""
 import io
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app.domain import lifecycle, workbook
+from app.domain import forms, lifecycle, workbook
 from app.extensions import db
 from app.models import Attachment, Declaration, DeclarationType
 from app.storage import path_of
 from tests import factories as f
 from tests.conftest import csrf_token
+from tests.domain.test_workbook_fuzz import junk, spoiled
 
 BASE = "/declarations/green_factory"
+FORMS = Path(__file__).resolve().parents[2] / "seeds" / "forms"
 
 
 @pytest.fixture
@@ -268,3 +273,58 @@ def test_a_region_may_be_given_by_code_or_name(app, client_as, draft, typed):
     book[region.sheet][region.address] = typed
     html = client.get(upload(client, book, draft).headers["Location"]).get_data(as_text=True)
     assert "通讯地址" in html and "河北省石家庄市长安区" in html and "河北省石家庄市桥西区" in html
+
+
+# --- any workbook through the page ----------------------------------------------------------------
+
+TYPES = sorted(path.stem for path in FORMS.glob("*.json"))
+DOWNLOADED: dict[int, bytes] = {}  # each draft's workbook, downloaded once
+
+
+@pytest.fixture(scope="module")
+def every_type(app):
+    """A draft of every type and the workbook downloaded from it: 绿色园区 is the park's, the rest 绿源's."""
+    with app.app_context():
+        lvyuan = f.organization("石家庄绿源机械制造有限公司")
+        for declaration_type in db.session.scalars(select(DeclarationType)):
+            if "enterprise" in declaration_type.declarant_types and declaration_type not in lvyuan.declaration_types:
+                lvyuan.declaration_types.append(declaration_type)
+        batch = db.session.scalars(select(f.Batch)).first()
+        drafts = {}
+        for code in TYPES:
+            username = "yuanqu" if code == "green_park" else "qiye"
+            declaration_type = db.session.execute(
+                select(DeclarationType).where(DeclarationType.code == code)).scalar_one()
+            declaration = lifecycle.create(db.session, f.actor_of(username), declaration_type, batch, f.NOW)
+            drafts[code] = (declaration.id, username, lifecycle.definition_of(declaration))
+        db.session.commit()
+    return drafts
+
+
+@pytest.mark.skipif(not hasattr(forms, "number_error"), reason="needs the bounded numbers of forms.py")
+@pytest.mark.parametrize("code", TYPES)
+@settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_workbook_is_a_500_and_an_upload_never_saves(app, client_as, every_type, code, data):
+    pk, username, definition = every_type[code]
+    client = client_as(username)
+    base = f"/declarations/{code}"
+    cells = [c for c in workbook.layout(definition) if isinstance(c, workbook.Cell)]
+    edits = data.draw(st.lists(st.tuples(st.sampled_from(cells), junk()), min_size=1, max_size=5))
+    original = DOWNLOADED.get(pk) or DOWNLOADED.setdefault(pk, client.get(f"{base}/workbook/{pk}").data)
+    before = content(app, pk)
+    response = client.post(f"{base}/upload-workbook/{pk}", content_type="multipart/form-data", data={
+        "csrf_token": token(client), "workbook": (io.BytesIO(spoiled(original, edits)), "申报书.xlsx")})
+    assert response.status_code in (200, 302)
+    html = response.get_data(as_text=True)
+    if response.status_code == 200:
+        assert "Excel 未导入" in html  # refused, with its problems listed
+    else:
+        shown = client.get(response.headers["Location"])
+        assert shown.status_code in (200, 302)
+        if "/workbook-import/" in response.headers["Location"]:
+            assert "核对 Excel 导入" in shown.get_data(as_text=True)
+            import_id = response.headers["Location"].rstrip("/").split("/")[-1]
+            post(client, f"{base}/workbook-import/{pk}/{import_id}/cancel")
+    assert content(app, pk) == before
