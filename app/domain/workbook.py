@@ -382,7 +382,9 @@ class _Codes:
 
     def __init__(self, names: Names):
         self.known = {"region": names.regions, "industry": names.industries}
-        self.by_name = {kind: {name: code for code, name in known.items()} for kind, known in self.known.items()}
+        # a name shared by a class and its only subclass (中类 and 小类) stands for the finer, longer code
+        self.by_name = {kind: {known[code]: code for code in sorted(known, key=lambda c: (len(c), c))}
+                        for kind, known in self.known.items()}
 
     def of(self, item: Field, value):
         if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:

@@ -6,6 +6,7 @@ organization's id gives 404, and every change goes through `app.domain.lifecycle
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
@@ -16,8 +17,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import aliased
 
-from app.domain import DomainError, forms, lifecycle, recommendation, uploads, workbook
-from app.domain.dossier import Names
+from app.domain import DomainError, dossier, forms, lifecycle, recommendation, uploads, workbook
 from app.domain.scope import Actor, Audience
 from app.domain.states import DeclarationStatus, ReviewLevel, StepState
 from app.domain.uploads import inspect_pdf
@@ -233,7 +233,7 @@ class DeclarationListView(PlatformModelView):
             abort(404)
         data = workbook.export(definition, lifecycle.content(declaration), unit_name=declaration.unit_name,
                                type_name=declaration.declaration_type.name, batch=declaration.batch.title,
-                               names=reference_names())
+                               names=replace(reference_names(), industries=dict(industry_choices())))  # 小类 only
         name = f"{declaration.declaration_type.name}-{declaration.unit_name}-{declaration.id}.xlsx"
         return xlsx_file(name, data)
 
@@ -550,10 +550,10 @@ def reference_codes() -> tuple[set[str], set[str]]:
             reference("industry_codes", lambda: set(db.session.scalars(select(Industry.code)))))
 
 
-def reference_names() -> Names:
-    """Region and industry names by code, for the workbook's dropdowns and an import's preview."""
-    return Names(regions=reference("region_names", lambda: dict(region_choices())),
-                 industries=reference("industry_names", lambda: dict(industry_choices())))
+def reference_names() -> dossier.Names:
+    """What region and industry codes stand for, shared per process like the choices they come from."""
+    return reference("names", lambda: dossier.Names(regions=dict(region_choices()), industries=dict(
+        db.session.execute(select(Industry.code, Industry.name)).all())))
 
 
 def industry_choices():

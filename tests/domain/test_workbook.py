@@ -136,3 +136,10 @@ def test_fingerprint_follows_the_content():
     first = {"basic": {"contact": "张建国", "main_products": "锅炉"}}
     assert workbook.fingerprint(first) == workbook.fingerprint({"basic": {"main_products": "锅炉", "contact": "张建国"}})
     assert workbook.fingerprint(first) != workbook.fingerprint({"basic": {"contact": "李四", "main_products": "锅炉"}})
+
+
+def test_a_name_shared_by_a_class_and_its_subclass_reads_as_the_subclass():
+    names = Names(regions=REGIONS, industries={"341": "锅炉及原动设备制造", "3411": "锅炉及原动设备制造"})
+    data = edited(workbook.export(SUPPLY, {}, names=names), {cell(SUPPLY, ("basic", "industry")): "锅炉及原动设备制造"})
+    values, problems = workbook.read(SUPPLY, data, names=names)
+    assert problems == [] and values["basic"]["industry"] == "3411"

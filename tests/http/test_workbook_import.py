@@ -260,6 +260,7 @@ def test_the_template_offers_names_and_its_cover_is_chinese(app, client_as, draf
     industry_list = next(formula for ref, formula in by_cell.items() if industry.address in ref.split())
     column = book.defined_names[industry_list].attr_text.split("!")[1].split(":")[0].replace("$", "").rstrip("0123456789")
     assert any(str(c.value).startswith("3411 ") for c in lists[column])
+    assert all(len(str(c.value).split()[0]) == 4 for c in lists[column])  # the web form's 小类 only
     nature = cell_of(app, draft, ("basic", "nature"))
     assert any(nature.address in str(v.sqref).split() and v.formula1.startswith('"')
                for v in book[nature.sheet].data_validations.dataValidation)  # a short choice stays inline
