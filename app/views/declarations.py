@@ -441,6 +441,12 @@ class ApplicantDeclarationView(DeclarationListView):
                                    {}, [f"{path}: {message}" for path, message in problems.errors.items()])
         key = pending.storage_key
         db.session.delete(pending)
+        try:
+            lifecycle.flush(db.session)  # a concurrent save or confirmation of this declaration wins
+        except DomainError as refused:
+            db.session.rollback()
+            flash(say(refused), "danger")
+            return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
         db.session.commit()
         discard([key])
         flash(gettext("已从 Excel 导入并保存（%(count)d 处修改）。", count=len(result.changes)), "success")
