@@ -307,7 +307,6 @@ def _dropdown(sheet, entry: Cell, lists: _Lists, validations: dict, names: Names
     return validations[(entry.sheet, key)]
 
 
-
 def check_package(data: bytes) -> None:
     """Refuse what must never reach openpyxl: oversize, not a zip, macros, external links, bombs."""
     if not data:
@@ -399,7 +398,6 @@ class _Codes:
         return self.by_name[item.kind].get(text, value)
 
 
-
 def _put(target: dict, path: tuple, value) -> None:
     section = target.setdefault(path[0], {})
     if len(path) == 2:
@@ -456,7 +454,6 @@ def fingerprint(values: dict) -> str:
     """A content's identity: a preview confirmed against another content is shown again, never applied."""
     text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
 
 
 def write_rows(handle, title: str, header: list[str], rows) -> None:
