@@ -398,31 +398,6 @@ class _Codes:
         return self.by_name[item.kind].get(text, value)
 
 
-def _put(target: dict, path: tuple, value) -> None:
-    section = target.setdefault(path[0], {})
-    if len(path) == 2:
-        section[path[1]] = value
-    elif isinstance(path[2], int):
-        rows = section.setdefault(path[1], [])
-        while len(rows) <= path[2]:
-            rows.append({})
-        rows[path[2]][path[3]] = value
-    elif len(path) == 3:
-        section.setdefault(path[1], {})[path[2]] = value
-    else:
-        section.setdefault(path[1], {}).setdefault(path[2], {})[path[3]] = value
-
-
-def _address_of(path: str, where: dict[str, str], definition: FormDefinition) -> str:
-    """The cell of a problem path; problems of a whole table or list name its sheet."""
-    for key in (path, path + ".score"):
-        if key in where:
-            return where[key]
-    section_key = path.split(".")[0]
-    sheet = next((s.sheet for s in definition.sections if s.key == section_key), "?")
-    return sheet
-
-
 @dataclass(frozen=True)
 class Import:
     """What an uploaded workbook would do to a declaration's content: the content it would save (attachments
@@ -454,6 +429,31 @@ def fingerprint(values: dict) -> str:
     """A content's identity: a preview confirmed against another content is shown again, never applied."""
     text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _put(target: dict, path: tuple, value) -> None:
+    section = target.setdefault(path[0], {})
+    if len(path) == 2:
+        section[path[1]] = value
+    elif isinstance(path[2], int):
+        rows = section.setdefault(path[1], [])
+        while len(rows) <= path[2]:
+            rows.append({})
+        rows[path[2]][path[3]] = value
+    elif len(path) == 3:
+        section.setdefault(path[1], {})[path[2]] = value
+    else:
+        section.setdefault(path[1], {}).setdefault(path[2], {})[path[3]] = value
+
+
+def _address_of(path: str, where: dict[str, str], definition: FormDefinition) -> str:
+    """The cell of a problem path; problems of a whole table or list name its sheet."""
+    for key in (path, path + ".score"):
+        if key in where:
+            return where[key]
+    section_key = path.split(".")[0]
+    sheet = next((s.sheet for s in definition.sections if s.key == section_key), "?")
+    return sheet
 
 
 def write_rows(handle, title: str, header: list[str], rows) -> None:

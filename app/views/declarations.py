@@ -37,8 +37,7 @@ from app.models import (
     ReviewRecord,
     ReviewStep,
 )
-from app.storage import discard, store
-from app.storage import read as read_stored
+from app.storage import discard, read as read_stored, store
 from app.views.base import (
     DeclarationScope,
     PlatformInterface,

@@ -23,6 +23,7 @@ def test_an_old_workbook_is_previewed_with_its_erasures_then_applied(live_server
     form_url = page.url
 
     page.fill("[name='f|basic|contact']", "张建国")
+    page.fill("[name='f|basic|contact_email']", "zhangjianguo@lvyuan.cn")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("已保存")).to_be_visible()
     with page.expect_download() as download:
