@@ -627,6 +627,11 @@ def prefilled(definition: FormDefinition, organization, contact: dict | None = N
             continue
         if item.kind in ("decimal", "percent"):
             value = format(Decimal(value).quantize(Decimal(1).scaleb(-item.places)).normalize(), "f")
+        if item.kind in SIMPLE_KINDS:  # a known value that the form would refuse (an old e-mail) is left for the person
+            problems = Problems()
+            parse_value(item, value, problems, item.key)
+            if problems:
+                continue
         values.setdefault(section.key, {})[item.key] = value
     return values
 

@@ -4,27 +4,39 @@
 through it, so a filled workbook comes back as exactly the values it was made from. Uploads are checked
 as a zip package before openpyxl sees them (size, macros, external links, compression bombs), formulas
 are refused by cell, and every problem is named `工作表!单元格: 说明`; nothing is saved unless all is well.
+
+Regions and industries are offered as dropdowns of `代码 名称`, whose lists live on a hidden sheet (an
+inline list holds 255 characters); import takes the code, `代码 名称` or the exact name. `compare()` is
+what an import would change, field by field, so the applicant confirms before anything is saved.
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import zipfile
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.domain import DomainError, N_
+from app.domain.dossier import Change, Names, changes
 from app.domain.forms import VERDICTS, Field, FormDefinition, clean, score_total
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
 MAX_RATIO = 100
 MAX_MEMBERS = 2000
-TEMPLATE_MARK = "绿色制造申报书"  # A1 of the cover sheet names the type and version
+TEMPLATE_MARK = "绿色制造申报书"  # A1 of the lists sheet (of the cover in older downloads) names the type and version
+LISTS_SHEET = "下拉选项"  # hidden: the template mark and the dropdown lists
+PENDING_IMPORT = "workbook_import"  # the purpose of an uploaded workbook waiting for its preview to be confirmed
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INLINE_LIST_LIMIT = 255  # characters of an inline dropdown list (Excel's limit)
 
 LABEL_FILL = PatternFill("solid", fgColor="E8F1EC")
 INPUT_FILL = PatternFill("solid", fgColor="FFFDE7")
@@ -138,33 +150,82 @@ def _value_at(values: dict, path: tuple):
     return (entry or {}).get(path[3])
 
 
-def _as_cell(item: Field, value):
+def _as_cell(item: Field, value, names: Names | None = None):
+    """A stored value as its cell shows it: regions and industries as `代码 名称`, as their dropdowns list them."""
     if value is None:
         return None
     if item.kind == "multichoice":
         return "、".join(value)
     if item.kind in ("decimal", "percent"):
         return str(value)  # text keeps the exact decimal; the cell is formatted as text
+    if item.kind in ("region", "industry") and names is not None:
+        return _coded(str(value), _names_for(item, names))
     return value
 
 
-def export(definition: FormDefinition, values: dict, *, unit_name: str = "", type_name: str = "") -> bytes:
-    """A workbook of the form (blank when `values` is empty) that `read()` accepts back unchanged."""
+def _names_for(item: Field, names: Names) -> Mapping[str, str]:
+    return names.regions if item.kind == "region" else names.industries
+
+
+def _coded(code: str, known: Mapping[str, str]) -> str:
+    name = known.get(code)
+    return f"{code} {name}" if name else code
+
+
+class _Lists:
+    """The hidden sheet: the template mark in A1, then one column per dropdown list, each under a defined
+    name that a data validation refers to (a list of any length, unlike an inline one)."""
+
+    def __init__(self, book: Workbook, mark: str):
+        self.book = book
+        self.sheet = book.create_sheet(LISTS_SHEET)
+        self.sheet.sheet_state = "hidden"
+        self.sheet.protection.sheet = True
+        self.sheet["A1"] = mark
+        self.names: dict[tuple, str] = {}
+
+    def formula(self, key: tuple, entries) -> str | None:
+        """The data validation formula of a list: inline when short, else a defined name on this sheet."""
+        entries = [str(e) for e in entries]
+        if not entries:
+            return None
+        inline = '"' + ",".join(entries) + '"'
+        if len(inline) <= INLINE_LIST_LIMIT and not any("," in e or '"' in e for e in entries):
+            return inline
+        if key not in self.names:
+            column = len(self.names) + 2
+            for row, entry in enumerate(entries, start=1):
+                cell = self.sheet.cell(row=row, column=column, value=entry)
+                cell.data_type = "s"
+            letter = get_column_letter(column)
+            name = f"list_{len(self.names) + 1}"
+            self.book.defined_names[name] = DefinedName(
+                name, attr_text=f"{quote_sheetname(LISTS_SHEET)}!${letter}$1:${letter}${len(entries)}")
+            self.names[key] = name
+        return self.names[key]
+
+
+def export(definition: FormDefinition, values: dict, *, unit_name: str = "", type_name: str = "", batch: str = "",
+           names: Names | None = None) -> bytes:
+    """A workbook of the form (blank when `values` is empty) that `read()` accepts back unchanged. With
+    `names`, region and industry cells offer dropdowns of `代码 名称`."""
     book = Workbook()
     cover = book.active
     cover.title = "封面"
-    cover["A1"] = f"{TEMPLATE_MARK}·{definition.type}·{definition.version}"
-    cover["A1"].font = Font(color="FFFFFF", size=8)
+    cover["A1"] = TEMPLATE_MARK
+    cover["A1"].font = TITLE_FONT
     cover["A3"] = definition.title
     cover["A3"].font = TITLE_FONT
-    cover["A5"], cover["B5"] = "申报单位", unit_name
-    cover["A6"], cover["B6"] = "申报类型", type_name
-    cover["A7"], cover["B7"] = "依据", definition.basis
-    cover["A9"] = "填写说明：黄色单元格为填写区，其他单元格已锁定；请勿修改工作表名称和布局，不要使用公式。"
+    rows = (("申报类型", type_name or definition.title), ("申报批次", batch), ("申报单位", unit_name),
+            ("表单版本", definition.version), ("依据", definition.basis))
+    for row, (label, text) in enumerate(rows, start=5):
+        cover.cell(row=row, column=1, value=label).font = BOLD
+        cover.cell(row=row, column=2, value=text).data_type = "s"
+    cover["A11"] = "填写说明：黄色单元格为填写区，其他单元格已锁定；请勿修改工作表名称和布局，不要使用公式。" \
+                   "所在地区、所属行业等可从下拉列表选择，也可只填代码。"
     cover.column_dimensions["A"].width, cover.column_dimensions["B"].width = 14, 60
     cover.protection.sheet = True
     sheets = {}
-    validations: dict[tuple, DataValidation] = {}
     for section in definition.sections:
         sheet = book.create_sheet(section.sheet)
         sheet.protection.sheet = True
@@ -174,6 +235,8 @@ def export(definition: FormDefinition, values: dict, *, unit_name: str = "", typ
         for letter in "CDEFG":
             sheet.column_dimensions[letter].width = 22
         sheets[section.sheet] = sheet
+    lists = _Lists(book, f"{TEMPLATE_MARK}·{definition.type}·{definition.version}")
+    validations: dict[tuple, DataValidation] = {}
     for entry in layout(definition):
         sheet = sheets[entry.sheet]
         cell = sheet.cell(row=entry.row, column=entry.column)
@@ -184,7 +247,7 @@ def export(definition: FormDefinition, values: dict, *, unit_name: str = "", typ
             if entry.row > 1:
                 cell.fill, cell.border = LABEL_FILL, BOX
             continue
-        value = _as_cell(entry.field, _value_at(values, entry.path))
+        value = _as_cell(entry.field, _value_at(values, entry.path), names)
         if value is not None:
             cell.value = value
             if isinstance(value, str):
@@ -196,17 +259,9 @@ def export(definition: FormDefinition, values: dict, *, unit_name: str = "", typ
             cell.number_format = "@"
         if entry.field.kind == "date":
             cell.number_format = "yyyy-mm-dd"
-        if entry.field.kind == "choice":
-            key = (entry.sheet, entry.field.choices)
-            if key not in validations:
-                formula = '"' + ",".join(entry.field.choices) + '"'
-                if len(formula) <= 255:
-                    validations[key] = DataValidation(type="list", formula1=formula, allow_blank=True,
-                                                      showErrorMessage=True, error="请从下拉列表中选择",
-                                                      errorTitle="输入有误")
-                    sheet.add_data_validation(validations[key])
-            if key in validations:
-                validations[key].add(cell)
+        validation = _dropdown(sheet, entry, lists, validations, names)
+        if validation is not None:
+            validation.add(cell)
         if entry.field.kind == "longtext" and entry.field.max_length:
             limit = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(entry.field.max_length),
                                    showErrorMessage=True, error=f"不超过 {entry.field.max_length} 字",
@@ -223,6 +278,33 @@ def export(definition: FormDefinition, values: dict, *, unit_name: str = "", typ
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _dropdown(sheet, entry: Cell, lists: _Lists, validations: dict, names: Names | None) -> DataValidation | None:
+    """The list validation of a choice, region or industry cell, one per sheet and list. A region or industry
+    may also be typed as its bare code, so Excel only warns there; a choice must come from its list."""
+    item = entry.field
+    if item.kind == "choice":
+        key, entries, strict = ("choice", item.choices), item.choices, True
+    elif item.kind in ("region", "industry") and names is not None:
+        known = _names_for(item, names)
+        key, entries, strict = (item.kind,), [_coded(code, known) for code in sorted(known)], False
+    else:
+        return None
+    if (entry.sheet, key) not in validations:
+        formula = lists.formula(key, entries)
+        if formula is None:
+            return None
+        validation = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                                    errorTitle="输入有误", error="请从下拉列表中选择")
+        if not strict:
+            validation.errorStyle = "warning"
+            validation.error = "请从下拉列表中选择，或只填写代码"
+            validation.showInputMessage = True
+            validation.prompt = "可从下拉列表选择，也可只填写代码"
+        sheet.add_data_validation(validation)
+        validations[(entry.sheet, key)] = validation
+    return validations[(entry.sheet, key)]
 
 
 def check_package(data: bytes) -> None:
@@ -252,19 +334,23 @@ def check_package(data: bytes) -> None:
         raise DomainError(N_("文件解压后体积异常（疑似压缩炸弹），已拒绝"))
 
 
-def read(definition: FormDefinition, data: bytes, *, regions=None, industries=None) -> tuple[dict, list[str]]:
-    """Values from an uploaded workbook, and every problem as `工作表!单元格: 说明` (empty when all is well)."""
+def read(definition: FormDefinition, data: bytes, *, regions=None, industries=None,
+         names: Names | None = None) -> tuple[dict, list[str]]:
+    """Values from an uploaded workbook, and every problem as `工作表!单元格: 说明` (empty when all is well).
+    With `names`, a region or industry cell may hold its code, `代码 名称` or its exact name."""
     check_package(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=False, data_only=False, keep_links=False)
     except Exception:  # openpyxl raises many types for broken parts (KeyError, ValueError, ParseError …)
         raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"))
     mark = f"{TEMPLATE_MARK}·{definition.type}·"
-    if "封面" not in book.sheetnames or not str(book["封面"]["A1"].value or "").startswith(mark):
+    marks = [str(book[s]["A1"].value or "") for s in (LISTS_SHEET, "封面") if s in book.sheetnames]
+    if "封面" not in book.sheetnames or not any(m.startswith(mark) for m in marks):
         raise DomainError(N_("这不是本类型申报书的模板，请先下载本申报的 xlsx 模板再填写"))
     missing_sheets = [s.sheet for s in definition.sections if s.sheet not in book.sheetnames]
     if missing_sheets:
         raise DomainError(N_("模板缺少工作表：") + "、".join(missing_sheets))
+    codes = _Codes(names) if names is not None else None
     problems: list[str] = []
     submitted: dict = {}
     where: dict[str, str] = {}
@@ -280,12 +366,69 @@ def read(definition: FormDefinition, data: bytes, *, regions=None, industries=No
             continue
         if value is None or value == "":
             continue
+        if codes is not None and entry.field.kind in ("region", "industry"):
+            value = codes.of(entry.field, value)
         _put(submitted, entry.path, value)
         where[".".join(str(p) for p in entry.path)] = address
     values, found = clean(definition, submitted, regions=regions, industries=industries)
     for path, message in found.errors.items():
         problems.append(f"{_address_of(path, where, definition)}: {message}")
     return values, problems
+
+
+class _Codes:
+    """A region or industry cell's code, from the code itself, `代码 名称` (a dropdown entry) or the exact name."""
+
+    def __init__(self, names: Names):
+        self.known = {"region": names.regions, "industry": names.industries}
+        # a name shared by a class and its only subclass (中类 and 小类) stands for the finer, longer code
+        self.by_name = {kind: {known[code]: code for code in sorted(known, key=lambda c: (len(c), c))}
+                        for kind, known in self.known.items()}
+
+    def of(self, item: Field, value):
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            value = int(value)  # a code typed into a cell Excel treated as a number
+        text = str(value).strip()
+        known = self.known[item.kind]
+        if text in known:
+            return text
+        code = text.split(None, 1)[0] if text else text
+        if code in known:
+            return code
+        return self.by_name[item.kind].get(text, value)
+
+
+@dataclass(frozen=True)
+class Import:
+    """What an uploaded workbook would do to a declaration's content: the content it would save (attachments
+    kept: the workbook has none), every change field by field, or the problems that refuse it."""
+
+    values: dict
+    changes: tuple[Change, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def erased(self) -> tuple[Change, ...]:
+        """Values on the web that a blank cell would clear."""
+        return tuple(c for c in self.changes if c.kind == "erased")
+
+
+def compare(definition: FormDefinition, current: dict, data: bytes, *, regions=None, industries=None,
+            names: Names = Names()) -> Import:
+    """The preview of an import; raises DomainError when the file is not this type's workbook at all."""
+    values, problems = read(definition, data, regions=regions, industries=industries, names=names)
+    if problems:
+        return Import({}, (), tuple(problems))
+    for section, item in definition.all_fields():
+        if item.kind == "file":  # files are attached on the web only; an import never touches them
+            values.setdefault(section.key, {})[item.key] = list((current.get(section.key) or {}).get(item.key) or [])
+    return Import(values, tuple(changes(definition, current, values, names)), ())
+
+
+def fingerprint(values: dict) -> str:
+    """A content's identity: a preview confirmed against another content is shown again, never applied."""
+    text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _put(target: dict, path: tuple, value) -> None:

@@ -174,7 +174,7 @@ class DeclarationListView(PlatformModelView):
             sent_back=_sent_back(declaration, records), contact=contact, contact_phone=phone,
             comparison=rounds_domain.compare(db.session, declaration, actor, reference_names()),
             attachment_count=db.session.scalar(select(func.count()).where(
-                Attachment.declaration_id == declaration.id)),
+                Attachment.declaration_id == declaration.id, Attachment.purpose != workbook.PENDING_IMPORT)),
             choices=self._choices(declaration), say=say,
             action_label=lifecycle.action_label, view_name=self.__class__.__name__,
             package_url=url_for("RecommendationPackageView.show", pk=declaration.package_id)
@@ -273,7 +273,8 @@ class DeclarationListView(PlatformModelView):
         if definition is None:
             abort(404)
         data = workbook.export(definition, lifecycle.content(declaration), unit_name=declaration.unit_name,
-                               type_name=declaration.declaration_type.name)
+                               type_name=declaration.declaration_type.name, batch=declaration.batch.title,
+                               names=replace(reference_names(), industries=dict(industry_choices())))  # 小类 only
         name = f"{declaration.declaration_type.name}-{declaration.unit_name}-{declaration.id}.xlsx"
         return xlsx_file(name, data)
 
@@ -294,8 +295,9 @@ class DeclarationListView(PlatformModelView):
         if definition is None:
             abort(404)
         values = lifecycle.content(declaration)
-        files = db.session.scalars(select(Attachment).where(Attachment.declaration_id == declaration.id)
-                                   .order_by(Attachment.id)).all()
+        files = db.session.scalars(select(Attachment).where(
+            Attachment.declaration_id == declaration.id, Attachment.purpose != workbook.PENDING_IMPORT)
+            .order_by(Attachment.id)).all()
         names = replace(reference_names(), attachments={a.id: a.original_name for a in files})
         comparison = rounds_domain.compare(db.session, declaration, Actor.of(g.user), names)
         fields_of = {i: path for path, i in dossier.attached(definition, values)}
@@ -322,10 +324,12 @@ class DeclarationListView(PlatformModelView):
     @expose("/download/<int:pk>/<int:attachment_id>")
     @has_access
     def download(self, pk, attachment_id):
-        """A file of a declaration in scope; any other id, or a file of another declaration, is 404."""
+        """A file of a declaration in scope; any other id, a file of another declaration, or a workbook still
+        waiting for its import to be confirmed (the applicant's, not yet part of the declaration) is 404."""
         declaration = self._scoped(pk)
         attachment = db.session.get(Attachment, attachment_id)
-        if attachment is None or attachment.declaration_id != declaration.id:
+        if attachment is None or attachment.declaration_id != declaration.id \
+                or attachment.purpose == workbook.PENDING_IMPORT:
             abort(404)
         return attachment_download(attachment)
 
@@ -338,7 +342,8 @@ class ApplicantDeclarationView(DeclarationListView):
     base_permissions = [*DeclarationListView.base_permissions, "can_create", "can_edit_content"]
     method_permission_name = {**DeclarationListView.method_permission_name, "create_draft": "create",
                               "edit_content": "edit_content", "upload_workbook": "edit_content",
-                              "attach": "edit_content"}
+                              "preview_workbook": "edit_content", "confirm_workbook": "edit_content",
+                              "cancel_workbook": "edit_content", "attach": "edit_content"}
     list_template = "declarations/applicant_list.html"
     declaration_type_code: str
 
@@ -427,25 +432,139 @@ class ApplicantDeclarationView(DeclarationListView):
     @expose("/upload-workbook/<int:pk>", methods=["POST"])
     @has_access
     def upload_workbook(self, pk):
-        """All or nothing: every problem is listed by sheet and cell, and nothing is saved unless none."""
+        """Nothing is saved here: a workbook without problems is kept as a pending import and its changes are
+        previewed (`preview_workbook`); a refused one lists every problem by sheet and cell. A new upload
+        replaces the uploader's pending one."""
         declaration = self._editable(pk)
         if not isinstance(declaration, Declaration):
             return declaration
         definition = lifecycle.definition_of(declaration)
         upload = request.files.get("workbook")
         data = upload.stream.read(workbook.MAX_UPLOAD_BYTES + 1) if upload else b""
+        dropped = self._drop_pending_imports(declaration)
+        found = self._compare_workbook(declaration, definition, data)
+        if found.problems or not found.changes:
+            db.session.commit()
+            discard(dropped)
+            if found.problems:
+                return self._form_page(declaration, definition, lifecycle.content(declaration), {}, found.problems)
+            flash(gettext("Excel 与当前申报内容一致，没有需要导入的修改。"), "info")
+            return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+        pending = store(data, original_name=upload.filename or "申报书.xlsx", purpose=workbook.PENDING_IMPORT,
+                        content_type=workbook.XLSX_TYPE, extension=".xlsx", declaration_id=declaration.id,
+                        organization_id=declaration.organization_id, uploaded_by_id=g.user.id)
+        db.session.commit()
+        discard(dropped)
+        return redirect(url_for(f"{self.__class__.__name__}.preview_workbook", pk=pk, import_id=pending.id))
+
+    @expose("/workbook-import/<int:pk>/<int:import_id>")
+    @has_access
+    def preview_workbook(self, pk, import_id):
+        """What the pending import would change, field by field, with every value it would erase flagged."""
+        declaration = self._editable(pk)
+        if not isinstance(declaration, Declaration):
+            return declaration
+        found = self._pending_import(declaration, import_id)
+        if not isinstance(found, tuple):
+            return found
+        pending, result = found
+        current = lifecycle.content(declaration)
+        return self.render_template(
+            "declarations/workbook_preview.html", declaration=declaration,
+            definition=lifecycle.definition_of(declaration), pending=pending, changes=result.changes,
+            erased=result.erased, fingerprint=workbook.fingerprint(current), view_name=self.__class__.__name__,
+            kind_label={"added": gettext("新增"), "changed": gettext("修改"), "erased": gettext("将清空")})
+
+    @expose("/workbook-import/<int:pk>/<int:import_id>/confirm", methods=["POST"])
+    @has_access
+    def confirm_workbook(self, pk, import_id):
+        """Applies exactly what was previewed: the stored workbook (named by its digest in the form) is read and
+        checked again, and if the content changed since the preview, the preview is shown again instead of
+        overwriting."""
+        declaration = self._editable(pk)
+        if not isinstance(declaration, Declaration):
+            return declaration
+        found = self._pending_import(declaration, import_id)
+        if not isinstance(found, tuple):
+            return found
+        pending, result = found
+        if request.form.get("workbook") != pending.sha256:  # an id reused by a newer upload of this person
+            flash(gettext("这次 Excel 导入已被新的上传替换，请核对新上传的内容。"), "warning")
+            return redirect(url_for(f"{self.__class__.__name__}.preview_workbook", pk=pk, import_id=import_id))
+        if request.form.get("fingerprint") != workbook.fingerprint(lifecycle.content(declaration)):
+            flash(gettext("预览之后申报内容已有改动，请重新核对以下修改后再确认导入。"), "warning")
+            return redirect(url_for(f"{self.__class__.__name__}.preview_workbook", pk=pk, import_id=import_id))
+        regions, industries = reference_codes()
+        problems = lifecycle.save_content(declaration, result.values, regions=regions, industries=industries,
+                                          now=datetime.datetime.now())
+        if problems:  # the workbook was checked a moment ago; this is only a guard
+            db.session.rollback()
+            return self._form_page(declaration, lifecycle.definition_of(declaration), lifecycle.content(declaration),
+                                   {}, [f"{path}: {message}" for path, message in problems.errors.items()])
+        key = pending.storage_key
+        db.session.delete(pending)
+        try:
+            lifecycle.flush(db.session)  # a concurrent save or confirmation of this declaration wins
+        except DomainError as refused:
+            db.session.rollback()
+            flash(say(refused), "danger")
+            return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+        db.session.commit()
+        discard([key])
+        flash(gettext("已从 Excel 导入并保存（%(count)d 处修改）。", count=len(result.changes)), "success")
+        return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+
+    @expose("/workbook-import/<int:pk>/<int:import_id>/cancel", methods=["POST"])
+    @has_access
+    def cancel_workbook(self, pk, import_id):
+        """取消导入: the pending workbook is discarded and the content stays as it is."""
+        declaration = self._scoped(pk)
+        dropped = self._drop_pending_imports(declaration)
+        db.session.commit()
+        discard(dropped)
+        flash(gettext("已取消 Excel 导入，申报内容未改动。"), "info")
+        return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+
+    def _compare_workbook(self, declaration: Declaration, definition, data: bytes) -> workbook.Import:
         regions, industries = reference_codes()
         try:
-            values, problems = workbook.read(definition, data, regions=regions, industries=industries)
+            return workbook.compare(definition, lifecycle.content(declaration), data, regions=regions,
+                                    industries=industries, names=reference_names())
         except DomainError as refused:
-            problems = [say(refused)]
-        if problems:
-            return self._form_page(declaration, definition, lifecycle.content(declaration), {}, problems)
-        lifecycle.save_content(declaration, values, regions=regions, industries=industries,
-                               now=datetime.datetime.now())
-        db.session.commit()
-        flash(gettext("已从 Excel 导入并保存。"), "success")
-        return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
+            return workbook.Import({}, (), (say(refused),))
+
+    def _pending_import(self, declaration: Declaration, import_id: int):
+        """(the pending import, what it would change), or the page to show instead: an import that is gone or
+        belongs to another declaration or person sends back to the form; a workbook that no longer passes
+        (the form or reference data changed) is discarded and its problems shown."""
+        pending = db.session.get(Attachment, import_id)
+        if pending is None or pending.purpose != workbook.PENDING_IMPORT \
+                or pending.declaration_id != declaration.id or pending.uploaded_by_id != g.user.id:
+            flash(gettext("这次 Excel 导入已失效（已确认、已取消或已被新的上传替换），请重新上传。"), "warning")
+            return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=declaration.id))
+        definition = lifecycle.definition_of(declaration)
+        try:
+            data = read_stored(pending)
+        except (OSError, ValueError):
+            data = b""
+        result = self._compare_workbook(declaration, definition, data)
+        if result.problems:
+            dropped = self._drop_pending_imports(declaration)
+            db.session.commit()
+            discard(dropped)
+            return self._form_page(declaration, definition, lifecycle.content(declaration), {}, result.problems)
+        return pending, result
+
+    def _drop_pending_imports(self, declaration: Declaration) -> list[str]:
+        """Removes this person's pending imports of the declaration; returns their files, to discard after
+        the commit."""
+        rows = db.session.scalars(select(Attachment).where(
+            Attachment.declaration_id == declaration.id, Attachment.purpose == workbook.PENDING_IMPORT,
+            Attachment.uploaded_by_id == g.user.id)).all()
+        keys = [row.storage_key for row in rows]
+        for row in rows:
+            db.session.delete(row)
+        return keys
 
     @expose("/attach/<int:pk>", methods=["POST"])
     @has_access

@@ -59,6 +59,7 @@ def fill_form_in_browser_and_excel(page, tmp_path):
     book.save(path)
     page.set_input_files("input[name=workbook]", str(path))
     page.get_by_role("button", name="上传填好的 Excel").click()
+    page.get_by_role("button", name="确认导入").click()
     expect(page.get_by_text("已从 Excel 导入并保存")).to_be_visible()
     licence = tmp_path / "营业执照.pdf"
     licence.write_bytes(PDF)

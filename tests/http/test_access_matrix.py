@@ -23,12 +23,16 @@ def endpoints(pk: int, report: int):
         yield "GET", f"{view}/download/{pk}/{report}", None
         yield "GET", f"{view}/workbook/{pk}", None
         yield "GET", f"{view}/print/{pk}", None
+        yield "GET", f"{view}/dossier/{pk}", None
         for name in TRANSITIONS:
             yield "POST", f"{view}/do/{pk}/{name}", {"opinion": "越权", "agency_id": "1", "score": "90",
                                                      "basic_requirements": "符合", "highlights": "x"}
     yield "GET", f"{APPLICANT}/content/{pk}", None
     yield "POST", f"{APPLICANT}/content/{pk}", {"f|basic|factory_name": "越权修改"}
     yield "POST", f"{APPLICANT}/upload-workbook/{pk}", {"workbook": (io.BytesIO(b"PK"), "x.xlsx")}
+    yield "GET", f"{APPLICANT}/workbook-import/{pk}/{report}", None
+    yield "POST", f"{APPLICANT}/workbook-import/{pk}/{report}/confirm", {"sha256": "0" * 64}
+    yield "POST", f"{APPLICANT}/workbook-import/{pk}/{report}/cancel", None
     yield "POST", f"{APPLICANT}/attach/{pk}", {"field": "attachments.licence", "file": (io.BytesIO(b"%PDF-1.4 %%EOF"), "x.pdf")}
     for decision in ("approve", "return", "reject"):
         yield "POST", f"{REVIEW}/decide", {"decision": decision, "rowid": str(pk), "opinion": "越权"}

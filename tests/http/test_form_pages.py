@@ -106,7 +106,10 @@ def test_uploaded_workbook_is_all_or_nothing(app, client_as, drafts):
     book[score_cell.sheet][score_cell.address] = 3
     good = io.BytesIO()
     book.save(good)
-    assert post(client, f"{base}/upload-workbook/{pk}", workbook=(io.BytesIO(good.getvalue()), "申报书.xlsx")).status_code == 302
+    preview = post(client, f"{base}/upload-workbook/{pk}", workbook=(io.BytesIO(good.getvalue()), "申报书.xlsx"))
+    form = client.get(preview.headers["Location"]).get_data(as_text=True).split('/confirm"')[1]
+    fields = {name: form.split(f'name="{name}" value="')[1].split('"')[0] for name in ("fingerprint", "workbook")}
+    assert post(client, preview.headers["Location"] + "/confirm", **fields).status_code == 302  # 确认导入
     with app.app_context():
         section, key = text_cell.path
         assert db.session.get(Declaration, pk).form_data[section][key] == "从 Excel 填写"
