@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_chinese_message_has_an_english_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run([Path(sys.executable).parent / "pybabel", "extract", "-F", "babel.cfg", "-k", "_l",
-                    "-k", "lazy_gettext", "-k", "N_", "-o", str(pot), "app"], cwd=ROOT, check=True,
+                    "-k", "lazy_gettext", "-k", "N_", "-o", str(pot), "."], cwd=ROOT, check=True,
                    capture_output=True)
     with open(pot, "rb") as handle:
         extracted = read_po(handle)
