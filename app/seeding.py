@@ -302,7 +302,7 @@ class Loader:
             role = sm.find_role(spec["role"])
             user = sm.add_user(
                 username=spec["username"], first_name=spec["name"], last_name="",
-                email=f"{spec['username']}@demo.invalid", role=role, password=password, commit=False,
+                email=f"{spec['username']}@example.com", role=role, password=password, commit=False,
             )
             if not user:
                 raise RuntimeError(f"could not create demo user {spec['username']}")

@@ -32,7 +32,7 @@ def endpoints(pk: int, report: int):
     yield "POST", f"{APPLICANT}/upload-workbook/{pk}", {"workbook": (io.BytesIO(b"PK"), "x.xlsx")}
     yield "GET", f"{APPLICANT}/workbook-import/{pk}/{report}", None
     yield "POST", f"{APPLICANT}/workbook-import/{pk}/{report}/confirm", {"sha256": "0" * 64}
-    yield "POST", f"{APPLICANT}/workbook-import/{pk}/{report}/cancel", None
+    yield "POST", f"{APPLICANT}/workbook-import/{pk}/{report}/cancel", {}
     yield "POST", f"{APPLICANT}/attach/{pk}", {"field": "attachments.licence", "file": (io.BytesIO(b"%PDF-1.4 %%EOF"), "x.pdf")}
     for decision in ("approve", "return", "reject"):
         yield "POST", f"{REVIEW}/decide", {"decision": decision, "rowid": str(pk), "opinion": "越权"}

@@ -129,7 +129,7 @@ def test_a_new_draft_takes_its_name_contacts_and_licence_from_the_organization(a
         declaration = db.session.get(Declaration, pk)
         basic = declaration.form_data["basic"]
         assert (basic["contact"], basic["contact_phone"], basic["contact_email"]) == (
-            "张建国", "13803110101", "qiye@demo.invalid")
+            "张建国", "13803110101", "qiye@example.com")
         assert declaration.title == "石家庄绿源机械制造有限公司"  # 工厂名称, pre-filled: the list's 申报名称
         licence_ids = declaration.form_data["attachments"]["business_license"]
         assert len(licence_ids) == 1
