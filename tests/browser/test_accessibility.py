@@ -65,7 +65,7 @@ def declarations(app):
         db.session.commit()
     yield ids
     with app.app_context():
-        for table in reversed(db.metadata.sorted_tables):
+        for table in reversed(Declaration.metadata.sorted_tables):
             if "declaration_id" in table.c and table.name != "declaration":
                 db.session.execute(delete(table).where(table.c.declaration_id.in_(ids.values())))
         db.session.execute(delete(Declaration).where(Declaration.id.in_(ids.values())))
