@@ -197,6 +197,7 @@ def test_layout_at_1920(app, live_server, browser, declarations):
         sign_in(page, live_server, "qiye")
         page.get_by_role("link", name="技术目录").click()
         page.locator(".platform-side").get_by_role("link", name="工业节能技术目录").click()
+        page.wait_for_url("**/declarations/energy_saving_tech/list/**")
         assert page.locator(".subsystem-tabs li.active").inner_text().strip() == "技术目录"
         table = page.locator("table:has(td.row-operations)")
         assert table.bounding_box()["width"] > 1500  # no fixed 1140 px column
@@ -209,6 +210,7 @@ def test_layout_at_1920(app, live_server, browser, declarations):
         screenshot(page, "layout-reviewer-home")
         page.locator(".platform-side").get_by_role("link", name="申报审核").click()
         page.get_by_role("link", name="全部").click()
+        page.wait_for_url("**tab=all**")
         row = page.locator("tr", has=page.locator(f"a[href$='/show/{declarations['returned']}']"))
         assert [b.strip() for b in row.locator("td.row-operations a, td.row-operations button").all_inner_texts()] \
             == ["查看", "申报书"]
