@@ -20,7 +20,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from sqlalchemy import false
 
-from app.domain import DomainError, workbook
+from app.domain import DomainError, lifecycle, workbook
 from app.domain.scope import Actor, Audience, declaration_scope
 from app.extensions import db
 from app.storage import path_of
@@ -163,9 +163,6 @@ class RowOperations:
     POST_BUTTONS = ("delete", "withdraw")  # transitions started from a list row, each asking for confirmation
 
     def __init__(self, view_name: str):
-        from app.domain import lifecycle
-
-        self.lifecycle = lifecycle
         visible = current_app.jinja_env.filters["is_item_visible"]
         view = next((v for v in current_app.appbuilder.baseviews if v.__class__.__name__ == view_name), None)
         applicant = getattr(view, "audience", None) is Audience.APPLICANT
@@ -183,7 +180,7 @@ class RowOperations:
             token = escape(generate_csrf())
             for name in self.POST_BUTTONS:
                 action = url_for(f"{view_name}.transition", pk=0, name=name).replace("/0/", "/{pk}/")
-                self.transitions.append((self.lifecycle.TRANSITIONS[name], escape(action), token))
+                self.transitions.append((lifecycle.TRANSITIONS[name], escape(action), token))
 
     def __bool__(self):
         return self.show is not None
@@ -195,18 +192,18 @@ class RowOperations:
         if self.dossier:
             buttons.append(f'<a class="btn btn-sm btn-default" href="{self.dossier.replace("{pk}", pk)}">'
                            f'<i class="fa fa-file-text-o" aria-hidden="true"></i> {escape(gettext("申报书"))}</a>')
-        if self.edit and status in self.lifecycle.EDITABLE:
+        if self.edit and status in lifecycle.EDITABLE:
             buttons.append(f'<a class="btn btn-sm btn-primary" href="{self.edit.replace("{pk}", pk)}">'
                            f'<i class="fa fa-pencil" aria-hidden="true"></i> {escape(gettext("填写"))}</a>')
         for transition, action, token in self.transitions:
             if status not in transition.sources:
                 continue
             label = gettext(transition.label)
-            named = gettext("%(action)s：%(name)s", action=label, name=self._name(pk, item))
+            confirm = "\n".join((gettext("%(action)s：%(name)s", action=label, name=self._name(pk, item)),
+                                  gettext(transition.confirm)))
             style = "btn-danger" if transition.name == "delete" else "btn-warning"
             buttons.append(
-                f'<form method="post" action="{action.replace("{pk}", pk)}" '
-                f'data-confirm="{escape(named + chr(10) + gettext(transition.confirm))}">'
+                f'<form method="post" action="{action.replace("{pk}", pk)}" data-confirm="{escape(confirm)}">'
                 f'<input type="hidden" name="csrf_token" value="{token}">'
                 f'<button class="btn btn-sm {style}" type="submit">{escape(label)}</button></form>')
         return f'<td class="row-operations">{"".join(buttons)}</td>'
