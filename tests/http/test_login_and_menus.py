@@ -103,33 +103,36 @@ def test_applicants_see_the_types_their_organization_may_declare(client_as):
 
 
 def test_the_menu_lists_only_the_types_ticked_at_registration(app, client_as):
-    """qiye opened 绿色制造体系 and 技术目录 and ticked 绿色工厂, 绿色设计产品, 绿色供应链 and 工业节能技术目录: an
-    enterprise may declare 绿色设计示范企业 and 绿色数据中心 too, but it did not tick them, so they are not offered."""
-    client = client_as("qiye")
-    home = client.get("/").get_data(as_text=True)
-    assert menu_categories(home) == {"绿色制造体系", "技术目录"}  # 行业规范与准入管理 … not opened
-    assert list(side_menu(home)) == ["绿色工厂", "绿色设计产品", "绿色供应链"]
-    catalogue = client.get(tab_links(home)[1]).get_data(as_text=True)
-    assert list(side_menu(catalogue)) == ["工业节能技术目录"]
-    assert 'class="active"' in re.search(r'<nav class="subsystem-tabs".*?</nav>', catalogue, re.S).group(0)
-
+    """qiye opened 绿色制造体系 and 技术目录; with 绿色工厂, 绿色设计产品, 绿色供应链 and 工业节能技术目录 ticked, an
+    enterprise may declare 绿色设计示范企业 and 绿色数据中心 too, but they are not offered; ticking changes the menu."""
     from app.extensions import db
     from app.models import DeclarationType, Organization
 
-    with app.app_context():  # untick 绿色供应链 in 企业信息, tick 绿色数据中心: the menu follows
-        organization = db.session.query(Organization).filter_by(name="石家庄绿源机械制造有限公司").one()
-        ticked = list(organization.declaration_types)
-        data_center = db.session.query(DeclarationType).filter_by(code="green_data_center").one()
-        organization.declaration_types = [t for t in ticked if t.code != "green_supply_chain"] + [data_center]
-        db.session.commit()
-    try:
-        assert list(side_menu(client.get("/").get_data(as_text=True))) == ["绿色工厂", "绿色设计产品", "绿色数据中心"]
-    finally:
+    def tick(*codes):
         with app.app_context():
             organization = db.session.query(Organization).filter_by(name="石家庄绿源机械制造有限公司").one()
-            organization.declaration_types = [db.session.merge(t) for t in ticked]
+            before = [t.code for t in organization.declaration_types]
+            organization.declaration_types = db.session.query(DeclarationType).filter(
+                DeclarationType.code.in_(codes)).all()
             db.session.commit()
-    assert list(side_menu(client.get("/").get_data(as_text=True))) == ["绿色工厂", "绿色设计产品", "绿色供应链"]
+            return before
+
+    client = client_as("qiye")
+    ticked = tick("green_factory", "green_design_product", "green_supply_chain", "energy_saving_tech")
+    try:
+        home = client.get("/").get_data(as_text=True)
+        assert menu_categories(home) == {"绿色制造体系", "技术目录"}  # 行业规范与准入管理 … not opened
+        assert list(side_menu(home)) == ["绿色工厂", "绿色设计产品", "绿色供应链"]
+        catalogue = client.get(tab_links(home)[1]).get_data(as_text=True)
+        assert list(side_menu(catalogue)) == ["工业节能技术目录"]
+        assert 'class="active"' in re.search(r'<nav class="subsystem-tabs".*?</nav>', catalogue, re.S).group(0)
+
+        tick("green_factory", "green_design_product", "green_data_center")  # as 企业信息 would save it
+        home = client.get("/").get_data(as_text=True)
+        assert list(side_menu(home)) == ["绿色工厂", "绿色设计产品", "绿色数据中心"]
+        assert menu_categories(home) == {"绿色制造体系"}  # nothing of 技术目录 ticked: no tab
+    finally:
+        tick(*ticked)
 
 
 def test_a_subsystem_opened_without_ticked_types_has_no_tab(client_as):
