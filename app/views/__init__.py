@@ -50,7 +50,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_api(DeclarationApi)
     current_app.jinja_env.globals["registration_entries"] = registration_entries
     install_menu_filter(current_app, {
-        t.code: DeclarableType(tuple(t.declarant_types or ()), t.subsystem_id) for t in declaration_types
+        t.code: DeclarableType(tuple(t.declarant_types or ()), t.subsystem_id, t.id) for t in declaration_types
     })
 
 

@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, g, request, send_file, url_for
 from markupsafe import Markup, escape
 from flask_appbuilder import expose
 from flask_babel import gettext
+from flask_wtf.csrf import generate_csrf
 from flask_appbuilder import ModelView
 from flask_appbuilder.widgets import ListWidget as FabListWidget
 from flask_appbuilder.models.filters import BaseFilter
@@ -19,7 +20,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from sqlalchemy import false
 
-from app.domain import DomainError, workbook
+from app.domain import DomainError, lifecycle, workbook
 from app.domain.scope import Actor, Audience, declaration_scope
 from app.extensions import db
 from app.storage import path_of
@@ -113,9 +114,9 @@ class PlatformInterface(SQLAInterface):
 
 
 class ListWidget(FabListWidget):
-    """FAB's list table, its rows built here rather than cell by cell in Jinja: the 查看 link from one URL
-    per page (FAB builds, filters and checks a URL and renders a macro for every row), each column's
-    formatter looked up once. Cells are escaped as Jinja would escape them."""
+    """FAB's list table, its rows built here rather than cell by cell in Jinja: the 操作 column's buttons from
+    a few URL templates per page (FAB builds, filters and checks a URL and renders a macro for every row),
+    each column's formatter looked up once. Cells are escaped as Jinja would escape them."""
 
     template = "widgets/list.html"
 
@@ -127,23 +128,19 @@ class ListWidget(FabListWidget):
     def _rows(args):
         columns = args["include_columns"]
         formatters = [args["formatters_columns"].get(column) for column in columns]
-        filters, name = current_app.jinja_env.filters, args["modelview_name"]  # the checks FAB's template makes
-        show = ""
-        if filters["is_item_visible"]("can_show", name):
-            base = escape(url_for(f"{args['modelview_name']}.show", pk=0)[:-1])
-            show = (f'<td><center><div class="btn-group btn-group-xs" style="display: flex;"><a href="{base}{{pk}}" '
-                    f'class="btn btn-sm btn-default" data-toggle="tooltip" rel="tooltip" '
-                    f'title="{escape(gettext("Show record"))}"><span class="sr-only">{escape(gettext("Show"))}</span>'
-                    f'<i class="fa fa-search"></i></a></div></center></td>')
-        check = ('<td><input id="{pk}" class="action_check" name="rowid" value="{pk}" type="checkbox"></td>'
-                 if filters["get_actions_on_list"](args["actions"], name) else "")
+        operations = RowOperations(args["modelview_name"])
+        check = ('<td><input id="{pk}" class="action_check" name="rowid" value="{pk}" type="checkbox" '
+                 f'aria-label="{escape(gettext("选择此行"))}"></td>'
+                 if current_app.jinja_env.filters["get_actions_on_list"](args["actions"], args["modelview_name"])
+                 else "")
+
         def cell(formatter, value):
             return f"<td>{escape(formatter(value) if formatter else value)}</td>"
 
         seen = {}  # (column, value): its cell; statuses, steps and batches repeat down a page
         for pk, item in zip(args["pks"], args["value_columns"]):
             pk = escape(pk)
-            cells = [check.format(pk=pk), show.replace("{pk}", pk)]
+            cells = [check.format(pk=pk)]
             for column, formatter in zip(columns, formatters):
                 value = item[column]
                 try:
@@ -152,12 +149,75 @@ class ListWidget(FabListWidget):
                     cells.append(seen.setdefault((column, value), cell(formatter, value)))
                 except TypeError:  # an unhashable value (a list)
                     cells.append(cell(formatter, value))
+            if operations:
+                cells.append(operations.cell(pk, item))
             yield Markup(f"<tr>{''.join(cells)}</tr>")
+
+
+class RowOperations:
+    """A list's 操作 column, as the manual draws it: labelled buttons, derived from the row's status alone so a
+    page costs the same statements whatever its size. Every view: 查看; declaration lists: 申报书; the applicant's
+    lists also 填写, 删除 and 取消上报 in the statuses the lifecycle starts them from. The lifecycle still decides
+    on the server and says why when it refuses."""
+
+    POST_BUTTONS = ("delete", "withdraw")  # transitions started from a list row, each asking for confirmation
+
+    def __init__(self, view_name: str):
+        visible = current_app.jinja_env.filters["is_item_visible"]
+        view = next((v for v in current_app.appbuilder.baseviews if v.__class__.__name__ == view_name), None)
+        applicant = getattr(view, "audience", None) is Audience.APPLICANT
+
+        def may(method: str) -> bool:
+            return f"{view_name}.{method}" in current_app.view_functions and visible(f"can_{method}", view_name)
+
+        def route(method: str) -> str | None:
+            return escape(url_for(f"{view_name}.{method}", pk=0)[:-1]) + "{pk}" if may(method) else None
+
+        self.show, self.dossier = route("show"), route("dossier")
+        self.edit = route("edit_content") if applicant else None
+        self.transitions = []
+        if applicant and may("transition"):
+            token = escape(generate_csrf())
+            for name in self.POST_BUTTONS:
+                action = url_for(f"{view_name}.transition", pk=0, name=name).replace("/0/", "/{pk}/")
+                self.transitions.append((lifecycle.TRANSITIONS[name], escape(action), token))
+
+    def __bool__(self):
+        return self.show is not None
+
+    def cell(self, pk, item: dict) -> str:
+        status = item.get("status")
+        buttons = [f'<a class="btn btn-sm btn-default" href="{self.show.replace("{pk}", pk)}">'
+                   f'<i class="fa fa-eye" aria-hidden="true"></i> {escape(gettext("查看"))}</a>']
+        if self.dossier:
+            buttons.append(f'<a class="btn btn-sm btn-default" href="{self.dossier.replace("{pk}", pk)}">'
+                           f'<i class="fa fa-file-text-o" aria-hidden="true"></i> {escape(gettext("申报书"))}</a>')
+        if self.edit and status in lifecycle.EDITABLE:
+            buttons.append(f'<a class="btn btn-sm btn-primary" href="{self.edit.replace("{pk}", pk)}">'
+                           f'<i class="fa fa-pencil" aria-hidden="true"></i> {escape(gettext("填写"))}</a>')
+        for transition, action, token in self.transitions:
+            if status not in transition.sources:
+                continue
+            label = gettext(transition.label)
+            confirm = "\n".join((gettext("%(action)s：%(name)s", action=label, name=self._name(pk, item)),
+                                  gettext(transition.confirm)))
+            style = "btn-danger" if transition.name == "delete" else "btn-warning"
+            buttons.append(
+                f'<form method="post" action="{action.replace("{pk}", pk)}" data-confirm="{escape(confirm)}">'
+                f'<input type="hidden" name="csrf_token" value="{token}">'
+                f'<button class="btn btn-sm {style}" type="submit">{escape(label)}</button></form>')
+        return f'<td class="row-operations">{"".join(buttons)}</td>'
+
+    @staticmethod
+    def _name(pk, item: dict) -> str:
+        """How a confirmation names the row: its 申报名称 or unit, and its number."""
+        name = item.get("title") or item.get("unit_name") or ""
+        return gettext("%(name)s（编号 %(id)s）", name=name, id=pk) if name else gettext("编号 %(id)s", id=pk)
 
 
 class PlatformModelView(ListDefaults, ModelView):
     """The base of every model view of the platform. Views with edit or delete keep FAB's own list widget,
-    which draws those buttons; ours only draws 查看."""
+    which draws those buttons; ours draws the 操作 column (RowOperations)."""
 
     list_widget = ListWidget
 

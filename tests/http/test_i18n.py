@@ -155,8 +155,6 @@ def test_the_scan_finds_what_it_is_for():
                          '<option value="__None">（不选）</option><span lang="en">English</span>') == []
 
 
-@pytest.mark.xfail(strict=True, reason="the label lives in app/templates/appbuilder/navbar_right.html (layout's "
-                                       "file); the one-line fix is in the i18n branch's report")
 def test_the_language_menu_names_each_language_in_itself(client_as):
     html = client_as("qiye").get("/").get_data(as_text=True)
     link = re.search(r'<a[^>]+href="/lang/en"[^>]*>(.*?)</a>', html, re.S).group(1)

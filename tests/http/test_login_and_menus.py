@@ -24,14 +24,29 @@ ADMIN_ONLY = ["/users/list/", "/roles/list/", "/reference/regions/list/", "/refe
 
 
 def menu_categories(html: str) -> set[str]:
-    return {
-        name.strip()
-        for name in re.findall(r'data-toggle="dropdown" href="#">\s*(?:<i[^>]*></i>&nbsp;)?\s*([^<]+)<b', html)
-    }
+    """The subsystem tabs on top (绿色制造体系, 技术目录 …, or a reviewer's 审核管理)."""
+    tabs = re.search(r'<nav class="subsystem-tabs".*?</nav>', html, re.S)
+    return {re.sub(r"<[^>]+>", "", name).strip()
+            for name in re.findall(r"<a [^>]*>(.*?)</a>", tabs.group(0), re.S)} if tabs else set()
 
 
-def menu_links(html: str) -> set[str]:
-    return {link for link in re.findall(r'<a tabindex="-1" href="([^"]+)">', html) if not link.startswith("/lang/")}
+def tab_links(html: str) -> list[str]:
+    tabs = re.search(r'<nav class="subsystem-tabs".*?</nav>', html, re.S)
+    return re.findall(r'<a href="([^"]+)"', tabs.group(0)) if tabs else []
+
+
+def side_menu(html: str) -> dict[str, str]:
+    """The chosen tab's menu on the left: label → link."""
+    return {re.sub(r"<[^>]+>", "", label).strip(): link
+            for link, label in re.findall(r'<a class="side-link" href="([^"]+)"[^>]*>(.*?)</a>', html, re.S)}
+
+
+def menu_links(html: str, client=None) -> set[str]:
+    """Every menu entry: the left menu of this page and, given a client, of every tab's page."""
+    links = set(side_menu(html).values())
+    for tab in tab_links(html) if client is not None else []:
+        links |= set(side_menu(client.get(tab).get_data(as_text=True)).values())
+    return links
 
 
 def test_login_page_is_chinese_with_the_notice(app):
@@ -71,7 +86,7 @@ def test_each_demo_account_sees_only_its_menus(username, client_as):
     client = client_as(username)
     html = client.get("/").get_data(as_text=True)
     assert menu_categories(html) == MENUS[username]
-    for link in menu_links(html):  # no menu entry leads to a refusal or an empty placeholder
+    for link in menu_links(html, client):  # no menu entry leads to a refusal or an empty placeholder
         assert client.get(link).status_code == 200, link
     if username != "admin":
         for url in ADMIN_ONLY:
@@ -79,12 +94,60 @@ def test_each_demo_account_sees_only_its_menus(username, client_as):
 
 
 def test_applicants_see_the_types_their_organization_may_declare(client_as):
-    park = client_as("yuanqu").get("/").get_data(as_text=True)
-    assert "/declarations/green_park/list/" in menu_links(park)
-    assert "/declarations/green_factory/list/" not in menu_links(park)
-    enterprise = client_as("qiye").get("/").get_data(as_text=True)
-    assert "/declarations/green_factory/list/" in menu_links(enterprise)
-    assert "/declarations/green_park/list/" not in menu_links(enterprise)
+    park = client_as("yuanqu")
+    assert "/declarations/green_park/list/" in menu_links(park.get("/").get_data(as_text=True), park)
+    assert "/declarations/green_factory/list/" not in menu_links(park.get("/").get_data(as_text=True), park)
+    enterprise = client_as("qiye")
+    assert "/declarations/green_factory/list/" in menu_links(enterprise.get("/").get_data(as_text=True), enterprise)
+    assert "/declarations/green_park/list/" not in menu_links(enterprise.get("/").get_data(as_text=True), enterprise)
+
+
+def test_the_menu_lists_only_the_types_ticked_at_registration(app, client_as):
+    """qiye opened 绿色制造体系 and 技术目录; with 绿色工厂, 绿色设计产品, 绿色供应链 and 工业节能技术目录 ticked, an
+    enterprise may declare 绿色设计示范企业 and 绿色数据中心 too, but they are not offered; ticking changes the menu."""
+    from app.extensions import db
+    from app.models import DeclarationType, Organization
+
+    def tick(*codes):
+        with app.app_context():
+            organization = db.session.query(Organization).filter_by(name="石家庄绿源机械制造有限公司").one()
+            before = [t.code for t in organization.declaration_types]
+            organization.declaration_types = db.session.query(DeclarationType).filter(
+                DeclarationType.code.in_(codes)).all()
+            db.session.commit()
+            return before
+
+    client = client_as("qiye")
+    ticked = tick("green_factory", "green_design_product", "green_supply_chain", "energy_saving_tech")
+    try:
+        home = client.get("/").get_data(as_text=True)
+        assert menu_categories(home) == {"绿色制造体系", "技术目录"}  # 行业规范与准入管理 … not opened
+        assert list(side_menu(home)) == ["绿色工厂", "绿色设计产品", "绿色供应链"]
+        catalogue = client.get(tab_links(home)[1]).get_data(as_text=True)
+        assert list(side_menu(catalogue)) == ["工业节能技术目录"]
+        assert 'class="active"' in re.search(r'<nav class="subsystem-tabs".*?</nav>', catalogue, re.S).group(0)
+
+        tick("green_factory", "green_design_product", "green_data_center")  # as 企业信息 would save it
+        home = client.get("/").get_data(as_text=True)
+        assert list(side_menu(home)) == ["绿色工厂", "绿色设计产品", "绿色数据中心"]
+        assert menu_categories(home) == {"绿色制造体系"}  # nothing of 技术目录 ticked: no tab
+    finally:
+        tick(*ticked)
+
+
+def test_a_subsystem_opened_without_ticked_types_has_no_tab(client_as):
+    """xiehui opened 技术目录 but may declare none of it (it ticked 绿色标准): no empty 技术目录 tab."""
+    html = client_as("xiehui").get("/").get_data(as_text=True)
+    assert "技术目录" not in menu_categories(html)
+
+
+def test_the_page_is_in_the_chosen_subsystem(client_as):
+    """The tab holding the page is chosen and the page's entry is marked in the left menu."""
+    html = client_as("qiye").get("/declarations/energy_saving_tech/list/").get_data(as_text=True)
+    tabs = re.search(r'<nav class="subsystem-tabs".*?</nav>', html, re.S).group(0)
+    assert re.search(r'<li class="active">\s*<a href="[^"]+" aria-current="true">\s*技术目录', tabs)
+    assert re.search(r'<a class="side-link" href="/declarations/energy_saving_tech/list/" aria-current="page">', html)
+    assert '<html lang="zh-CN">' in html
 
 
 def test_home_names_whom_the_user_acts_for(client_as):
