@@ -118,7 +118,10 @@ class UserAdminView(ListDefaults, UserDBModelView):
                     "locked_until", "fail_login_count", "last_login", "login_count", "created_on"]
     base_filters = [["id", UserListFilter, None]]
     validators_columns = {"roles": [AuthorityMatchesRole()]}
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"authority": [["kind", FilterNotEqual, "supervision"]]}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "authority": [["kind", FilterNotEqual, "supervision"]],
+        "roles": [["name", FilterNotEqual, roles.PUBLIC]],  # what anonymous visitors have: no one's role
+    }
     label_columns = {
         **UserDBModelView.label_columns,
         "username": _l("用户登录名"), "first_name": _l("姓名"), "email": _l("电子邮箱"), "phone": _l("联系电话"),
@@ -130,6 +133,12 @@ class UserAdminView(ListDefaults, UserDBModelView):
         "authority": _l("主管部门审核员、工信部审核员必须选择；申报单位用户不选"),
         "password": _l("密码至少 8 位，须包含大写字母、小写字母、数字、符号中的至少三类，且不能与用户名相同。"),
     }
+
+    def _init_forms(self):
+        """FAB's authority select offers an unnamed blank, which WTForms prints as `__None`."""
+        super()._init_forms()
+        for form in (self.add_form, self.edit_form):
+            form.authority.kwargs["blank_text"] = _l("（不选：申报单位用户）")
 
     def render_template(self, template, **kwargs):
         if template == self.list_template:

@@ -137,3 +137,11 @@ def test_it_staff_add_a_second_account_to_an_organization(app, client_as):
     second = app.test_client()
     assert login(second, "lvyuan2", "Review#2026").status_code == 302
     assert "石家庄绿源机械制造有限公司" in second.get("/").get_data(as_text=True)
+
+
+def test_the_add_form_names_its_blank_authority_and_offers_no_public_role(client_as):
+    html = client_as("admin").get("/users/add").get_data(as_text=True)
+    assert "（不选：申报单位用户）" in html and '>__None<' not in html
+    roles_select = html[html.index('name="roles"'):]
+    roles_select = roles_select[:roles_select.index("</select>")]
+    assert ">Public<" not in roles_select and "企业用户" in roles_select
