@@ -154,3 +154,29 @@ def in_package(batch: Batch | None = None, count: int = 1) -> list[Declaration]:
             act(declaration, "approve", username)
         declarations.append(declaration)
     return declarations
+
+
+def one_per_status() -> dict[str, int]:
+    """Declarations of qiye in every status a list row can show (草稿, 退回修改, 审核中, 三方评价中); the caller commits
+    and removes them with `remove`."""
+    agency = db.session.scalar(select(Organization.id).where(Organization.name == "河北绿标认证评价有限公司"))
+    draft = drafted("qiye", "energy_saving_tech")
+    under_review = act(drafted("qiye", "energy_saving_tech"), "submit", "qiye")
+    returned = act(act(drafted("qiye", "energy_saving_tech"), "submit", "qiye"), "return", "changan",
+                   opinion="请补充节能量测算依据")
+    evaluating = drafted("qiye", "green_factory")
+    act(evaluating, "choose_agency", "qiye", agency_id=str(agency))
+    act(evaluating, "request_evaluation", "qiye")
+    return {"draft": draft.id, "under_review": under_review.id, "returned": returned.id,
+            "evaluating": evaluating.id}
+
+
+def remove(ids) -> None:
+    """Delete declarations with everything that points at them (steps, records, rounds, files' rows)."""
+    from sqlalchemy import delete
+
+    ids = list(ids)
+    for table in reversed(Declaration.metadata.sorted_tables):
+        if "declaration_id" in table.c and table.name != "declaration":
+            db.session.execute(delete(table).where(table.c.declaration_id.in_(ids)))
+    db.session.execute(delete(Declaration).where(Declaration.id.in_(ids)))

@@ -13,7 +13,7 @@ import copy
 import datetime
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Callable, Iterable
 
 from sqlalchemy import delete as sa_delete, func, select

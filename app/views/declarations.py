@@ -461,13 +461,10 @@ class ApplicantDeclarationView(DeclarationListView):
     @has_access
     def preview_workbook(self, pk, import_id):
         """What the pending import would change, field by field, with every value it would erase flagged."""
-        declaration = self._editable(pk)
-        if not isinstance(declaration, Declaration):
-            return declaration
-        found = self._pending_import(declaration, import_id)
+        found = self._pending_import(pk, import_id)
         if not isinstance(found, tuple):
             return found
-        pending, result = found
+        declaration, pending, result = found
         current = lifecycle.content(declaration)
         return self.render_template(
             "declarations/workbook_preview.html", declaration=declaration,
@@ -481,13 +478,10 @@ class ApplicantDeclarationView(DeclarationListView):
         """Applies exactly what was previewed: the stored workbook (named by its digest in the form) is read and
         checked again, and if the content changed since the preview, the preview is shown again instead of
         overwriting."""
-        declaration = self._editable(pk)
-        if not isinstance(declaration, Declaration):
-            return declaration
-        found = self._pending_import(declaration, import_id)
+        found = self._pending_import(pk, import_id)
         if not isinstance(found, tuple):
             return found
-        pending, result = found
+        declaration, pending, result = found
         if request.form.get("workbook") != pending.sha256:  # an id reused by a newer upload of this person
             flash(gettext("这次 Excel 导入已被新的上传替换，请核对新上传的内容。"), "warning")
             return redirect(url_for(f"{self.__class__.__name__}.preview_workbook", pk=pk, import_id=import_id))
@@ -533,10 +527,14 @@ class ApplicantDeclarationView(DeclarationListView):
         except DomainError as refused:
             return workbook.Import({}, (), (say(refused),))
 
-    def _pending_import(self, declaration: Declaration, import_id: int):
-        """(the pending import, what it would change), or the page to show instead: an import that is gone or
-        belongs to another declaration or person sends back to the form; a workbook that no longer passes
-        (the form or reference data changed) is discarded and its problems shown."""
+    def _pending_import(self, pk: int, import_id: int):
+        """(the declaration, the pending import, what it would change), or the page to show instead: a
+        declaration that cannot be edited now says why; an import that is gone or belongs to another declaration
+        or person sends back to the form; a workbook that no longer passes (the form or reference data changed)
+        is discarded and its problems shown."""
+        declaration = self._editable(pk)
+        if not isinstance(declaration, Declaration):
+            return declaration
         pending = db.session.get(Attachment, import_id)
         if pending is None or pending.purpose != workbook.PENDING_IMPORT \
                 or pending.declaration_id != declaration.id or pending.uploaded_by_id != g.user.id:
@@ -553,7 +551,7 @@ class ApplicantDeclarationView(DeclarationListView):
             db.session.commit()
             discard(dropped)
             return self._form_page(declaration, definition, lifecycle.content(declaration), {}, result.problems)
-        return pending, result
+        return declaration, pending, result
 
     def _drop_pending_imports(self, declaration: Declaration) -> list[str]:
         """Removes this person's pending imports of the declaration; returns their files, to discard after

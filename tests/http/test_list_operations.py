@@ -3,10 +3,9 @@ import html as htmllib
 import re
 
 import pytest
-from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import Declaration, Organization
+from app.models import Declaration
 from tests import factories as f
 from tests.conftest import csrf_token
 
@@ -17,23 +16,11 @@ LIST = "/declarations/energy_saving_tech/list/"
 def rows(app):
     """One declaration of qiye per status a row can show; removed afterwards with everything they made."""
     with app.app_context():
-        agency = db.session.scalar(select(Organization.id).where(Organization.name == "河北绿标认证评价有限公司"))
-        draft = f.drafted("qiye", "energy_saving_tech")
-        under_review = f.act(f.drafted("qiye", "energy_saving_tech"), "submit", "qiye")
-        returned = f.act(f.act(f.drafted("qiye", "energy_saving_tech"), "submit", "qiye"), "return", "changan",
-                         opinion="请补充节能量测算依据")
-        evaluating = f.drafted("qiye", "green_factory")
-        f.act(evaluating, "choose_agency", "qiye", agency_id=str(agency))
-        f.act(evaluating, "request_evaluation", "qiye")
-        ids = {"draft": draft.id, "under_review": under_review.id, "returned": returned.id,
-               "evaluating": evaluating.id}
+        ids = f.one_per_status()
         db.session.commit()
     yield ids
     with app.app_context():
-        for table in reversed(Declaration.metadata.sorted_tables):
-            if "declaration_id" in table.c and table.name != "declaration":
-                db.session.execute(delete(table).where(table.c.declaration_id.in_(ids.values())))
-        db.session.execute(delete(Declaration).where(Declaration.id.in_(ids.values())))
+        f.remove(ids.values())
         db.session.commit()
 
 
