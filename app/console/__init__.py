@@ -13,7 +13,7 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import get_locale, gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
@@ -59,6 +59,11 @@ class Guarded:
         if not current_user.is_authenticated:
             return redirect(url_for("LoginView.login", next=request.full_path))
         abort(403)
+
+    def render(self, template, **kwargs):
+        """Flask-Admin's base page has no `lang` on <html>, and no block to give it one."""
+        page = super().render(template, **kwargs)
+        return page.replace("<html>", f'<html lang="{"en" if str(get_locale()) == "en" else "zh-CN"}">', 1)
 
 
 class ConsoleHome(Guarded, AdminIndexView):
