@@ -27,11 +27,32 @@ class DomainError(Exception):
                               gettext(LIST_SEPARATOR))
 
 
+class Message(str):
+    """A message already formatted in Chinese, for places that keep plain text (a form's errors by field), which
+    remembers its message id and values so that a view can say it in the user's language (`in_language`)."""
+
+    def __new__(cls, message: str, /, **params):
+        text = super().__new__(cls, format_message(message, params))
+        text.message_id, text.params = message, params
+        return text
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        return format_message(gettext(self.message_id), {k: _translated(v, gettext) for k, v in self.params.items()},
+                              gettext(LIST_SEPARATOR))
+
+
+def in_language(text: str, gettext: Callable[[str], str]) -> str:
+    """A domain text in the user's language: a Message translated before it is formatted, a message id as it is."""
+    if not text:
+        return text  # gettext("") is the catalogue's header
+    return text.translated(gettext) if isinstance(text, Message) else gettext(text)
+
+
 def _translated(value, gettext):
     if isinstance(value, str):
-        return gettext(value)
+        return in_language(value, gettext)
     if isinstance(value, tuple):
-        return tuple(gettext(v) if isinstance(v, str) else v for v in value)
+        return tuple(in_language(v, gettext) if isinstance(v, str) else v for v in value)
     return value
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from app.domain import Message, N_
 from app.domain.accounts import email_error, normalize_credit_code, phone_error
 from app.domain.codes import credit_code_error
 
@@ -288,34 +289,34 @@ def parse_value(item: Field, raw: Any, problems: Problems, path: str, *, regions
                 raise ValueError(text)
             return datetime.date.fromisoformat(str(text)[:10]).isoformat()
         except ValueError:
-            problems.add(path, f"{item.label}应为日期，格式 YYYY-MM-DD")
+            problems.add(path, Message(N_("%(label)s应为日期，格式 YYYY-MM-DD"), label=item.label))
             return None
     if kind == "choice":
         if str(text) not in item.choices:
-            problems.add(path, f"{item.label}应为以下之一：{'、'.join(item.choices)}")
+            problems.add(path, Message(N_("%(label)s应为以下之一：%(choices)s"), label=item.label, choices=tuple(item.choices)))
             return None
         return str(text)
     if kind == "multichoice":
         values = raw if isinstance(raw, list) else [v.strip() for v in re.split(r"[,，、;；]", str(text)) if v.strip()]
         wrong = [str(v)[:50] for v in values if v not in item.choices]
         if wrong:
-            problems.add(path, f"{item.label}中“{'、'.join(wrong)}”不是可选项")
+            problems.add(path, Message(N_("%(label)s中“%(wrong)s”不是可选项"), label=item.label, wrong=tuple(wrong)))
         return [v for v in item.choices if v in values]
     if kind == "region":
         code = str(text).split(" ")[0]  # a code, or "130102 长安区" as the template shows it
         if not (code.isascii() and code.isdigit() and len(code) == 6) or (regions is not None and code not in regions):
-            problems.add(path, f"{item.label}应为六位行政区划代码")
+            problems.add(path, Message(N_("%(label)s应为六位行政区划代码"), label=item.label))
             return None
         return code
     if kind == "industry":
         code = str(text).split(" ")[0]
         if industries is not None and code not in industries:
-            problems.add(path, f"{item.label}应为国民经济行业分类（GB/T 4754）代码")
+            problems.add(path, Message(N_("%(label)s应为国民经济行业分类（GB/T 4754）代码"), label=item.label))
             return None
         return code
     if kind == "postcode":
         if not _POSTCODE.fullmatch(str(text)):
-            problems.add(path, f"{item.label}应为六位数字邮政编码")
+            problems.add(path, Message(N_("%(label)s应为六位数字邮政编码"), label=item.label))
             return None
         return str(text)
     if kind == "phone":
@@ -345,7 +346,7 @@ def _cell_text(number: int | float | Decimal, kind: str) -> str:
 
 
 def too_long(label: str, limit: int, length: int) -> str:
-    return f"{label}不能超过 {limit} 字（现为 {length} 字）"
+    return Message(N_("%(label)s不能超过 %(limit)d 字（现为 %(length)d 字）"), label=label, limit=limit, length=length)
 
 
 def number_error(text: Any, *, label: str, places: int, integer: bool = False, minimum: Decimal | None = None,
@@ -363,20 +364,21 @@ def number_error(text: Any, *, label: str, places: int, integer: bool = False, m
     match = _PLAIN_NUMBER.fullmatch(text)
     if match is None:
         if _EXPONENT.fullmatch(text):
-            return None, f"{label}请填写普通数字，不接受科学计数法（如 1e5）"
-        return None, f"{label}应为数字"
+            return None, Message(N_("%(label)s请填写普通数字，不接受科学计数法（如 1e5）"), label=label)
+        return None, Message(N_("%(label)s应为数字"), label=label)
     digits = text.lstrip("+-").split(".")[0].replace(",", "").lstrip("0")
     if len(digits) > MAX_INTEGER_DIGITS:
-        return None, f"{label}整数部分不能超过 {MAX_INTEGER_DIGITS} 位"
+        return None, Message(N_("%(label)s整数部分不能超过 %(digits)d 位"), label=label, digits=MAX_INTEGER_DIGITS)
     fraction = (match.group(1) or "").rstrip("0")
     if integer and fraction:
-        return None, f"{label}应为整数"
+        return None, Message(N_("%(label)s应为整数"), label=label)
     if len(fraction) > places:
-        return None, f"{label}最多保留 {places} 位小数"
+        return None, Message(N_("%(label)s最多保留 %(places)d 位小数"), label=label, places=places)
     value = Decimal(text.replace(",", ""))
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        bounds = f"{minimum if minimum is not None else '-∞'} 至 {maximum if maximum is not None else '+∞'}"
-        return None, f"{label}应在 {bounds} {unit}之间".replace("  ", " ")
+        return None, Message(N_("%(label)s应在 %(low)s 至 %(high)s %(unit)s之间"), label=label,
+                             low=str(minimum) if minimum is not None else "-∞",
+                             high=str(maximum) if maximum is not None else "+∞", unit=unit or "")
     return value, None
 
 
@@ -384,15 +386,15 @@ def _plain(number: int | float | Decimal, label: str, places: int) -> tuple[str 
     """An xlsx cell's number as plain text, or why it is none; never builds a huge string."""
     if isinstance(number, int):
         if abs(number) >= 10 ** MAX_INTEGER_DIGITS:
-            return None, f"{label}整数部分不能超过 {MAX_INTEGER_DIGITS} 位"
+            return None, Message(N_("%(label)s整数部分不能超过 %(digits)d 位"), label=label, digits=MAX_INTEGER_DIGITS)
         return str(number), None
     value = number if isinstance(number, Decimal) else Decimal(repr(number))
     if not value.is_finite():
-        return None, f"{label}应为数字"
+        return None, Message(N_("%(label)s应为数字"), label=label)
     if value.adjusted() >= MAX_INTEGER_DIGITS:
-        return None, f"{label}整数部分不能超过 {MAX_INTEGER_DIGITS} 位"
+        return None, Message(N_("%(label)s整数部分不能超过 %(digits)d 位"), label=label, digits=MAX_INTEGER_DIGITS)
     if value.adjusted() < -MAX_INTEGER_DIGITS:  # non-zero and far below any `places`
-        return None, f"{label}最多保留 {places} 位小数"
+        return None, Message(N_("%(label)s最多保留 %(places)d 位小数"), label=label, places=places)
     return format(value, "f"), None
 
 
@@ -430,7 +432,7 @@ def clean(definition: FormDefinition, submitted: dict, *, regions=None, industri
                     if answer in (None, ""):
                         continue
                     if answer not in VERDICTS:
-                        problems.add(f"{path}.{entry['code']}", f"{entry['code']} 应填写“符合”或“不符合”")
+                        problems.add(f"{path}.{entry['code']}", Message(N_("%(code)s 应填写“符合”或“不符合”"), code=str(entry['code'])))
                         continue
                     out[item.key][str(entry["code"])] = answer
             elif item.kind == "score_table":
@@ -447,7 +449,7 @@ def _clean_table(item: Field, rows, problems: Problems, path: str, regions, indu
         return []
     limit = item.row_count_limit
     if len(rows) > limit:
-        problems.add(path, f"{item.label}最多 {limit} 行")
+        problems.add(path, Message(N_("%(label)s最多 %(limit)d 行"), label=item.label, limit=limit))
         rows = rows[:limit]
     cleaned = []
     for index, row in enumerate(rows):
@@ -523,19 +525,19 @@ def gaps(definition: FormDefinition, values: dict) -> list[Gap]:
                 if item.required:
                     rows = value or []
                     if not item.fixed_rows and len([r for r in rows if r]) < max(item.min_rows, 1):
-                        add(item, f"{item.label}（至少 {max(item.min_rows, 1)} 行）")
+                        add(item, Message(N_("%(label)s（至少 %(n)d 行）"), label=item.label, n=max(item.min_rows, 1)))
                     for index, row in enumerate(rows if item.fixed_rows else [r for r in rows if r]):
-                        label = item.rows[index] if item.fixed_rows else f"第 {index + 1} 行"
+                        label = item.rows[index] if item.fixed_rows else Message(N_("第 %(n)d 行"), n=index + 1)
                         empty = [c.label for c in item.columns if c.required and (row or {}).get(c.key) in (None, "")]
                         if empty:
-                            add(item, f"{item.label}·{label}：{'、'.join(empty)}")
+                            add(item, Message(N_("%(label)s·%(row)s：%(empty)s"), label=item.label, row=label, empty=tuple(empty)))
             elif item.kind == "checklist":
                 if len(value or {}) < len(item.items):
-                    add(item, f"{item.label}（{len(item.items) - len(value or {})} 项未作答）")
+                    add(item, Message(N_("%(label)s（%(n)d 项未作答）"), label=item.label, n=len(item.items) - len(value or {})))
             elif item.kind == "score_table":
                 unanswered = [str(e["code"]) for e in item.items if "score" not in (value or {}).get(str(e["code"]), {})]
                 if unanswered:
-                    add(item, f"{item.label}（{len(unanswered)} 项未自评）")
+                    add(item, Message(N_("%(label)s（%(n)d 项未自评）"), label=item.label, n=len(unanswered)))
             elif item.required and value in (None, "", [], {}):
                 add(item, item.label)
     return found
@@ -563,20 +565,20 @@ def rule_results(definition: FormDefinition, values: dict) -> list[RuleResult]:
         if item.kind == "checklist":
             failed = [str(e["code"]) for e in item.items if (value or {}).get(str(e["code"])) == "不符合"]
             if failed:
-                results.append(RuleResult("error", f"{item.label}为否决项，以下条款不符合：{'、'.join(failed)}"))
+                results.append(RuleResult("error", Message(N_("%(label)s为否决项，以下条款不符合：%(codes)s"), label=item.label, codes=tuple(failed))))
         if item.kind == "score_table":
             short = [str(e["code"]) for e in item.items if e.get("required")
                      and (as_number(((value or {}).get(str(e["code"])) or {}).get("score")) or 0) < Decimal(str(e["max"]))]
             if short:
-                results.append(RuleResult("error", f"{item.label}中必选项须得满分：{'、'.join(short)}"))
+                results.append(RuleResult("error", Message(N_("%(label)s中必选项须得满分：%(codes)s"), label=item.label, codes=tuple(short))))
     for rule in definition.rules:
         actual = _rule_value(definition, rule, values)
         if actual is None:
             continue
         if rule.kind == "min_total" and actual < rule.min:
-            results.append(RuleResult(rule.level, f"{rule.message}（当前 {actual} 分）"))
+            results.append(RuleResult(rule.level, Message(N_("%(rule)s（当前 %(actual)s 分）"), rule=rule.message, actual=str(actual))))
         if rule.kind == "compare" and not _compare(actual, rule.op, rule.value):
-            results.append(RuleResult(rule.level, f"{rule.message}（当前 {actual}）"))
+            results.append(RuleResult(rule.level, Message(N_("%(rule)s（当前 %(actual)s）"), rule=rule.message, actual=str(actual))))
     return results
 
 

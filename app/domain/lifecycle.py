@@ -20,7 +20,7 @@ from sqlalchemy import delete as sa_delete, func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, N_, dossier, forms
+from app.domain import DomainError, Message, N_, dossier, forms
 from app.domain.scope import Actor, Audience
 from app.domain.states import Channel, DeclarationStatus as S, ReviewLevel, StepState
 from app.models import (
@@ -124,21 +124,25 @@ def _complete(ctx: Context) -> str | None:
     return incompleteness(ctx.declaration)
 
 
-def incompleteness(declaration: Declaration) -> str | None:
+def incompleteness(declaration: Declaration) -> DomainError | None:
+    """Every gap by section, then every rule the content breaks, as one refusal a view can translate."""
     definition = definition_of(declaration)
     if definition is None:
-        return N_("该申报类型尚未配置申报书，请联系系统管理员")
+        return DomainError(N_("该申报类型尚未配置申报书，请联系系统管理员"))
     values = content(declaration)
-    parts = [f"【{title}】{'、'.join(labels)}" for title, labels in forms.missing(definition, values).items()]
-    errors = [r.message for r in forms.rule_results(definition, values) if r.level == "error"]
-    if not parts and not errors:
-        return None
-    message = ""
+    by_section: dict[str, list] = {}
+    for gap in forms.gaps(definition, values):
+        by_section.setdefault(gap.section_title, []).append(gap.text)
+    parts = tuple(Message(N_("【%(section)s】%(items)s"), section=title, items=tuple(texts))
+                  for title, texts in by_section.items())
+    errors = tuple(r.message for r in forms.rule_results(definition, values) if r.level == "error")
+    if parts and errors:
+        return DomainError(N_("申报内容不完整，请补充：%(gaps)s。%(rules)s"), gaps=parts, rules=errors)
     if parts:
-        message = N_("申报内容不完整，请补充：") + "；".join(parts)
+        return DomainError(N_("申报内容不完整，请补充：%(gaps)s"), gaps=parts)
     if errors:
-        message += ("。" if message else "") + "；".join(errors)
-    return message
+        return DomainError(N_("%(rules)s"), rules=errors)
+    return None
 
 
 def _evaluation_settled(ctx: Context) -> str | None:

@@ -8,6 +8,7 @@ from sqlalchemy import inspect, select
 from app.extensions import db
 from app.models import DeclarationType
 from app.views.api import DeclarationApi
+from app.views.base import said
 from app.views.dashboard import DashboardView
 from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
 from app.views.menu import DECLARATION_MENU_PREFIX, DeclarableType, install_menu_filter
@@ -49,6 +50,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(ProfileView)
     appbuilder.add_api(DeclarationApi)
     current_app.jinja_env.globals["registration_entries"] = registration_entries
+    current_app.jinja_env.filters["said"] = said  # a domain text (message id or Message) in the user's language
     install_menu_filter(current_app, {
         t.code: DeclarableType(tuple(t.declarant_types or ()), t.subsystem_id, t.id) for t in declaration_types
     })

@@ -20,7 +20,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from sqlalchemy import false
 
-from app.domain import DomainError, lifecycle, workbook
+from app.domain import DomainError, in_language, lifecycle, workbook
 from app.domain.scope import Actor, Audience, declaration_scope
 from app.extensions import db
 from app.storage import path_of
@@ -258,6 +258,11 @@ def form_text(name: str) -> str:
 def translated_parts(label: str) -> str:
     """A label made of messages joined by " · " (a package's 已上传推荐函 · 未提交汇总表), translated part by part."""
     return " · ".join(gettext(part) for part in label.split(" · ")) if label else ""
+
+
+def said(text: str) -> str:
+    """A domain text in the user's language: a Message translated, then formatted; a message id translated."""
+    return in_language(text, gettext) if text else ""
 
 
 def say(refused: DomainError) -> str:

@@ -45,6 +45,7 @@ from app.views.base import (
     PlatformInterface,
     PlatformModelView,
     attachment_download,
+    said,
     say,
     translated_parts,
     xlsx_file,
@@ -247,7 +248,7 @@ class DeclarationListView(PlatformModelView):
             typed = {key: request.form.get(key, "").replace("\x00", "")
                      for key in ("score", "basic_requirements", "highlights", "conclusion")}
             return self._show_page(declaration, evaluation_values={**typed, "report": report},
-                                   evaluation_errors={key: gettext(message) for key, message in refused.errors.items()})
+                                   evaluation_errors={key: said(message) for key, message in refused.errors.items()})
         flash(gettext("已完成：%(action)s", action=_action_label(name)), "success")
         if name == "delete":
             return redirect(url_for(f"{self.__class__.__name__}.list"))

@@ -16,7 +16,7 @@ from app.domain import DomainError
 from app.domain.uploads import inspect_image
 from app.models import Attachment, Organization, OrganizationMember
 from app.storage import store
-from app.views.base import attachment_download
+from app.views.base import attachment_download, said
 from app.views.registration import application_from, choices_for
 
 
@@ -101,7 +101,7 @@ class ProfileView(BaseView):
             flash(gettext("企业信息未保存：有 %(count)d 处需要修改，请查看标红的项目。", count=len(errors)), "danger")
         return self.render_template(
             "profile/organization.html", kind=kind, spec=TYPES[kind], application=application,
-            errors={k: gettext(v) for k, v in errors.items()}, choices=choices_for(kind), editing=True,
+            errors={k: said(v) for k, v in errors.items()}, choices=choices_for(kind), editing=True,
             organization=organization, pending_licence=licence_of(organization),
             licence_url=url_for("ProfileView.licence") if licence_of(organization) else None,
         )

@@ -28,7 +28,7 @@ from app.models.organization import CURRENCIES, ENTERPRISE_NATURES, ORG_TYPE_LAB
 from app.security import captcha
 from app.security.roles import ROLE_OF_ORG_TYPE
 from app.storage import store
-from app.views.base import say
+from app.views.base import said, say
 
 PENDING_LICENCE = "registration_licence"
 LIST_FIELDS = {"subsystems", "declaration_types"}
@@ -64,7 +64,7 @@ class RegistrationView(BaseView):
             flash(gettext("注册信息有 %(count)d 处需要修改，请查看标红的项目。", count=len(errors)), "danger")
         return self.render_template(
             "registration/form.html", kind=kind, spec=TYPES[kind], application=application,
-            errors={k: gettext(v) for k, v in errors.items()}, choices=choices_for(kind),
+            errors={k: said(v) for k, v in errors.items()}, choices=choices_for(kind),
             pending_licence=_pending_licence(), today=datetime.date.today().isoformat(),
         )
 

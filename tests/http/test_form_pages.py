@@ -162,3 +162,17 @@ def test_numbers_are_bounded_on_the_page(app, client_as, drafts, typed, message)
                     **{"f|basic|registered_capital": typed})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and f"注册资本{message}" in html and f'value="{typed}"' in html
+
+
+def test_cell_errors_are_translated_before_they_are_formatted(app, client_as, drafts):
+    """In the English UI a cell's error is English around the form's own (Chinese) label, in Chinese in Chinese."""
+    pk, username = drafts["green_factory"]
+    client = client_as(username)
+    client.get("/lang/en")
+    try:
+        html = post(client, f"/declarations/green_factory/content/{pk}", **{
+            "f|basic|registered_capital": "五百万", "f|basic|postcode": "05000"}).get_data(as_text=True)
+        assert "注册资本 must be a number" in html and "邮编 must be a six-digit postcode" in html
+        assert "应为数字" not in html
+    finally:
+        client.get("/lang/zh_CN")
