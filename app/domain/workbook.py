@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.domain import DomainError, N_
+from app.domain import DomainError, Message, N_
 from app.domain.dossier import Change, Names, changes
 from app.domain.forms import VERDICTS, Field, FormDefinition, clean, score_total
 
@@ -362,7 +362,7 @@ def read(definition: FormDefinition, data: bytes, *, regions=None, industries=No
         address = f"{entry.sheet}!{entry.address}"
         if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and len(value) > 1
                                      and cell.data_type != "s"):
-            problems.append(f"{address}: 不接受公式，请填写数值或文字")
+            problems.append(Message(N_("%(cell)s: 不接受公式，请填写数值或文字"), cell=address))
             continue
         if value is None or value == "":
             continue
@@ -372,7 +372,7 @@ def read(definition: FormDefinition, data: bytes, *, regions=None, industries=No
         where[".".join(str(p) for p in entry.path)] = address
     values, found = clean(definition, submitted, regions=regions, industries=industries)
     for path, message in found.errors.items():
-        problems.append(f"{_address_of(path, where, definition)}: {message}")
+        problems.append(Message(N_("%(cell)s: %(message)s"), cell=_address_of(path, where, definition), message=message))
     return values, problems
 
 
