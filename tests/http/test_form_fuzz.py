@@ -82,10 +82,9 @@ class Fields(HTMLParser):
 
 
 def refused_for_nul(form: dict, response) -> bool:
-    """app/security/request_guard.py answers any form text carrying NUL with 400 before a view runs."""
-    if any(isinstance(v, str) and "\x00" in v for v in form.values()):
-        assert response.status_code == 400
-        return True
+    """app/security/request_guard.py drops NUL from form text before a view runs, keeping the rest typed, so
+    a form carrying one is answered like any other (nothing here is refused for it)."""
+    assert response.status_code != 400
     return False
 
 

@@ -176,3 +176,12 @@ def test_cell_errors_are_translated_before_they_are_formatted(app, client_as, dr
         assert "应为数字" not in html
     finally:
         client.get("/lang/zh_CN")
+
+
+def test_a_nul_character_is_dropped_and_everything_else_typed_is_kept(app, client_as, drafts):
+    pk, username = drafts["green_factory"]
+    client = client_as(username)
+    html = post(client, f"/declarations/green_factory/content/{pk}", **{
+        "f|basic|main_products": "工业\x00锅炉", "f|basic|registered_capital": "五百万"}).get_data(as_text=True)
+    assert 'value="工业锅炉"' in html and 'value="五百万"' in html and "注册资本应为数字" in html
+    assert client.get("/declarations/green_factory/list/?q=a%00b").status_code == 400  # a URL with one is refused
