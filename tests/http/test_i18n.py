@@ -12,7 +12,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import BatchWindow, Declaration
+from app.models import BatchWindow
 from app.views.fab_texts import FAB_TEXTS
 from tests import factories as f
 from tests.conftest import csrf_token
@@ -180,7 +180,7 @@ def closed_window_draft(app):
         pk = draft.id
     yield pk  # outside the app context: requests must not share its `g`
     with app.app_context():
-        db.session.delete(db.session.get(Declaration, pk))
+        f.remove([pk])  # with its attachment rows (PostgreSQL enforces the keys)
         db.session.commit()
 
 
