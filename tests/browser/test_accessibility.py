@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import PlatformUser
 from tests import factories as f
 from tests.browser.conftest import screenshot
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.test_lifecycle import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -60,15 +60,6 @@ def audit_context(browser):
     context.on("dialog", lambda dialog: dialog.dismiss())
     yield context
     context.close()
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/logout/")
-    page.goto(f"{base}/login/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
 
 
 def route_of(app, url: str) -> str:
