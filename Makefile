@@ -4,15 +4,31 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run.py
 
-.PHONY: run test bench load install translations migrate seed messages clean
+.PHONY: run test bench load install install-test lock translations migrate seed messages clean
 
-$(BIN)/.installed: pyproject.toml
+# Installs come from the lock files, with their hashes: the same packages on every machine and in CI.
+# The application's own lock holds what production needs; the test lock adds the test tools on top.
+$(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(BIN)/.installed-test: requirements-test.lock $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.lock
 	touch $@
 
 install: $(BIN)/.installed
+
+install-test: $(BIN)/.installed-test
+
+# After changing the dependencies in pyproject.toml: pin them again (uv resolves; pip installs).
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -c requirements.lock \
+		-q -o requirements-test.lock
 
 translations: install
 	$(BIN)/pybabel compile -d translations
@@ -26,15 +42,15 @@ seed: migrate
 run: seed
 	$(BIN)/python run.py
 
-test: install translations
+test: install-test translations
 	$(BIN)/python -m pytest
 
-bench: install translations
+bench: install-test translations
 	$(BIN)/python tests/perf/bench_lists.py
 	$(BIN)/python tests/perf/bench_export.py
 
 # gunicorn on PostgreSQL (LOAD_DATABASE_URL, default database `loadtest`) under 50 reviewers driven by locust.
-load: install translations
+load: install-test translations
 	$(BIN)/python tests/perf/load.py
 
 # Re-extract the messages after changing user-facing text, then translate translations/en.
