@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import struct
 import unicodedata
 import warnings
@@ -72,6 +73,28 @@ def clean_display_name(name: str) -> str:
         suffix = dot + ext if stem and len(ext) <= 10 else ""
         name = name[: len(name) - len(suffix)][: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
     return name
+
+
+# The other spellings of a sniffed type's extension that a person's file may already carry.
+_SAME_EXTENSION = {".jpg": {".jpg", ".jpeg"}, ".jpeg": {".jpg", ".jpeg"}}
+_LOOKS_LIKE_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,9}")
+
+
+def download_name(original_name: str, extension: str) -> str:
+    """The name a download is saved under: the person's own name, ending in the extension of the type found in
+    the content, so `licence.png.exe` comes back as `licence.png` and a saved file never runs as what it is not.
+
+    Only one trailing suffix that looks like an extension is replaced ("方案v1.2" stays whole)."""
+    name = clean_display_name(original_name)
+    same = _SAME_EXTENSION.get(extension.lower(), {extension.lower()})
+    stem, dot, suffix = name.rpartition(".")
+    if stem and _LOOKS_LIKE_EXTENSION.fullmatch(dot + suffix):
+        if (dot + suffix).lower() in same:
+            return name
+        name = stem
+    if any(name.lower().endswith(ext) for ext in same):
+        return name
+    return name + extension
 
 
 def inspect_image(

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from app.domain import DomainError
-from app.domain.uploads import ImageInfo, clean_display_name, inspect_image, sha256_hex
+from app.domain.uploads import ImageInfo, clean_display_name, download_name, inspect_image, sha256_hex
 
 MB = 1024 * 1024
 
@@ -269,3 +269,18 @@ def test_path_of_refuses_a_symlink_leading_out(storage_app, tmp_path):
     (uploads / "link").symlink_to(tmp_path / "secret")
     with pytest.raises(ValueError):
         storage.path_of(types.SimpleNamespace(storage_key="link"))
+
+
+@pytest.mark.parametrize("original, extension, saved_as", [
+    ("licence.png.exe", ".png", "licence.png"),  # the executable suffix never survives
+    ("licence.exe", ".png", "licence.png"),
+    ("营业执照.png", ".png", "营业执照.png"),
+    ("营业执照.PNG", ".png", "营业执照.PNG"),
+    ("照片.jpeg", ".jpg", "照片.jpeg"),  # another spelling of the same type is kept
+    ("方案v1.2", ".pdf", "方案v1.2.pdf"),  # a version number is no extension
+    ("报告.docx", ".pdf", "报告.pdf"),
+    ("", ".png", "未命名文件.png"),
+    ("..\\..\\evil.html", ".pdf", "evil.pdf"),
+])
+def test_download_name_ends_in_the_sniffed_extension(original, extension, saved_as):
+    assert download_name(original, extension) == saved_as
