@@ -18,12 +18,14 @@ from sqlalchemy import select
 
 from app.console import Guarded
 from app.domain import N_, DomainError
-from app.domain.workbook import check_package
+from app.domain.workbook import SheetLimits, check_package
 from app.extensions import db
 from app.models import Authority, AuthorityKind, ConfigChange, Industry, Region
 from app.views.base import say, xlsx_file
 
 MAX_ROWS = 20_000
+# The header row and MAX_ROWS rows of data, in the widest table's columns.
+IMPORT_LIMITS = SheetLimits(rows=MAX_ROWS + 1, columns=16, cells=(MAX_ROWS + 1) * 16)
 
 
 @dataclass
@@ -205,10 +207,11 @@ def _as_text(sheet, value: str) -> WriteOnlyCell:
 def plan(name: str, data: bytes) -> Plan:
     """What importing `data` would do; nothing is written."""
     dataset = DATASETS[name]
-    check_package(data)
+    check_package(data, IMPORT_LIMITS)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # read every real row, whatever the declared dimension says
         rows = sheet.iter_rows(values_only=True)
         header = [_text(v) for v in next(rows, ())]
     except DomainError:
@@ -222,9 +225,6 @@ def plan(name: str, data: bytes) -> Plan:
                "new_codes": set()}
     result, seen = Plan(), set()
     for number, values in enumerate(rows, start=2):
-        if number > MAX_ROWS + 1:
-            result.refused.append((number, gettext("超过 %(n)d 行，其余行未读取", n=MAX_ROWS)))
-            break
         if not any(v not in (None, "") for v in values):
             continue
         row = dict(zip(dataset.columns, values))

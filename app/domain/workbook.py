@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import posixpath
 import zipfile
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
+from defusedxml import ElementTree as safe_xml
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -307,8 +309,23 @@ def _dropdown(sheet, entry: Cell, lists: _Lists, validations: dict, names: Names
     return validations[(entry.sheet, key)]
 
 
-def check_package(data: bytes) -> None:
-    """Refuse what must never reach openpyxl: oversize, not a zip, macros, external links, bombs."""
+@dataclass(frozen=True)
+class SheetLimits:
+    """How much one worksheet of an upload may hold, counted from its real cells (a sheet's declared dimension
+    can lie, and openpyxl trusts it)."""
+
+    rows: int
+    columns: int
+    cells: int
+
+
+# A declaration template: its longest sheet is the hidden list of every region's name.
+FORM_LIMITS = SheetLimits(rows=10_000, columns=64, cells=100_000)
+
+
+def check_package(data: bytes, limits: SheetLimits = FORM_LIMITS) -> None:
+    """Refuse what must never reach openpyxl: oversize, not a zip, macros, external links, bombs, and sheets
+    with more rows, columns or cells than `limits`."""
     if not data:
         raise DomainError(N_("文件为空"))
     if len(data) > MAX_UPLOAD_BYTES:
@@ -332,6 +349,75 @@ def check_package(data: bytes) -> None:
     packed = sum(m.compress_size for m in members) or 1
     if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_RATIO:
         raise DomainError(N_("文件解压后体积异常（疑似压缩炸弹），已拒绝"))
+    for sheet, part in _worksheets(package):
+        _check_cells(package, sheet, part, limits)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _worksheets(package: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, part name) of every worksheet, found as openpyxl finds them: workbook.xml through its rels."""
+    try:
+        workbook_xml = safe_xml.fromstring(package.read("xl/workbook.xml"))
+        rels_xml = safe_xml.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # a missing part, broken XML or a forbidden DTD: openpyxl could not read it either
+        raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels_xml.iter(f"{_PACKAGE_RELS}Relationship")}
+    sheets = []
+    for sheet in workbook_xml.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(_RELATIONSHIP), "")
+        part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target))
+        sheets.append((sheet.get("name", ""), part))
+    return sheets
+
+
+def _check_cells(package: zipfile.ZipFile, sheet: str, part: str, limits: SheetLimits) -> None:
+    """Stream the sheet's XML and stop at the first row, column or cell beyond the limits."""
+    rows = cells = 0
+    try:
+        with package.open(part) as stream:
+            for event, element in safe_xml.iterparse(stream, events=("start", "end")):
+                if event == "start" and element.tag == f"{_MAIN}row":
+                    rows = _index(element.get("r"), rows + 1)
+                    column = 0
+                    if rows > limits.rows:
+                        raise DomainError(TOO_MANY_ROWS, sheet=sheet, limit=limits.rows)
+                elif event == "start" and element.tag == f"{_MAIN}c":
+                    column = _column(element.get("r"), column + 1)
+                    cells += 1
+                    if column > limits.columns:
+                        raise DomainError(TOO_MANY_COLUMNS, sheet=sheet, limit=limits.columns)
+                    if cells > limits.cells:
+                        raise DomainError(TOO_MANY_CELLS, sheet=sheet, limit=limits.cells)
+                elif event == "end" and element.tag == f"{_MAIN}row":
+                    element.clear()
+    except DomainError:
+        raise
+    except Exception:  # a missing part or broken XML
+        raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"))
+
+
+TOO_MANY_ROWS = N_("工作表“%(sheet)s”超过 %(limit)d 行，请删除多余的行后再上传")
+TOO_MANY_COLUMNS = N_("工作表“%(sheet)s”超过 %(limit)d 列，请删除多余的列后再上传")
+TOO_MANY_CELLS = N_("工作表“%(sheet)s”超过 %(limit)d 个单元格，请删除多余内容后再上传")
+
+
+def _index(text: str | None, default: int) -> int:
+    return int(text) if text and text.isdigit() else default
+
+
+def _column(reference: str | None, default: int) -> int:
+    """B12 → 2; a cell without a reference follows the one before it."""
+    letters = "".join(ch for ch in (reference or "") if "A" <= ch <= "Z")
+    if not letters:
+        return default
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
 
 
 def read(definition: FormDefinition, data: bytes, *, regions=None, industries=None,

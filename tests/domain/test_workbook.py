@@ -143,3 +143,72 @@ def test_a_name_shared_by_a_class_and_its_subclass_reads_as_the_subclass():
     data = edited(workbook.export(SUPPLY, {}, names=names), {cell(SUPPLY, ("basic", "industry")): "锅炉及原动设备制造"})
     values, problems = workbook.read(SUPPLY, data, names=names)
     assert problems == [] and values["basic"]["industry"] == "3411"
+
+
+def with_sheet_xml(data: bytes, sheet: str, rows: str | None = None, dimension: str | None = None) -> bytes:
+    """The workbook with one sheet's rows replaced by raw XML, as a hostile or broken writer would leave it."""
+    import re
+    import zipfile
+
+    package = zipfile.ZipFile(io.BytesIO(data))
+    part = dict(workbook._worksheets(package))[sheet]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in package.infolist():
+            content = package.read(member)
+            if member.filename == part:
+                text = content.decode()
+                if rows is not None:
+                    text = re.sub(r"<sheetData>.*</sheetData>|<sheetData/>", lambda _: f"<sheetData>{rows}</sheetData>", text,
+                                  flags=re.S)
+                if dimension:
+                    assert "<dimension " in text
+                    text = re.sub(r'<dimension ref="[^"]*"\s*/>', lambda _: f'<dimension ref="{dimension}"/>', text)
+                content = text.encode()
+            target.writestr(member, content)
+    return out.getvalue()
+
+
+def random_rows(count: int, columns: int = 1) -> str:
+    """Rows of random numbers: they compress like real data, so only the row limit can refuse them."""
+    import random
+
+    rng = random.Random(count)
+    letters = [chr(65 + i) for i in range(columns)]
+    return "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>{rng.random()}</v></c>' for c in letters) + "</row>"
+                   for r in range(1, count + 1))
+
+
+@pytest.fixture
+def unparsed(monkeypatch):
+    """Proof that a refusal came from counting the cells: openpyxl is never asked to load the file."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("openpyxl loaded a workbook that the cell limits should have refused")
+    monkeypatch.setattr(workbook, "load_workbook", refuse)
+
+
+def test_a_sheet_of_200000_rows_is_refused_before_openpyxl_reads_it(unparsed):
+    data = with_sheet_xml(workbook.export(FACTORY, {}), FACTORY.sections[0].sheet, random_rows(200_000))
+    with pytest.raises(workbook.DomainError) as refused:
+        read(FACTORY, data)
+    assert refused.value.message == f"工作表“{FACTORY.sections[0].sheet}”超过 10000 行，请删除多余的行后再上传"
+
+
+@pytest.mark.parametrize("rows, message", [
+    ('<row r="1"><c r="BZ1"><v>1</v></c></row>', "超过 64 列"),
+    ('<row r="1048576"><c r="A1048576"><v>1</v></c></row>', "超过 10000 行"),
+    (random_rows(2_000, columns=60), "超过 100000 个单元格"),
+])
+def test_columns_far_rows_and_cells_are_counted_from_the_real_cells(unparsed, rows, message):
+    data = with_sheet_xml(workbook.export(FACTORY, {}), "封面", rows)
+    with pytest.raises(workbook.DomainError) as refused:
+        read(FACTORY, data)
+    assert message in refused.value.message and "封面" in refused.value.message
+
+
+def test_a_lying_dimension_alone_is_no_reason_to_refuse():
+    """The declared dimension says the whole grid; the real cells are a template's, so it reads as one."""
+    data = workbook.export(FACTORY, {})
+    for sheet in ("封面", workbook.LISTS_SHEET, FACTORY.sections[0].sheet):
+        data = with_sheet_xml(data, sheet, dimension="A1:XFD1048576")
+    assert read(FACTORY, data) == read(FACTORY, workbook.export(FACTORY, {}))

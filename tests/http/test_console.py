@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Authority, BatchWindow, ConfigChange, Region, SiteSetting, Subsystem
 from tests import factories as f
 from tests.conftest import csrf_token
+from tests.domain.test_workbook import random_rows, with_sheet_xml
 
 VIEWS = ["batches", "declaration_types", "form_definitions", "regions", "authorities", "industries", "subsystems",
          "agencies", "site_settings", "audit"]
@@ -134,6 +135,27 @@ def test_import_dry_run_then_apply(app, client_as):
         renamed = db.session.scalar(select(Authority).where(Authority.code == rows[1][0]))
         renamed.name = rows[1][1]  # back to the seeded name, for the tests that reload the seeds
         db.session.commit()
+
+
+@pytest.mark.parametrize("dimension", ["A1:A1", "A1:XFD1048576"])
+def test_import_reads_the_real_rows_whatever_the_declared_dimension(client_as, dimension):
+    """openpyxl's read-only mode trusts the dimension: too small drops rows, too large pads a million rows."""
+    admin = client_as("admin")
+    upload = with_sheet_xml(xlsx([("编码", "名称", "类型"), ("C910", "中国维度测试集团有限公司", "央企"),
+                                  ("C911", "中国维度测试二集团有限公司", "央企")]), "Sheet", dimension=dimension)
+    page = admin.get("/console/transfer/").get_data(as_text=True)
+    dry = admin.post("/console/transfer/import/central_enterprises", data={
+        "csrf_token": csrf_token(page), "file": (io.BytesIO(upload), "央企.xlsx")}, content_type="multipart/form-data")
+    assert "将新增 2 条，修改 0 条，拒绝 0 条" in dry.get_data(as_text=True)
+
+
+def test_import_of_too_many_rows_is_refused_with_the_limit(client_as):
+    admin = client_as("admin")
+    upload = with_sheet_xml(xlsx([("编码", "名称", "类型")]), "Sheet", random_rows(25_000, columns=3))
+    page = admin.get("/console/transfer/").get_data(as_text=True)
+    response = admin.post("/console/transfer/import/central_enterprises", data={
+        "csrf_token": csrf_token(page), "file": (io.BytesIO(upload), "央企.xlsx")}, content_type="multipart/form-data")
+    assert "工作表“Sheet”超过 20001 行" in admin.get(response.headers["Location"]).get_data(as_text=True)
 
 
 def test_import_refuses_a_bad_file_with_a_message(client_as):
