@@ -16,6 +16,9 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_complexity)
     _check_production_settings(app)
+    from app.security.headers import install_security_headers
+
+    install_security_headers(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
