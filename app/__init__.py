@@ -17,8 +17,10 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_complexity)
     _check_production_settings(app)
     from app.security.headers import install_security_headers
+    from app.security.proxies import install_proxy_fix
 
     install_security_headers(app)
+    install_proxy_fix(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
