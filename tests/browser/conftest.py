@@ -60,6 +60,9 @@ class WatchedBrowser:
         self._watch.attach(context)
         return context
 
+    def new_page(self, **kwargs):
+        return self.new_context(**kwargs).new_page()
+
     def __getattr__(self, name):
         return getattr(self._browser, name)
 
