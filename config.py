@@ -30,6 +30,11 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Without Redis, rate limits, lockouts and captcha nonces live in each worker's memory: production refuses
+    # that unless it runs one worker only and says so.
+    SINGLE_WORKER = os.environ.get("SINGLE_WORKER", "0") == "1"
+    # Reverse proxies in front of the application whose X-Forwarded-For/-Proto are believed (0: none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     # Sign-in: an image captcha, a rate limit per address, and a lock after repeated failures.
     # CAPTCHA_ENABLED=0 is for local scripts and tests only; production refuses to start with it.

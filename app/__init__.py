@@ -16,6 +16,11 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_complexity)
     _check_production_settings(app)
+    from app.security.headers import install_security_headers
+    from app.security.proxies import install_proxy_fix
+
+    install_security_headers(app)
+    install_proxy_fix(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
@@ -61,6 +66,9 @@ def _check_production_settings(app: Flask) -> None:
         problems.append("SECRET_KEY must be set in the environment")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("production needs DATABASE_URL pointing at PostgreSQL")
+    if not app.config.get("REDIS_URL") and not app.config.get("SINGLE_WORKER"):
+        problems.append("production needs REDIS_URL so that rate limits, lockouts and captcha nonces are shared by "
+                        "every worker (or SINGLE_WORKER=1 when exactly one worker process runs)")
     if not app.config.get("CAPTCHA_ENABLED"):
         problems.append("CAPTCHA_ENABLED=0 is for local scripts and tests, never for production")
     if problems:

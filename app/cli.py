@@ -5,12 +5,21 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed")
-    @click.option("--demo/--no-demo", default=True, help="Also create the demo batch and demo accounts.")
-    def seed(demo: bool) -> None:
+    @click.option("--demo/--no-demo", default=None,
+                  help="Also create the demo batch and demo accounts (the default outside production; refused in "
+                       "production).")
+    def seed(demo: bool | None) -> None:
         """Load the reference data of seeds/ (and demo accounts); safe to run again."""
-        from app.seeding import load
+        from flask import current_app
 
-        stats = load(demo=demo)
+        from app.seeding import DemoRefused, load
+
+        if demo is None:
+            demo = current_app.config.get("ENV_NAME") != "production"
+        try:
+            stats = load(demo=demo)
+        except DemoRefused as refused:
+            raise click.ClickException(str(refused)) from None
         if not stats:
             click.echo("参考数据已是最新，无变更。")
             return

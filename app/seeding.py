@@ -352,8 +352,18 @@ def supervision_for(authority: Authority) -> Authority | None:
     )
 
 
+class DemoRefused(RuntimeError):
+    """Demo data asked for in production."""
+
+
+DEMO_REFUSED_IN_PRODUCTION = "生产环境（APP_ENV=production）不创建演示账号和演示批次：只加载参考数据和角色。"
+
+
 def load(demo: bool = True, today: datetime.date | None = None) -> Counter[str]:
-    """Load everything in one transaction; return what was added (+) and updated (~) per table."""
+    """Load everything in one transaction; return what was added (+) and updated (~) per table. Production gets
+    the reference data and the roles only: demo accounts with a published password would be a way in."""
+    if demo and current_app.config.get("ENV_NAME") == "production":
+        raise DemoRefused(DEMO_REFUSED_IN_PRODUCTION)
     loader = Loader()
     current_app.appbuilder.sm.sync_roles()
     regions = loader.regions()

@@ -429,10 +429,12 @@ CONSOLE_VIEWS = [
 def init_console(app: Flask) -> Admin:
     """A fresh Admin per app, with endpoints prefixed `console_` so they never meet FAB's blueprints."""
     from app.console.transfer import TransferView
+    from app.security.headers import csp_nonce
 
     console = Admin(app, name=_l("系统配置控制台"), url="/console", endpoint="console",
                     index_view=ConsoleHome(name=_l("控制台首页"), url="/console", endpoint="console"),
-                    theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="console/master.html"))
+                    theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="console/master.html"),
+                    csp_nonce_generator=csp_nonce)
     for view_class, model, name, category, endpoint in CONSOLE_VIEWS:
         console.add_view(view_class(model, db, name=_l(name), category=_l(category),
                                     endpoint=f"console_{endpoint}", url=f"/console/{endpoint}"))

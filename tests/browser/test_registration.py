@@ -46,9 +46,9 @@ def test_enterprise_registers_with_cascading_selects_and_logs_in(live_server, pa
     page.check("input[name=declaration_types][value=green_factory]")
 
     page.select_option("#province", "130000")
-    page.wait_for_function("document.querySelectorAll('#city option').length > 5")
+    page.wait_for_function("() => document.querySelectorAll('#city option').length > 5")
     page.select_option("#city", "130100")
-    page.wait_for_function("Array.from(document.querySelectorAll('#county option')).some(o => o.value === '130104')")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#county option')).some(o => o.value === '130104')")
     page.select_option("#county", "130104")
     assert "石家庄市桥西区工业和信息化局" in page.locator(".chosen-authority").inner_text()
     assert page.locator("#supervision option:checked").inner_text() == "河北省节能监察监测中心"

@@ -98,12 +98,12 @@ def test_fab_dialogs_and_script_texts_follow_the_language(client_as):
     client = client_as("admin")
     html = client.get("/users/list/").get_data(as_text=True)
     assert 'data-dismiss="modal">取消</button>' in html and ">确定</a>" in html
-    assert json.loads(re.search(r"window\.fabTexts = (\{.*?\});", html).group(1))["No row selected"] == "请先勾选要操作的记录"
+    assert json.loads(re.search(r'<script type="application/json" class="fab-texts">(.*?)</script>', html, re.S).group(1))["No row selected"] == "请先勾选要操作的记录"
     assert "查看记录" in html and "编辑记录" in html  # the row buttons' tooltips
     client.get("/lang/en")
     english = client.get("/users/list/").get_data(as_text=True)
     assert 'data-dismiss="modal">Cancel</button>' in english and ">OK</a>" in english
-    assert json.loads(re.search(r"window\.fabTexts = (\{.*?\});", english).group(1))["No row selected"] == "No row selected"
+    assert json.loads(re.search(r'<script type="application/json" class="fab-texts">(.*?)</script>', english, re.S).group(1))["No row selected"] == "No row selected"
     assert "Show record" in english
 
 

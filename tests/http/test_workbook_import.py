@@ -279,7 +279,7 @@ def test_a_region_may_be_given_by_code_or_name(app, client_as, draft, typed):
 # --- any workbook through the page ----------------------------------------------------------------
 
 TYPES = sorted(path.stem for path in FORMS.glob("*.json"))
-DOWNLOADED: dict[int, bytes] = {}  # each draft's workbook, downloaded once
+DOWNLOADED: dict[tuple[str, int], bytes] = {}  # each draft's workbook, downloaded once per database
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +313,8 @@ def test_no_workbook_is_a_500_and_an_upload_never_saves(app, client_as, every_ty
     base = f"/declarations/{code}"
     cells = [c for c in workbook.layout(definition) if isinstance(c, workbook.Cell)]
     edits = data.draw(st.lists(st.tuples(st.sampled_from(cells), junk()), min_size=1, max_size=5))
-    original = DOWNLOADED.get(pk) or DOWNLOADED.setdefault(pk, client.get(f"{base}/workbook/{pk}").data)
+    key = (app.config["BACKEND"], pk)  # the same id on the other database is another draft, maybe of another type
+    original = DOWNLOADED.get(key) or DOWNLOADED.setdefault(key, client.get(f"{base}/workbook/{pk}").data)
     before = content(app, pk)
     response = client.post(f"{base}/upload-workbook/{pk}", content_type="multipart/form-data", data={
         "csrf_token": token(client), "workbook": (io.BytesIO(spoiled(original, edits)), "申报书.xlsx")})
