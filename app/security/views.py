@@ -26,9 +26,9 @@ class LoginView(AuthDBView):
             return redirect(self._get_safe_next_url())
         form = LoginForm()
         if form.validate_on_submit():
-            refusal = self._refusal(form)
-            if refusal is None:
-                login_user(self._user, remember=False)
+            user, refusal = self._sign_in(form)
+            if user is not None:
+                login_user(user, remember=False)
                 wanted = request.args.get("next", "")  # FAB warns of an unsafe redirect on an empty one
                 return redirect(get_safe_redirect(wanted) if wanted else self.appbuilder.get_url_for_index)
             flash(refusal, "danger")
@@ -37,25 +37,26 @@ class LoginView(AuthDBView):
         return self.render_template(self.login_template, title=gettext("用户登录"), form=form,
                                     appbuilder=self.appbuilder, site=site_texts())
 
-    def _refusal(self, form) -> str | None:
-        """Why this attempt is refused, or None with `self._user` set."""
+    def _sign_in(self, form):
+        """(user, None) for a good attempt, (None, why) otherwise. The user stays a local: this view is one
+        object shared by every request and thread."""
         sm = self.appbuilder.sm
         if current_app.config["CAPTCHA_ENABLED"] and not captcha.check(form.captcha.data):
-            return gettext("验证码错误或已过期，请重新输入")
+            return None, gettext("验证码错误或已过期，请重新输入")
         username = form.username.data.strip()
         if "\x00" in username or len(username) > 128:
-            return gettext("用户登录名或密码错误")
+            return None, gettext("用户登录名或密码错误")
         locked_until = sm.locked_until(username)
         if locked_until is not None:
-            return gettext("该账户因连续多次登录失败已被锁定，请于 %(time)s 后再试，或联系系统管理员解锁",
+            return None, gettext("该账户因连续多次登录失败已被锁定，请于 %(time)s 后再试，或联系系统管理员解锁",
                            time=locked_until.strftime("%H:%M"))
-        self._user = sm.auth_user_db(username, form.password.data)
-        if self._user:
-            return None
+        user = sm.auth_user_db(username, form.password.data)
+        if user:
+            return user, None
         locked_until = sm.locked_until(username)
         if locked_until is not None:
-            return gettext("密码错误次数过多，账户已锁定至 %(time)s", time=locked_until.strftime("%H:%M"))
-        return gettext("用户登录名或密码错误")
+            return None, gettext("密码错误次数过多，账户已锁定至 %(time)s", time=locked_until.strftime("%H:%M"))
+        return None, gettext("用户登录名或密码错误")
 
     @expose("/captcha.png")
     def captcha_image(self):
