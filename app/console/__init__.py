@@ -11,6 +11,7 @@ import enum
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
 from flask_babel import get_locale, gettext, lazy_gettext as _l
@@ -43,7 +44,7 @@ from app.models import (
     SiteSetting,
     Subsystem,
 )
-from app.domain.sign_in import DETAILS
+from app.domain.sign_in import DETAILS, SignInKind
 from app.security import roles
 
 
@@ -421,6 +422,14 @@ def sign_in_detail(view, context, model, name) -> str:
     return gettext(text, value=value) if text else model.detail or ""
 
 
+class SignInKindFilter(FilterEqual):
+    """事件 等于 …, by the stored value (Flask-Admin's own enum filters look members up by name, and an unknown
+    value would reach the database)."""
+
+    def validate(self, value):
+        return value in SignInKind._value2member_map_
+
+
 class SignInConsole(ConsoleModelView):
     """登录记录, read-only: every sign-in, failure, wait, lock, unlock, password change, reset and deactivation."""
 
@@ -429,11 +438,13 @@ class SignInConsole(ConsoleModelView):
     page_size = 100
     column_default_sort = ("at", True)
     column_list = ["at", "kind", "username", "address", "detail", "actor", "user_agent"]
-    column_filters = ["at", "username", "kind", "address"]
+    column_filters = ["at", "username", SignInKindFilter(SignInEvent.kind, _l("事件"), options=enum_choices(SignInKind)),
+                      "address"]
     column_searchable_list = ["username", "address"]
     column_labels = {"at": N_("时间"), "kind": N_("事件"), "username": N_("用户登录名"), "address": N_("客户端地址"),
                      "detail": N_("说明"), "actor": N_("操作人"), "user_agent": N_("浏览器标识")}
     column_formatters = {"detail": sign_in_detail}
+    column_choices = {"kind": enum_choices(SignInKind)}
     column_type_formatters = {
         **ConsoleModelView.column_type_formatters,
         datetime.datetime: lambda view, value, name=None: value.strftime("%Y-%m-%d %H:%M:%S")}

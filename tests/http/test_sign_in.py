@@ -248,7 +248,10 @@ def test_it_staff_search_the_sign_in_audit(app, client_as, person):
     listing = admin.get("/console/sign_ins/").get_data(as_text=True)
     assert "登录记录" in listing and person in listing and "other-" + person in listing
     found = admin.get(f"/console/sign_ins/?search={address}").get_data(as_text=True)
-    assert person in found and "密码错误" in found and "other-" + person not in found
+    assert person in found and "密码错误" in found and "登录失败" in found and "other-" + person not in found
+    failures = admin.get(f"/console/sign_ins/?search={person}&flt1_14=failure").get_data(as_text=True)  # 事件 等于
+    successes = admin.get(f"/console/sign_ins/?search={person}&flt1_14=success").get_data(as_text=True)
+    assert "密码错误" in failures and "密码错误" not in successes
     assert admin.get("/console/sign_ins/new/").status_code in (302, 403, 404)  # read-only
     assert client_as("qiye").get("/console/sign_ins/").status_code == 403
     assert app.test_client().get("/console/sign_ins/").status_code == 302
