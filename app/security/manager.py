@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import RoleModelView, UserGroupModelView
 from flask_babel import lazy_gettext as _l
@@ -34,8 +35,16 @@ class GroupView(UserGroupModelView):
     label_columns = dict(SECURITY_LABELS)
 
 
+class ClosedSecurityApi(SecurityApi):
+    """Flask-AppBuilder's /api/v1/security/login and /refresh hand out JWTs without the captcha, the waits, the
+    audit or the session epoch, and nothing here uses them (the REST API takes the browser session): no routes."""
+
+    include_route_methods: set[str] = set()
+
+
 class SecurityManager(FabSecurityManager):
     user_model = PlatformUser
+    security_api = ClosedSecurityApi
     rolemodelview = BuiltinRoleView
     groupmodelview = GroupView
     userdbmodelview = UserAdminView

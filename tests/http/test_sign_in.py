@@ -304,3 +304,11 @@ def test_waits_are_shared_through_redis(app, redis_url):
     from tests.http.test_accounts import limited_app
 
     _exercise_store(limited_app(app, REDIS_URL=redis_url), limited_app(app, REDIS_URL=redis_url))
+
+
+def test_no_token_login_bypasses_the_captcha_waits_and_audit(app, person):
+    """Flask-AppBuilder's JWT login answered 200 with a token, however many failures the address had."""
+    client = app.test_client()
+    for path in ("/api/v1/security/login", "/api/v1/security/refresh"):
+        response = client.post(path, json={"username": person, "password": DEMO_PASSWORD, "provider": "db"})
+        assert response.status_code == 404 and "access_token" not in response.get_data(as_text=True)
