@@ -39,8 +39,17 @@ class Config:
     # Sign-in: an image captcha, a rate limit per address, and a lock after repeated failures.
     # CAPTCHA_ENABLED=0 is for local scripts and tests only; production refuses to start with it.
     CAPTCHA_ENABLED = os.environ.get("CAPTCHA_ENABLED", "1") != "0"
-    LOGIN_LOCK_THRESHOLD = int(os.environ.get("LOGIN_LOCK_THRESHOLD", "5"))
-    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "30"))
+    # Sign-in failures (app/domain/sign_in.py): per typed name and client address, after LOGIN_FREE_FAILURES each
+    # further failure doubles the wait from LOGIN_FIRST_DELAY_SECONDS up to LOGIN_MAX_DELAY_SECONDS; a name that
+    # LOGIN_LOCK_ADDRESSES different addresses failed for is locked for LOGIN_LOCK_MINUTES, except for addresses
+    # it signed in from before. Failures are forgotten LOGIN_FAILURE_WINDOW_SECONDS after the latest one.
+    LOGIN_FREE_FAILURES = int(os.environ.get("LOGIN_FREE_FAILURES", "3"))
+    LOGIN_FIRST_DELAY_SECONDS = int(os.environ.get("LOGIN_FIRST_DELAY_SECONDS", "30"))
+    LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "900"))
+    LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "86400"))
+    LOGIN_LOCK_ADDRESSES = int(os.environ.get("LOGIN_LOCK_ADDRESSES", "10"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    SIGN_IN_AUDIT_DAYS = int(os.environ.get("SIGN_IN_AUDIT_DAYS", "180"))  # what `flask prune-sign-ins` keeps
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "20 per minute")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

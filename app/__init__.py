@@ -42,10 +42,12 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     from app.views.errors import register_error_pages
 
     from app.security.request_guard import install_request_guard
+    from app.security.sessions import install_session_epoch
 
     register_cli(app)
     register_error_pages(app)
     install_request_guard(app)
+    install_session_epoch(app)
     return app
 
 

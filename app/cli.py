@@ -1,4 +1,4 @@
-"""Command-line entry points: `flask seed` (reference and demo data)."""
+"""Command-line entry points: `flask seed` (reference and demo data), `flask prune-sign-ins` (audit retention)."""
 import click
 from flask import Flask
 
@@ -26,6 +26,18 @@ def register_cli(app: Flask) -> None:
         for key, count in sorted(stats.items()):
             table, what = key[:-1], {"+": "新增", "~": "更新"}[key[-1]]
             click.echo(f"{table}: {what} {count}")
+
+    @app.cli.command("prune-sign-ins")
+    @click.option("--days", type=click.IntRange(1, 36500), default=None,
+                  help="Keep this many days (default: SIGN_IN_AUDIT_DAYS, 180).")
+    def prune_sign_ins(days: int | None) -> None:
+        """Remove sign-in audit events older than the retention period (run it daily, e.g. from cron)."""
+        from flask import current_app
+
+        from app.security.sign_in_audit import prune
+
+        keep = days or current_app.config["SIGN_IN_AUDIT_DAYS"]
+        click.echo(f"removed {prune(keep)} sign-in events older than {keep} days")
 
     demo = click.Group("demo", help="Demo and training data at national scale.")
     app.cli.add_command(demo)

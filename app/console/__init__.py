@@ -11,6 +11,7 @@ import enum
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
 from flask_babel import get_locale, gettext, lazy_gettext as _l
@@ -39,9 +40,11 @@ from app.models import (
     Organization,
     OrgType,
     Region,
+    SignInEvent,
     SiteSetting,
     Subsystem,
 )
+from app.domain.sign_in import DETAILS, SignInKind
 from app.security import roles
 
 
@@ -412,6 +415,41 @@ class AuditConsole(Guarded, ModelView):
         super().__init__(model, *args, **kwargs)
 
 
+def sign_in_detail(view, context, model, name) -> str:
+    """An event's detail code (app.domain.sign_in.DETAILS) as a sentence; an unknown code as it is."""
+    code, _, value = (model.detail or "").partition(":")
+    text = DETAILS.get(code)
+    return gettext(text, value=value) if text else model.detail or ""
+
+
+class SignInKindFilter(FilterEqual):
+    """事件 等于 …, by the stored value (Flask-Admin's own enum filters look members up by name, and an unknown
+    value would reach the database)."""
+
+    def validate(self, value):
+        return value in SignInKind._value2member_map_
+
+
+class SignInConsole(ConsoleModelView):
+    """登录记录, read-only: every sign-in, failure, wait, lock, unlock, password change, reset and deactivation."""
+
+    can_create = can_edit = can_delete = False
+    can_view_details = False
+    page_size = 100
+    column_default_sort = ("at", True)
+    column_list = ["at", "kind", "username", "address", "detail", "actor", "user_agent"]
+    column_filters = ["at", "username", SignInKindFilter(SignInEvent.kind, _l("事件"), options=enum_choices(SignInKind)),
+                      "address"]
+    column_searchable_list = ["username", "address"]
+    column_labels = {"at": N_("时间"), "kind": N_("事件"), "username": N_("用户登录名"), "address": N_("客户端地址"),
+                     "detail": N_("说明"), "actor": N_("操作人"), "user_agent": N_("浏览器标识")}
+    column_formatters = {"detail": sign_in_detail}
+    column_choices = {"kind": enum_choices(SignInKind)}
+    column_type_formatters = {
+        **ConsoleModelView.column_type_formatters,
+        datetime.datetime: lambda view, value, name=None: value.strftime("%Y-%m-%d %H:%M:%S")}
+
+
 CONSOLE_VIEWS = [
     (BatchConsole, Batch, N_("申报批次"), N_("申报管理"), "batches"),
     (DeclarationTypeConsole, DeclarationType, N_("申报类型"), N_("申报管理"), "declaration_types"),
@@ -438,6 +476,8 @@ def init_console(app: Flask) -> Admin:
     for view_class, model, name, category, endpoint in CONSOLE_VIEWS:
         console.add_view(view_class(model, db, name=_l(name), category=_l(category),
                                     endpoint=f"console_{endpoint}", url=f"/console/{endpoint}"))
+    console.add_view(SignInConsole(SignInEvent, db, name=_l("登录记录"), category=_l("站点设置"),
+                                   endpoint="console_sign_ins", url="/console/sign_ins"))
     console.add_view(TransferView(name=_l("批量导入导出"), category=_l("基础数据"), endpoint="console_transfer",
                                   url="/console/transfer"))
     return console

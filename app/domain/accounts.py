@@ -101,9 +101,3 @@ def founded_error(day: datetime.date | None, today: datetime.date) -> str | None
         return N_("成立时间不合理")
     return None
 
-
-def lock_expiry(failures: int, now: datetime.datetime, *, threshold: int, minutes: int) -> datetime.datetime | None:
-    """After `threshold` consecutive failures an account is locked for `minutes`."""
-    if failures >= threshold:
-        return now + datetime.timedelta(minutes=minutes)
-    return None

@@ -25,5 +25,5 @@ from app.models.declaration import (  # noqa: F401
     SubmittedRound,
 )
 from app.models.recommendation import PackageEvent, Publication, RecommendationPackage  # noqa: F401
-from app.models.token import UsedToken  # noqa: F401
-from app.models.audit import ConfigChange, SiteSetting  # noqa: F401
+from app.models.token import SharedValue, UsedToken  # noqa: F401
+from app.models.audit import ConfigChange, SignInEvent, SiteSetting  # noqa: F401

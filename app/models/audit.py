@@ -8,7 +8,8 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, event, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.types import IDS_NEVER_REUSED
+from app.domain.sign_in import SignInKind
+from app.models.types import IDS_NEVER_REUSED, enum_type
 
 
 class ConfigChange(Model):
@@ -26,6 +27,24 @@ class ConfigChange(Model):
     action: Mapped[str] = mapped_column(String(16))  # create, update, delete, import
     before: Mapped[Optional[dict]] = mapped_column(JSON)
     after: Mapped[Optional[dict]] = mapped_column(JSON)
+
+
+class SignInEvent(Model):
+    """One sign-in event (app/security/sign_in_audit.py writes them): who, from where, what happened. Never edited;
+    `flask prune-sign-ins` removes old ones."""
+
+    __tablename__ = "sign_in_event"
+    __table_args__ = (IDS_NEVER_REUSED,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[SignInKind] = mapped_column(enum_type(SignInKind, 20), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
+    username: Mapped[str] = mapped_column(String(128), index=True)  # as typed, even for no such user
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    user_agent: Mapped[str] = mapped_column(String(256))
+    detail: Mapped[str] = mapped_column(String(64), default="")  # a code of app.domain.sign_in.DETAILS
+    actor: Mapped[Optional[str]] = mapped_column(String(128))  # the IT staff member, for unlock, reset, deactivation
 
 
 class SiteSetting(Model):

@@ -148,6 +148,8 @@ class PlatformUser(FabUser):
 
     phone: Mapped[Optional[str]] = mapped_column(String(32), nullable=True)
     locked_until: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, nullable=True)
+    # Kept in the session at sign-in; raising it ends every session signed in before (app/security/sessions.py).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     authority_id: Mapped[Optional[int]] = mapped_column(ForeignKey("authority.id"), nullable=True, index=True)
     active_organization_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("organization.id"), nullable=True, index=True

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, String
+from sqlalchemy import BigInteger, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -14,4 +14,14 @@ class UsedToken(Model):
     __tablename__ = "used_token"
 
     key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)
+
+
+class SharedValue(Model):
+    """A counter or timestamp with an expiry (sign-in failures, waits), when no Redis is configured."""
+
+    __tablename__ = "shared_value"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)

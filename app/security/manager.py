@@ -1,18 +1,17 @@
-"""The platform's security manager: our user model, built-in roles, captcha login and lockout."""
+"""The platform's security manager: our user model, built-in roles, captcha login, audited password resets."""
 from __future__ import annotations
 
-import datetime
-
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import RoleModelView, UserGroupModelView
 from flask_babel import lazy_gettext as _l
 
-from app.domain.accounts import lock_expiry
+from app.domain.sign_in import SignInKind
 from app.models.organization import Organization, PlatformUser
-from app.security import roles
+from app.security import roles, sessions
+from app.security import sign_in_audit as audit
 from app.security.views import LoginView
 from app.views.accounts import UserAdminView
 
@@ -36,8 +35,16 @@ class GroupView(UserGroupModelView):
     label_columns = dict(SECURITY_LABELS)
 
 
+class ClosedSecurityApi(SecurityApi):
+    """Flask-AppBuilder's /api/v1/security/login and /refresh hand out JWTs without the captcha, the waits, the
+    audit or the session epoch, and nothing here uses them (the REST API takes the browser session): no routes."""
+
+    include_route_methods: set[str] = set()
+
+
 class SecurityManager(FabSecurityManager):
     user_model = PlatformUser
+    security_api = ClosedSecurityApi
     rolemodelview = BuiltinRoleView
     groupmodelview = GroupView
     userdbmodelview = UserAdminView
@@ -69,25 +76,12 @@ class SecurityManager(FabSecurityManager):
                                                              joinedload(Organization.reviews_as)))
         ).unique().one_or_none()
 
-    def locked_until(self, username: str) -> datetime.datetime | None:
-        user = self.find_user(username=username)
-        if user is None or user.locked_until is None or user.locked_until <= datetime.datetime.now():
-            return None
-        return user.locked_until
-
-    def auth_user_db(self, username, password):
-        if self.locked_until(username) is not None:
-            return None  # a locked account is refused before its password is even looked at
-        return super().auth_user_db(username, password)
-
-    def update_user_auth_stat(self, user, success=True):
-        if success:
-            user.locked_until = None
-        else:
-            user.locked_until = lock_expiry(
-                (user.fail_login_count or 0) + 1,
-                datetime.datetime.now(),
-                threshold=current_app.config["LOGIN_LOCK_THRESHOLD"],
-                minutes=current_app.config["LOGIN_LOCK_MINUTES"],
-            )
-        super().update_user_auth_stat(user, success)
+    def reset_password(self, userid, password):
+        """FAB's reset (IT staff's 重置密码, a person's own 修改密码) ends the user's other sessions and is audited."""
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(userid)
+        own = sessions.is_current(user)
+        sessions.end_other_sessions(user)
+        audit.record(SignInKind.PASSWORD_CHANGE if own else SignInKind.PASSWORD_RESET, username=user.username,
+                     user=user, by_staff=not own)
+        self.session.commit()

@@ -46,7 +46,10 @@ def register_views(appbuilder) -> None:
     appbuilder.menu.find("List Groups").label = _l("用户组列表")
     appbuilder.add_link("系统配置控制台", href="/console/", label=_l("系统配置控制台"), icon="fa-sliders",
                         category="基础数据")
-    appbuilder.add_view_no_menu(RegistrationView)
+    registration = appbuilder.add_view_no_menu(RegistrationView)
+    sm = appbuilder.sm
+    if sm.is_auth_limited:  # anonymous posts, like sign-in: the same limit per client address
+        sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(registration.blueprint)
     appbuilder.add_view_no_menu(ProfileView)
     appbuilder.add_api(DeclarationApi)
     current_app.jinja_env.globals["registration_entries"] = registration_entries

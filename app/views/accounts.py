@@ -10,13 +10,17 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
 from wtforms import StringField, ValidationError
 
 from app.domain.accounts import normalize_credit_code
+from app.domain.sign_in import SignInKind
 from app.extensions import db
 from app.models import Authority, AuthorityKind, Organization, OrganizationMember, OrgType, PlatformUser, Region
-from app.security import roles
+from app.security import lockout, roles
+from app.security import sign_in_audit as audit
+from app.security.sessions import end_other_sessions
 from app.views.base import ListDefaults
 
 # Which authorities each reviewing role may be bound to.
@@ -100,6 +104,12 @@ class OrganizationMatchesRole:
             raise ValidationError(gettext("没有找到与所选角色同类型、使用该统一社会信用代码的单位"))
 
 
+def deactivated(user: PlatformUser) -> None:
+    """停用账户 ends the user's sessions at once, not only their next sign-in."""
+    end_other_sessions(user)
+    audit.record(SignInKind.DEACTIVATION, username=user.username, user=user, by_staff=True)
+
+
 class UserAdminView(ListDefaults, UserDBModelView):
     class_permission_name = "UserDBModelView"  # the name FAB and the roles know
     list_template = "accounts/user_list.html"
@@ -162,10 +172,15 @@ class UserAdminView(ListDefaults, UserDBModelView):
 
     def pre_update(self, item):
         item.last_name = item.last_name or ""
+        history = sa_inspect(item).attrs.active.history
+        if history.deleted and history.deleted[0] and not item.active:
+            deactivated(item)
         super().pre_update(item)
 
     def _set_active(self, items, active: bool, message: str):
         for item in items:
+            if item.active and not active:
+                deactivated(item)
             item.active = active
         db.session.commit()
         flash(message % {"count": len(items)}, "success")
@@ -183,6 +198,9 @@ class UserAdminView(ListDefaults, UserDBModelView):
     def unlock(self, items):
         for item in items:
             item.locked_until, item.fail_login_count = None, 0
+            lockout.unlock(item.username)
+            end_other_sessions(item)
+            audit.record(SignInKind.UNLOCK, username=item.username, user=item, by_staff=True)
         db.session.commit()
         flash(gettext("已解锁 %(count)d 个账户", count=len(items)), "success")
         return redirect(self.get_redirect())

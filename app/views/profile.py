@@ -133,7 +133,7 @@ class ProfileView(BaseView):
                 errors["confirm_password"] = gettext("两次输入的密码不一致")
             if not errors:
                 self.appbuilder.sm.reset_password(user.id, new)
-                flash(gettext("密码已修改，下次登录请使用新密码。"), "success")
+                flash(gettext("密码已修改，其他浏览器和设备上的登录均已退出；下次登录请使用新密码。"), "success")
                 return redirect(self.appbuilder.get_url_for_index)
         return self.render_template("profile/password.html", errors=errors)
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import fields
 
-from flask import abort, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_babel import gettext
 from sqlalchemy import select
 
-from app.domain import DomainError
+from app.domain import N_, DomainError
 from app.domain.registration import TYPES, Application, build_organization, check
 from app.domain.uploads import inspect_image
 from app.extensions import db
 from app.models import (
-    Attachment,
     Authority,
     AuthorityKind,
     DeclarationType,
@@ -30,7 +29,8 @@ from app.security.roles import ROLE_OF_ORG_TYPE
 from app.storage import store
 from app.views.base import said, say
 
-PENDING_LICENCE = "registration_licence"
+# A refused registration keeps no file (anonymous posts must not fill the disk): the licence is chosen again.
+LICENCE_NOT_KEPT = N_("营业执照文件合格，但注册未成功时不保存文件：修改标红的项目后，请重新选择营业执照再提交")
 LIST_FIELDS = {"subsystems", "declaration_types"}
 
 
@@ -65,10 +65,11 @@ class RegistrationView(BaseView):
         return self.render_template(
             "registration/form.html", kind=kind, spec=TYPES[kind], application=application,
             errors={k: said(v) for k, v in errors.items()}, choices=choices_for(kind),
-            pending_licence=_pending_licence(), today=datetime.date.today().isoformat(),
+            pending_licence=None, today=datetime.date.today().isoformat(),
         )
 
     def _submit(self, kind: OrgType, application: Application) -> dict[str, str]:
+        """Every problem at once; the licence reaches the upload folder only with an accepted registration."""
         errors: dict[str, str] = {}
         if current_app.config["CAPTCHA_ENABLED"] and not captcha.check(request.form.get("captcha")):
             errors["captcha"] = "验证码错误或已过期，请重新输入"
@@ -76,12 +77,16 @@ class RegistrationView(BaseView):
         found, checked = check(application, kind, db.session, datetime.date.today())
         errors = {**found, **errors}
         if errors:
-            db.session.commit()  # keeps an accepted licence for the next try
+            if licence is not None:
+                errors["licence"] = LICENCE_NOT_KEPT
+            db.session.rollback()
             return errors
         organization = build_organization(application, kind, checked)
         db.session.add(organization)
         db.session.flush()
-        licence.organization_id = organization.id
+        info, data, name = licence
+        store(data, original_name=name, purpose="licence", content_type=info.content_type,
+              extension=info.extension, organization_id=organization.id)
         sm = self.appbuilder.sm
         user = sm.add_user(
             username=application.username.strip(), first_name=application.contact_name.strip(), last_name="",
@@ -92,27 +97,21 @@ class RegistrationView(BaseView):
         user.memberships.append(OrganizationMember(organization_id=organization.id))
         user.active_organization_id = organization.id
         db.session.commit()
-        session.pop(PENDING_LICENCE, None)
         return {}
 
-    def _licence(self, errors: dict[str, str]) -> Attachment | None:
-        """The uploaded licence, or the one accepted on an earlier try of this session."""
+    def _licence(self, errors: dict[str, str]):
+        """The uploaded licence checked by content, as (kind, bytes, name), not yet stored; None with a reason."""
         upload = request.files.get("licence")
-        if upload is not None and upload.filename:
-            data = upload.stream.read(5 * 1024 * 1024 + 1)
-            try:
-                info = inspect_image(data)
-            except DomainError as refusal:
-                errors["licence"] = say(refusal)
-                return None
-            attachment = store(data, original_name=upload.filename, purpose="licence",
-                               content_type=info.content_type, extension=info.extension)
-            session[PENDING_LICENCE] = attachment.id
-            return attachment
-        pending = _pending_licence()
-        if pending is None:
+        if upload is None or not upload.filename:
             errors["licence"] = "请上传营业执照（jpg 或 png，不超过 5 MB）"
-        return pending
+            return None
+        data = upload.stream.read(5 * 1024 * 1024 + 1)
+        try:
+            info = inspect_image(data)
+        except DomainError as refusal:
+            errors["licence"] = say(refusal)
+            return None
+        return info, data, upload.filename.replace("\x00", "")[-255:]
 
     @expose("/regions/")
     def regions(self):
@@ -154,16 +153,6 @@ def application_from(form) -> Application:
         else:
             values[item.name] = clean(form.get(item.name))
     return Application(**values)
-
-
-def _pending_licence() -> Attachment | None:
-    pending = session.get(PENDING_LICENCE)
-    if not isinstance(pending, int):
-        return None
-    attachment = db.session.get(Attachment, pending)
-    if attachment is None or attachment.organization_id is not None or attachment.purpose != "licence":
-        return None
-    return attachment
 
 
 def choices_for(kind: OrgType) -> dict:

@@ -96,7 +96,38 @@ def test_each_rule_refuses_with_a_chinese_message_and_keeps_the_input(app, overr
     assert response.status_code == 200
     assert message in (field_error(html, field) or ""), field
     assert f'value="{form["name"]}"' in html  # what was typed is still there
-    assert "已上传：营业执照.png" in html  # and the accepted licence is kept for the next try
+    assert "重新选择营业执照" in field_error(html, "licence")  # a refused registration keeps no file
+
+
+def uploaded_files(app) -> list:
+    from pathlib import Path
+
+    return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+
+
+def test_refused_registrations_write_nothing_to_disk(app):
+    """25 refused posts, each with a good licence, leave the upload folder as it was (and no row)."""
+    from app.models import Attachment
+
+    with app.app_context():
+        attachments = db.session.query(Attachment).count()
+    before = uploaded_files(app)
+    client = app.test_client()
+    for _ in range(25):
+        _, response = register(client, licence=png(800, 600), founded_on="2999-01-01")
+        assert response.status_code == 200
+    assert uploaded_files(app) == before
+    with app.app_context():
+        assert db.session.query(Attachment).count() == attachments
+    form, accepted = register(client, licence=png())  # the accepted one keeps its licence
+    assert accepted.status_code == 302 and len(uploaded_files(app)) == len(before) + 1
+
+
+def test_registration_is_rate_limited_like_sign_in(app):
+    client = limited_app(app).test_client()
+    statuses = [register(client, licence=png(), founded_on="2999-01-01")[1].status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert client.get("/register/enterprise/").status_code == 200  # reading the form is not limited
 
 
 def test_central_enterprise_subsidiary_must_choose_its_group(app):
@@ -165,6 +196,19 @@ def captcha_login(client, answer, username="feiqiye", password=DEMO_PASSWORD, fe
                                         "csrf_token": token})
 
 
+def test_registration_needs_a_fresh_captcha_on_every_attempt(app, captcha_on):
+    client = app.test_client()
+    client.get("/captcha.png")
+    _, refused = register(client, licence=png(), founded_on="2999-01-01", captcha="K7PX")
+    assert field_error(refused.get_data(as_text=True), "captcha") is None  # the right answer, used up
+    _, again = register(client, licence=png(), captcha="K7PX")  # the same answer, no new image fetched
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and "验证码错误" in field_error(html, "captcha")
+    client.get("/captcha.png")
+    form, accepted = register(client, licence=png(), captcha="K7PX")
+    assert accepted.status_code == 302
+
+
 def test_captcha_right_answer_any_case(app, captcha_on):
     assert captcha_login(app.test_client(), "k7px").status_code == 302
 
@@ -209,23 +253,6 @@ def test_production_refuses_to_run_without_captcha(monkeypatch):
 
 
 # --- lockout and rate limit ----------------------------------------------------------------------
-
-def test_account_locks_after_repeated_failures(app):
-    client = app.test_client()
-    form, response = register(client, licence=png())
-    assert response.status_code == 302
-    for attempt in range(app.config["LOGIN_LOCK_THRESHOLD"] - 1):
-        assert "用户登录名或密码错误" in login(client, form["username"], "Wrong#pass1").get_data(as_text=True)
-    locked = login(client, form["username"], "Wrong#pass1").get_data(as_text=True)
-    assert "账户已锁定" in locked
-    refused = login(client, form["username"], form["password"])  # even the right password now
-    assert refused.status_code == 200 and "已被锁定" in refused.get_data(as_text=True)
-    with app.app_context():
-        user = db.session.execute(select(PlatformUser).where(PlatformUser.username == form["username"])).scalar_one()
-        user.locked_until = None  # what an administrator's unlock does
-        db.session.commit()
-    assert login(client, form["username"], form["password"]).status_code == 302
-
 
 def limited_app(app, **settings):
     from app import create_app

@@ -3,12 +3,12 @@ import datetime
 
 import pytest
 
+from app.domain.sign_in import Throttle
 from app.domain.accounts import (
     capital_error,
     codes_error,
     email_error,
     founded_error,
-    lock_expiry,
     normalize_org_code,
     password_error,
     phone_error,
@@ -80,7 +80,12 @@ def test_normalize_org_code():
     assert normalize_org_code("192203821") == "19220382-1"
 
 
-def test_lock_after_threshold():
-    now = datetime.datetime(2026, 11, 25, 9, 0)
-    assert lock_expiry(4, now, threshold=5, minutes=30) is None
-    assert lock_expiry(5, now, threshold=5, minutes=30) == datetime.datetime(2026, 11, 25, 9, 30)
+def test_waits_start_after_the_free_failures_and_double_up_to_the_cap():
+    rules = Throttle(free_failures=3, first_delay=30, max_delay=900)
+    assert [rules.delay_after(n) for n in range(1, 11)] == [0, 0, 0, 30, 60, 120, 240, 480, 900, 900]
+    assert rules.delay_after(10_000) == 900  # no overflow however long an attack goes on
+
+
+def test_only_many_addresses_lock_a_name():
+    rules = Throttle(lock_addresses=10)
+    assert not rules.locks_account(9) and rules.locks_account(10)
