@@ -309,7 +309,11 @@ class DeclarationApi(PlatformApi, ModelRestApi):
         api_spec.components.schema(self.list_model_schema_name, schema=self.list_model_schema)
 
     def describe_rows(self, schemas: dict) -> None:
-        """What apispec leaves out of a row's schema: an enum's type, and that a nullable one may be null."""
+        """What apispec leaves out of a row's schema: an enum's type, and that a nullable one may be null; and
+        what it claims wrongly: that every column is there (`columns` in q answers only those asked for)."""
+        for name, schema in schemas.items():
+            if name.startswith(self.list_model_schema_name):
+                schema.pop("required", None)
         row = schemas[self.list_model_schema_name]["properties"]
         for column in Declaration.__table__.columns:
             field = row.get(column.name)
