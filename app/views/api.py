@@ -11,6 +11,7 @@ RecursionError or a database error through as a 500, and its docstrings describe
 from __future__ import annotations
 
 import datetime
+import decimal
 import functools
 import json
 import re
@@ -19,7 +20,7 @@ import jsonschema
 import prison
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask_appbuilder import ModelRestApi
 from flask_appbuilder.api import BaseApi, expose, merge_response_func, safe
 from flask_appbuilder.api.manager import resolver
@@ -188,11 +189,14 @@ def _moment(text: str, number: int) -> datetime.datetime:
         return datetime.datetime.min if moment.year == 1 else datetime.datetime.max
 
 
-def _with_offset(row: dict) -> None:
-    """The database keeps server-local times without an offset; the API answers them as RFC 3339 date-times."""
+def _as_json(row: dict) -> None:
+    """A row as its description says: times with their offset (the database keeps server-local times without
+    one) as RFC 3339 date-times, and the score a number (Flask would write a Decimal as a string)."""
     for column in TIMES:
         if row.get(column):
             row[column] = datetime.datetime.fromisoformat(row[column]).astimezone().isoformat()
+    if isinstance(row.get("score"), decimal.Decimal):
+        row["score"] = float(row["score"])
 
 
 def query_arguments(schema: dict):
@@ -250,20 +254,26 @@ class PlatformApi(BaseApi):
             operation.pop("security", None)  # FAB names token schemes here; the document's own applies
 
     @staticmethod
+    def response(code: int, **kwargs):
+        """FAB's JSON answer, with Chinese as itself rather than \\u escapes (a person reads these messages)."""
+        return current_app.response_class(current_app.json.dumps(kwargs, ensure_ascii=False), status=code,
+                                          content_type="application/json; charset=utf-8")
+
+    @staticmethod
     def response_400(message=None):
-        return BaseApi.response(400, message=message or gettext("请求无效"))
+        return PlatformApi.response(400, message=message or gettext("请求无效"))
 
     @staticmethod
     def response_401():
-        return BaseApi.response(401, message=gettext("请先登录"))
+        return PlatformApi.response(401, message=gettext("请先登录"))
 
     @staticmethod
     def response_403():
-        return BaseApi.response(403, message=gettext("您的账户无权访问此接口"))
+        return PlatformApi.response(403, message=gettext("您的账户无权访问此接口"))
 
     @staticmethod
     def response_404():
-        return BaseApi.response(404, message=gettext("申报不存在，或不在您的数据范围内"))
+        return PlatformApi.response(404, message=gettext("申报不存在，或不在您的数据范围内"))
 
 
 def _safely(f):
@@ -324,10 +334,10 @@ class DeclarationApi(PlatformApi, ModelRestApi):
 
     def pre_get_list(self, data: dict) -> None:
         for row in data["result"]:
-            _with_offset(row)
+            _as_json(row)
 
     def pre_get(self, data: dict) -> None:
-        _with_offset(data["result"])
+        _as_json(data["result"])
 
     def _handle_filters_args(self, rison_args):
         """The request's filters on a Filters of its own (FAB clears and refills one shared by every request
@@ -525,7 +535,7 @@ class ApiDescription(PlatformApi):
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}
         """
-        return jsonify(description(self.appbuilder))
+        return self.response(200, **description(self.appbuilder))
 
 
 def description(appbuilder) -> dict:
@@ -569,7 +579,7 @@ def _json_under_api(handler):
             from app.views.errors import MESSAGES
 
             text = gettext(MESSAGES[error.code][1]) if error.code in MESSAGES else error.description
-            response = BaseApi.response(error.code or 500, message=text)
+            response = PlatformApi.response(error.code or 500, message=text)
             if error.code == 405:
                 response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or ())
             return response

@@ -42,8 +42,22 @@ def within_scope(allowed: set[int]):
     return declarations_in_scope
 
 
+@pytest.fixture(scope="module")
+def scored(app, declarations):
+    """d1 evaluated: a score, which Flask would write as the string "88.50"."""
+    from decimal import Decimal
+
+    with app.app_context():
+        db.session.get(Declaration, declarations["d1"]).score = Decimal("88.50")
+        db.session.commit()
+    yield declarations
+    with app.app_context():
+        db.session.get(Declaration, declarations["d1"]).score = None
+        db.session.commit()
+
+
 @pytest.mark.parametrize("username", ROLES)
-def test_the_api_keeps_to_its_description(username, app, client_as, declarations):
+def test_the_api_keeps_to_its_description(username, app, client_as, scored):
     client = client_as(username)
     cookies = {"session": client.get_cookie("session").value}
     served = client.get("/api/v1/_openapi")
