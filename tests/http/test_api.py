@@ -8,11 +8,11 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.domain.scope import Actor, declaration_scope
 from app.extensions import db
-from app.models import Declaration, Organization, RecommendationPackage
+from app.models import Declaration, Organization, PackageEvent, RecommendationPackage
 from app.models.organization import PlatformUser
 from app.views.base import audience_of
 
@@ -33,18 +33,20 @@ def foreign_names(username: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def package(app):
-    """A package of 河北省 (hebeisheng's) with its declaration: (package id, declaration ids)."""
+    """The id of a package of 河北省 (hebeisheng's) holding one declaration; removed afterwards if it is new."""
     from tests import factories as f
 
     with app.app_context():
-        rows = f.in_package()
+        before = set(db.session.scalars(select(RecommendationPackage.id)))
+        ids = [row.id for row in f.in_package()]
         db.session.commit()
-        ids = [row.id for row in rows]
-        package_id = db.session.scalar(select(RecommendationPackage.id))
+        package_id = db.session.scalar(select(Declaration.package_id).where(Declaration.id == ids[0]))
     yield package_id
     with app.app_context():
         f.remove(ids)
-        db.session.execute(RecommendationPackage.__table__.delete())
+        if package_id not in before:
+            db.session.execute(delete(PackageEvent).where(PackageEvent.package_id == package_id))
+            db.session.execute(delete(RecommendationPackage).where(RecommendationPackage.id == package_id))
         db.session.commit()
 
 
