@@ -72,7 +72,8 @@ class Config:
     FAB_ADD_SECURITY_PERMISSION_VIEW = False
     FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
     FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
-    FAB_API_SWAGGER_UI = False
+    FAB_API_SWAGGER_UI = False  # its page runs inline script; app/views/api.py serves /api/v1/_openapi itself
+    FAB_ADD_MENU_API = False  # /api/v1/menu/ serves FAB's React front end, which the platform does not use
     FAB_UPDATE_PERMS = False  # permissions are synced by `flask seed`, never as a side effect of start-up
     FAB_CREATE_DB = False  # the schema belongs to the migrations
     AUTH_TYPE = 1  # AUTH_DB

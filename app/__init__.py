@@ -46,6 +46,9 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
 
     register_cli(app)
     register_error_pages(app)
+    from app.views.api import install_api_errors
+
+    install_api_errors(app)  # after the pages' handlers, which it wraps: JSON under /api/
     install_request_guard(app)
     install_session_epoch(app)
     return app

@@ -29,6 +29,7 @@ ROLE_OF_ORG_TYPE = {
 _PROFILE = [
     ["^Profile$", "^can_(organization|password|switch)$"],
     ["^DeclarationApi$", "^can_read$"],
+    ["^OpenApi$", "^can_read$"],  # the REST API's description, /api/v1/_openapi
     ["^UserDBModelView$", "^can_userinfo$"],
     ["^UserInfoEditView$", "^can_this_form_(get|post)$"],
     ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"],

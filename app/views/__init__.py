@@ -7,7 +7,7 @@ from sqlalchemy import inspect, select
 
 from app.extensions import db
 from app.models import DeclarationType
-from app.views.api import DeclarationApi
+from app.views.api import ApiDescription, DeclarationApi
 from app.views.base import said
 from app.views.dashboard import DashboardView
 from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
@@ -52,6 +52,7 @@ def register_views(appbuilder) -> None:
         sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(registration.blueprint)
     appbuilder.add_view_no_menu(ProfileView)
     appbuilder.add_api(DeclarationApi)
+    appbuilder.add_api(ApiDescription)
     current_app.jinja_env.globals["registration_entries"] = registration_entries
     current_app.jinja_env.filters["said"] = said  # a domain text (message id or Message) in the user's language
     install_menu_filter(current_app, {
