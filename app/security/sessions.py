@@ -5,7 +5,8 @@ deactivation, unlock), so every other session of that user is signed out at its 
 """
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, flash, g, has_request_context, request, session
+from flask_babel import gettext
 from flask_login import current_user, logout_user
 
 SESSION_KEY = "epoch"
@@ -38,3 +39,4 @@ def install_session_epoch(app: Flask) -> None:
             logout_user()
             session.pop(SESSION_KEY, None)
             g.user = current_user
+            flash(gettext("登录已失效：账户的密码或状态已变更，请重新登录"), "warning")

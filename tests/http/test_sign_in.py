@@ -185,6 +185,8 @@ def test_a_password_change_ends_the_other_sessions_only(app, person):
                                                   "confirm_password": "Other#2026x", "csrf_token": csrf_token(page)})
     assert done.status_code == 302
     assert signed_in(first) and not signed_in(second)
+    told = second.get("/login/").get_data(as_text=True)
+    assert "登录已失效：账户的密码或状态已变更，请重新登录" in told  # the person signed out is told why
     with app.app_context():
         assert db.session.scalars(select(SignInEvent.kind).where(SignInEvent.username == person)).all()[-1] \
             == SignInKind.PASSWORD_CHANGE
