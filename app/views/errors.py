@@ -1,10 +1,13 @@
 """Error pages that say, in Chinese, what happened and what to do next."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, g, jsonify, render_template, request
+from werkzeug.http import HTTP_STATUS_CODES
 from flask_login import current_user
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+
+from app.extensions import db
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法识别，请返回上一页重试。"),
@@ -19,6 +22,9 @@ MESSAGES = {
 def register_error_pages(app: Flask) -> None:
     def page(code: int, detail: str | None = None):
         title, message = MESSAGES[code]
+        db.session.rollback()  # a failed statement leaves the transaction aborted, and the page reads the menu
+        if request.path.startswith("/api/"):  # the REST API answers as FAB's does, e.g. {"message": "Not found"}
+            return jsonify(message=HTTP_STATUS_CODES.get(code, "Error").capitalize()), code
         if "user" not in g:  # an error raised before Flask-AppBuilder's before_request (e.g. CSRF)
             g.user = current_user
         return render_template("error.html", appbuilder=current_app.appbuilder, code=code, title=gettext(title),
