@@ -24,9 +24,13 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def is_id(text: str) -> bool:
-    """A row id as it may appear in a URL or a form: plain digits within the integer range."""
-    return bool(_ID.fullmatch(text or "")) and int(text) <= INTEGER_MAX
+def as_id(text: str | None) -> int | None:
+    """A row id as it may appear in a URL or a form (plain digits within the integer range), or None."""
+    return int(text) if text and _ID.fullmatch(text) and int(text) <= INTEGER_MAX else None
+
+
+def is_id(text: str | None) -> bool:
+    return as_id(text) is not None
 
 
 def install_converters(app: Flask) -> None:
@@ -45,7 +49,12 @@ def install_bounds(app: Flask) -> None:
             if _is_api(view):
                 return jsonify(message="Not found"), 404
             abort(404)
-        if request.endpoint.endswith(".action") and not _single_row_action(view, request.view_args.get("name")):
+        method = request.endpoint.rsplit(".", 1)[1]
+        if method == "action" and not _single_row_action(view, request.view_args.get("name")):
+            abort(404)
+        if method == "action_post" and request.form.get("action", "") not in getattr(view, "actions", {}):
+            abort(404)
+        if method == "download" and _is_fab_file_download(view):
             abort(404)
         if request.args and hasattr(view, "_filters"):
             _clean_list_arguments(view)
@@ -94,6 +103,14 @@ def _fits(datamodel, column: str, value: str) -> bool:
     if datamodel.is_numeric(column) or datamodel.is_float(column):
         return bool(_DECIMAL.fullmatch(value))
     return True
+
+
+def _is_fab_file_download(view) -> bool:
+    """FAB's `/download/<filename>` serves files of FileColumns from UPLOAD_FOLDER; no model here has one (our
+    files go through the declaration's own download, which checks the scope)."""
+    from flask_appbuilder import ModelView
+
+    return getattr(type(view), "download", None) is ModelView.download
 
 
 def _clean_list_arguments(view) -> None:
