@@ -12,6 +12,7 @@ from flask import Flask, abort, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.form import converts
 from flask_admin.model import typefmt
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -43,6 +44,7 @@ from app.models import (
     Subsystem,
 )
 from app.security import roles
+from app.views.numbers import FitsColumn
 
 
 def is_it_staff() -> bool:
@@ -158,7 +160,17 @@ def _bool_icon(view, value, name=None):
 
 class ConsoleConverter(AdminModelConverter):
     """Flask-Admin's converter, with a visible text for "none" in relation selects (WTForms shows the
-    option's value, `__None`, when the label is empty)."""
+    option's value, `__None`, when the label is empty), and every number checked against its column."""
+
+    @converts("Integer")
+    def handle_integer_types(self, column, field_args, **extra):
+        field_args["validators"].insert(0, FitsColumn(column))
+        return super().handle_integer_types(column=column, field_args=field_args, **extra)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        field_args.setdefault("validators", []).insert(0, FitsColumn(column))
+        return super().handle_decimal_types(column=column, field_args=field_args, **extra)
 
     def _model_select_field(self, prop, multiple, remote_model, **kwargs):
         if not kwargs.get("blank_text"):

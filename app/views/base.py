@@ -25,6 +25,7 @@ from app.domain.scope import Actor, Audience, declaration_scope
 from app.extensions import db
 from app.storage import path_of
 from app.views.bounds import is_id
+from app.views.numbers import number_validators
 from app.security import roles
 
 
@@ -49,6 +50,11 @@ class ListDefaults:
     max_page_size = 100
 
     def __init__(self, **kwargs):
+        if getattr(self, "datamodel", None) is not None:  # every number of FAB's add/edit forms fits its column
+            generated = number_validators(self.datamodel.obj)
+            given = self.validators_columns or {}
+            self.validators_columns = {**given, **{name: [*checks, *given.get(name, [])]
+                                                   for name, checks in generated.items()}}
         super().__init__(**kwargs)
         columns = set(self.list_columns or []) | set(self.show_columns or [])
         self.formatters_columns = {**{c: display for c in columns}, **(self.formatters_columns or {})}
