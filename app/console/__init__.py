@@ -44,6 +44,7 @@ from app.models import (
     Subsystem,
 )
 from app.security import roles
+from app.views.bounds import is_id
 from app.views.numbers import FitsColumn
 
 
@@ -178,7 +179,25 @@ class ConsoleConverter(AdminModelConverter):
         return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 
-class ConsoleModelView(Guarded, ModelView):
+class IdsInRange:
+    """Ids from the URL or a form are read only when a key can equal them."""
+
+    def get_one(self, id):
+        """The row of a posted or linked id; an id no integer key can equal is no row (PostgreSQL would refuse
+        the comparison itself, and the page would be a 500)."""
+        if _integer_key(self.model) and not is_id(str(id)):
+            return None
+        return super().get_one(id)
+
+    def _create_ajax_loader(self, name, options):
+        """A relation picked by id in an ajax field is read only when the id is one."""
+        loader = super()._create_ajax_loader(name, options)
+        read = loader.get_one
+        loader.get_one = lambda pk: read(pk) if is_id(str(pk)) else None
+        return loader
+
+
+class ConsoleModelView(IdsInRange, Guarded, ModelView):
     """A console list/create/edit/delete view whose every change is audited; enums show their labels in
     lists, details, forms and filters, booleans read 是/否."""
 
@@ -217,6 +236,12 @@ class ConsoleModelView(Guarded, ModelView):
     def after_model_delete(self, model):
         record("delete", model, g.pop("console_deleted", None), None)
         db.session.commit()
+
+
+def _integer_key(model) -> bool:
+    from sqlalchemy import Integer
+
+    return all(isinstance(column.type, Integer) for column in sa_inspect(model).primary_key)
 
 
 def _labels_formatter(enum_cls):
@@ -385,7 +410,7 @@ class SiteSettingConsole(ConsoleModelView):
     form_columns = ["value"]
 
 
-class AuditConsole(Guarded, ModelView):
+class AuditConsole(IdsInRange, Guarded, ModelView):
     """The audit log, read-only for everyone: each change as "申报批次 · 新增" with what it created, changed
     or deleted, in the console's own labels (app/console/audit.py)."""
 

@@ -87,3 +87,22 @@ def test_the_error_page_renders_after_a_failed_statement(app):
         handler = app._find_error_handler(NotFound(), [])
         body, status = handler(NotFound())
         assert status == 404 and "页面不存在" in body
+
+
+@pytest.mark.parametrize("pk", ["abc", "2147483648", "9223372036854775808", "1.5"])
+def test_console_ids_that_no_key_can_equal_are_no_row(app, client_as, pk):
+    """PostgreSQL refuses to compare an integer key with text or a too large number: the console's edit,
+    details and delete, and its ajax relation fields, must not ask it to."""
+    admin = client_as("admin")
+    page = admin.get("/console/regions/").get_data(as_text=True)
+    token = csrf_token(page)
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Region))
+    for url in (f"/console/regions/edit/?id={pk}", f"/console/regions/details/?id={pk}", f"/console/audit/details/?id={pk}"):
+        assert admin.get(url).status_code in (200, 302, 404), url
+    assert admin.post("/console/regions/delete/", data={"id": pk, "csrf_token": token}).status_code in (200, 302)
+    response = admin.post("/console/batches/new/", data={"year": "2026", "owner": pk,  # no name: refused
+                                                        "csrf_token": token})
+    assert response.status_code in (200, 302)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Region)) == before
