@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, abort, current_app, jsonify, request
+from flask import Flask, abort, current_app, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
@@ -46,9 +46,7 @@ def install_bounds(app: Flask) -> None:
             return None
         pk = (request.view_args or {}).get("pk")
         if pk is not None and not is_id(str(pk)):
-            if _is_api(view):
-                return jsonify(message="Not found"), 404
-            abort(404)
+            abort(404)  # the error handler answers the REST API in JSON
         method = request.endpoint.rsplit(".", 1)[1]
         if method == "action" and not _single_row_action(view, request.view_args.get("name")):
             abort(404)
@@ -74,12 +72,6 @@ def _view_of(endpoint: str | None):
     if not endpoint or "." not in endpoint:
         return None
     return _views_by_endpoint().get(endpoint.rsplit(".", 1)[0])
-
-
-def _is_api(view) -> bool:
-    from flask_appbuilder.api import BaseApi
-
-    return isinstance(view, BaseApi)
 
 
 def _single_row_action(view, name: str | None) -> bool:
