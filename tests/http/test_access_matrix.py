@@ -1,6 +1,6 @@
 """The access matrix (SPEC §6), generated from `app.url_map`: every rule and method, for every demo account and the
 anonymous visitor, with ids of other organizations', regions' and roles' declarations in every converter. The
-answer is a refusal (403, 404, 405, the login page, or a redirect with a Chinese refusal), never data of another
+answer is a refusal (401, 403, 404, 405, the login page, or a redirect with a Chinese refusal), never data of another
 scope, and nothing changes: the row counts of every table, the declarations' versions and the files of the upload
 folder are the same afterwards. A route added tomorrow is in the matrix the day it is added
 (`test_a_new_endpoint_is_covered_the_day_it_is_added`); routes no generated value can reach are excluded by name,
@@ -23,7 +23,7 @@ from tests.http.routes import USERS, Access, Route, is_integer, routes
 from tests.http.test_scope import APPLICANT, VISIBLE, _only
 
 ANONYMOUS = "anonymous"
-REFUSED = {403, 404, 405}
+REFUSED = {401, 403, 404, 405}  # 401: the REST API to a visitor without a session
 FORM = {"opinion": "越权", "agency_id": "1", "score": "90", "basic_requirements": "符合", "highlights": "x",
         "decision": "approve", "batch_id": "0", "sha256": "0" * 64, "field": "attachments.licence",
         "f|basic|factory_name": "越权修改"}
