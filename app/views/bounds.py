@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.domain.numbers import INTEGER_MAX
 
-_ID = re.compile(r"\d{1,10}")
+_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits only: a regex \d would also take "１"
 MAX_PAGE = 100_000  # page × page size stays far inside every database's LIMIT/OFFSET range
 MAX_PAGE_SIZE = 100
 
@@ -81,8 +81,8 @@ def _single_row_action(view, name: str | None) -> bool:
     return action is not None and action.single
 
 
-_SIGNED = re.compile(r"-?\d{1,10}")
-_DECIMAL = re.compile(r"-?\d{1,15}(\.\d{1,10})?")
+_SIGNED = re.compile(r"-?[0-9]{1,10}")
+_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,10})?")
 
 
 def _fits(datamodel, column: str, value: str) -> bool:
@@ -121,7 +121,7 @@ def _clean_list_arguments(view) -> None:
             if value not in (getattr(view, "order_columns", None) or ()):
                 continue
         elif key.startswith("_flt_"):
-            match = re.fullmatch(r"_flt_(\d)_(.*)", key)
+            match = re.fullmatch(r"_flt_([0-9])_(.*)", key)
             if match is None or int(match.group(1)) >= len(search.get(match.group(2), ())):
                 continue
             if not _fits(view.datamodel, match.group(2), value):
