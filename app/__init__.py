@@ -25,6 +25,9 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    from app.views.bounds import install_bounds, install_converters
+
+    install_converters(app)  # before any route, so every <int:...> is bounded
 
     from app import models  # noqa: F401  (registers every mapping on Model.metadata)
 
@@ -46,11 +49,9 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
 
     register_cli(app)
     register_error_pages(app)
-    from app.views.api import install_api_errors
-
-    install_api_errors(app)  # after the pages' handlers, which it wraps: JSON under /api/
     install_request_guard(app)
     install_session_epoch(app)
+    install_bounds(app)
     return app
 
 

@@ -13,6 +13,7 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.form import converts
 from flask_admin.model import typefmt
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -46,6 +47,8 @@ from app.models import (
 )
 from app.domain.sign_in import DETAILS, SignInKind
 from app.security import roles
+from app.views.bounds import is_id
+from app.views.numbers import FitsColumn
 
 
 def is_it_staff() -> bool:
@@ -161,7 +164,17 @@ def _bool_icon(view, value, name=None):
 
 class ConsoleConverter(AdminModelConverter):
     """Flask-Admin's converter, with a visible text for "none" in relation selects (WTForms shows the
-    option's value, `__None`, when the label is empty)."""
+    option's value, `__None`, when the label is empty), and every number checked against its column."""
+
+    @converts("Integer")
+    def handle_integer_types(self, column, field_args, **extra):
+        field_args["validators"].insert(0, FitsColumn(column))
+        return super().handle_integer_types(column=column, field_args=field_args, **extra)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        field_args.setdefault("validators", []).insert(0, FitsColumn(column))
+        return super().handle_decimal_types(column=column, field_args=field_args, **extra)
 
     def _model_select_field(self, prop, multiple, remote_model, **kwargs):
         if not kwargs.get("blank_text"):
@@ -169,7 +182,25 @@ class ConsoleConverter(AdminModelConverter):
         return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 
-class ConsoleModelView(Guarded, ModelView):
+class IdsInRange:
+    """Ids from the URL or a form are read only when a key can equal them."""
+
+    def get_one(self, id):
+        """The row of a posted or linked id; an id no integer key can equal is no row (PostgreSQL would refuse
+        the comparison itself, and the page would be a 500)."""
+        if _integer_key(self.model) and not is_id(str(id)):
+            return None
+        return super().get_one(id)
+
+    def _create_ajax_loader(self, name, options):
+        """A relation picked by id in an ajax field is read only when the id is one."""
+        loader = super()._create_ajax_loader(name, options)
+        read = loader.get_one
+        loader.get_one = lambda pk: read(pk) if is_id(str(pk)) else None
+        return loader
+
+
+class ConsoleModelView(IdsInRange, Guarded, ModelView):
     """A console list/create/edit/delete view whose every change is audited; enums show their labels in
     lists, details, forms and filters, booleans read 是/否."""
 
@@ -208,6 +239,12 @@ class ConsoleModelView(Guarded, ModelView):
     def after_model_delete(self, model):
         record("delete", model, g.pop("console_deleted", None), None)
         db.session.commit()
+
+
+def _integer_key(model) -> bool:
+    from sqlalchemy import Integer
+
+    return all(isinstance(column.type, Integer) for column in sa_inspect(model).primary_key)
 
 
 def _labels_formatter(enum_cls):
@@ -376,7 +413,7 @@ class SiteSettingConsole(ConsoleModelView):
     form_columns = ["value"]
 
 
-class AuditConsole(Guarded, ModelView):
+class AuditConsole(IdsInRange, Guarded, ModelView):
     """The audit log, read-only for everyone: each change as "申报批次 · 新增" with what it created, changed
     or deleted, in the console's own labels (app/console/audit.py)."""
 

@@ -350,9 +350,10 @@ def too_long(label: str, limit: int, length: int) -> str:
 
 
 def number_error(text: Any, *, label: str, places: int, integer: bool = False, minimum: Decimal | None = None,
-                 maximum: Decimal | None = None, unit: str = "", percent: bool = False) -> tuple[Decimal | None, str | None]:
+                 maximum: Decimal | None = None, unit: str = "", percent: bool = False,
+                 digits: int = MAX_INTEGER_DIGITS) -> tuple[Decimal | None, str | None]:
     """A typed figure as (value, None), or (None, why not) in Chinese. The one number rule of every form:
-    plain decimals with optional thousands separators, at most MAX_INTEGER_DIGITS integer digits and
+    plain decimals with optional thousands separators, at most `digits` (MAX_INTEGER_DIGITS) integer digits and
     `places` decimals, within min..max. No Decimal operation here can raise, whatever is typed."""
     if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):
         text, error = _plain(text, label, places)
@@ -366,9 +367,9 @@ def number_error(text: Any, *, label: str, places: int, integer: bool = False, m
         if _EXPONENT.fullmatch(text):
             return None, Message(N_("%(label)s请填写普通数字，不接受科学计数法（如 1e5）"), label=label)
         return None, Message(N_("%(label)s应为数字"), label=label)
-    digits = text.lstrip("+-").split(".")[0].replace(",", "").lstrip("0")
-    if len(digits) > MAX_INTEGER_DIGITS:
-        return None, Message(N_("%(label)s整数部分不能超过 %(digits)d 位"), label=label, digits=MAX_INTEGER_DIGITS)
+    whole = text.lstrip("+-").split(".")[0].replace(",", "").lstrip("0")
+    if len(whole) > digits:
+        return None, Message(N_("%(label)s整数部分不能超过 %(digits)d 位"), label=label, digits=digits)
     fraction = (match.group(1) or "").rstrip("0")
     if integer and fraction:
         return None, Message(N_("%(label)s应为整数"), label=label)

@@ -29,7 +29,6 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import DataError, StatementError
-from werkzeug.exceptions import HTTPException
 
 from app.domain.states import DeclarationStatus
 from app.extensions import db
@@ -560,31 +559,3 @@ def description(appbuilder) -> dict:
             view.describe_rows(document["components"]["schemas"])
     document["security"] = [{"session": []}]
     return document
-
-
-def install_api_errors(app) -> None:
-    """Under /api/ every error is JSON `{"message": …}` (a route that does not match, a refused URL, a 405),
-    elsewhere the pages' own error handlers answer as before."""
-    spec = app.error_handler_spec.setdefault(None, {})
-    for code, handlers in list(spec.items()):
-        if code is None:
-            continue
-        for exception_class, handler in list(handlers.items()):
-            handlers[exception_class] = _json_under_api(handler)
-    app.register_error_handler(HTTPException, _json_under_api(lambda error: error))
-
-
-def _json_under_api(handler):
-    @functools.wraps(handler)
-    def handle(error):
-        if isinstance(error, HTTPException) and request.path.startswith("/api/"):
-            from app.views.errors import MESSAGES
-
-            text = gettext(MESSAGES[error.code][1]) if error.code in MESSAGES else error.description
-            response = PlatformApi.response(error.code or 500, message=text)
-            if error.code == 405:
-                response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or ())
-            return response
-        return handler(error)
-
-    return handle

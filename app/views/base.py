@@ -29,6 +29,8 @@ from app.domain.uploads import download_name
 from app.domain.scope import Actor, Audience, declaration_scope
 from app.extensions import db
 from app.storage import path_of
+from app.views.bounds import is_id
+from app.views.numbers import number_validators
 from app.security import roles
 
 
@@ -53,28 +55,50 @@ class ListDefaults:
     max_page_size = 100
 
     def __init__(self, **kwargs):
+        if getattr(self, "datamodel", None) is not None:  # every number of FAB's add/edit forms fits its column
+            generated = number_validators(self.datamodel.obj)
+            given = self.validators_columns or {}
+            self.validators_columns = {**given, **{name: [*checks, *given.get(name, [])]
+                                                   for name, checks in generated.items()}}
         super().__init__(**kwargs)
         columns = set(self.list_columns or []) | set(self.show_columns or [])
         self.formatters_columns = {**{c: display for c in columns}, **(self.formatters_columns or {})}
 
-    def _get_list_widget(self, filters, page_size=None, **kwargs):
+    def _get_list_widget(self, filters, page_size=None, page=None, **kwargs):
+        """A page beyond the last shows the last (app.views.bounds keeps the number itself in range)."""
         page_size = min(max(int(page_size or self.page_size), 1), self.max_page_size)
-        return super()._get_list_widget(filters, page_size=page_size, **kwargs)
+        widgets = super()._get_list_widget(filters, page_size=page_size, page=page, **kwargs)
+        count = widgets["list"].template_args["count"]
+        if page and page * page_size >= count:
+            last = max(count - 1, 0) // page_size
+            widgets = super()._get_list_widget(filters, page_size=page_size, page=last, **kwargs)
+        return widgets
 
-    @expose("/action_post", methods=["POST"])
-    def action_post(self):
-        """FAB loads the selected rows by id alone; here every one is read again through the view's
-        scope (its base filters), and a row outside it ends the request with 404, changing nothing."""
-        name = request.form.get("action", "")
+    def _scoped_rows(self, name: str, pks: list[str]):
+        """The action `name` and the rows it is to run on, each read again through the view's scope (its base
+        filters): FAB loads them by id alone. No permission: 403; an unknown action or a row outside: 404."""
         action_ = self.actions.get(name)
         if action_ is None or not self.appbuilder.sm.has_access(
                 self.get_action_permission_name(name), self.class_permission_name):
             abort(403)
         scope = getattr(self, "_scope_filters", self._base_filters)
-        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), scope)
-                 for pk in request.form.getlist("rowid")]
+        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), scope) if is_id(pk) else None
+                 for pk in pks]
         if not items or any(item is None for item in items):
             abort(404)
+        return action_, items
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        """Every selected row through the scope; a row outside it ends the request with 404, changing nothing."""
+        action_, items = self._scoped_rows(request.form.get("action", ""), request.form.getlist("rowid"))
+        return action_.func(items if action_.multiple else items[0])
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        """FAB's single-row action, through the scope like `action_post` (app.views.bounds has already
+        answered 404 for an unknown or bulk-only name). POST only: a GET would be a link that acts."""
+        action_, items = self._scoped_rows(name, [pk])
         return action_.func(items if action_.multiple else items[0])
 
 

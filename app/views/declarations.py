@@ -51,6 +51,7 @@ from app.views.base import (
     xlsx_file,
     xlsx_rows,
 )
+from app.views.bounds import as_id, is_id
 from app.views.cache import reference
 from app.views.filters import DeclarationFilterBar, param_id
 
@@ -363,7 +364,7 @@ class ApplicantDeclarationView(DeclarationListView):
     @expose("/create", methods=["POST"])
     @has_access
     def create_draft(self):
-        batch = db.session.get(Batch, request.form.get("batch_id", type=int) or 0)
+        batch = db.session.get(Batch, as_id(request.form.get("batch_id")) or 0)
         if batch is None:
             flash(gettext("当前没有开放的申报批次"), "danger")
             return redirect(url_for(f"{self.__class__.__name__}.list"))
@@ -731,7 +732,7 @@ class ReviewDeclarationView(DeclarationListView):
         name = request.form.get("decision", "")
         if name not in lifecycle.REVIEW_DECISIONS:
             abort(400)
-        ids = [int(pk) for pk in request.form.getlist("rowid") if pk.isdigit()][:100]
+        ids = [int(pk) for pk in request.form.getlist("rowid") if is_id(pk)][:100]
         declarations = [self._scoped(pk) for pk in ids]
         if not declarations:
             flash(gettext("请先勾选要审核的申报"), "warning")

@@ -22,6 +22,7 @@ from app.domain.states import DeclarationStatus
 from app.extensions import db
 from app.models import AuthorityKind, Batch, Declaration, DeclarationType, Industry, Region
 from app.models.geo import CITY, COUNTY, PROVINCE
+from app.views.bounds import as_id
 from app.views.cache import reference
 
 
@@ -34,7 +35,7 @@ def _date(text: str | None) -> datetime.date | None:
 
 def param_id(text: str | None) -> int | None:
     """A GET parameter as an id, or None for anything else."""
-    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else None
+    return as_id(text)
 
 
 def batch_choices() -> list:

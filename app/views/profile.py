@@ -17,6 +17,7 @@ from app.domain.uploads import inspect_image
 from app.models import Attachment, Organization, OrganizationMember
 from app.storage import store
 from app.views.base import attachment_download, said
+from app.views.bounds import as_id
 from app.views.registration import application_from, choices_for
 
 
@@ -145,7 +146,7 @@ class ProfileView(BaseView):
             select(OrganizationMember).where(OrganizationMember.user_id == g.user.id)
         ).all()
         if request.method == "POST":
-            wanted = request.form.get("organization_id", type=int)
+            wanted = as_id(request.form.get("organization_id"))
             membership = next((m for m in memberships if m.organization_id == wanted), None)
             if membership is None:
                 abort(404)

@@ -14,6 +14,7 @@ from app.domain.states import DeclarationStatus as S, PublicationStage
 from app.extensions import db
 from app.models import Batch, Declaration, Publication
 from app.views.base import commit_or_flash, form_text, xlsx_rows
+from app.views.bounds import as_id
 
 PAGE_SIZE = 100
 EXPORT_COLUMNS = ["序号", "单位名称", "申报名称", "所在地区", "申报类型"]
@@ -132,7 +133,7 @@ class PublicNoticeView(BaseView):
     @expose("/<int:publication_id>")
     def show(self, publication_id):
         publication = self._public(publication_id)
-        type_id = request.args.get("type", type=int)
+        type_id = as_id(request.args.get("type"))
         page = _page()
         return self.render_template(
             "publication/public_show.html", title=publication.title, publication=publication,
