@@ -1,6 +1,7 @@
 """What every model view of the platform shares: a capped page size and the data scope."""
 from __future__ import annotations
 
+import copy
 import datetime
 import enum
 import io
@@ -11,7 +12,7 @@ from operator import attrgetter
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from flask import abort, current_app, flash, g, request, send_file, url_for
+from flask import abort, current_app, flash, g, has_request_context, request, send_file, url_for
 from markupsafe import Markup, escape
 from flask_appbuilder import expose
 from flask_babel import gettext
@@ -63,6 +64,25 @@ class ListDefaults:
         super().__init__(**kwargs)
         columns = set(self.list_columns or []) | set(self.show_columns or [])
         self.formatters_columns = {**{c: display for c in columns}, **(self.formatters_columns or {})}
+
+    @property
+    def _filters(self):
+        """The search filters of this request. FAB keeps one Filters on the view, which is shared by every request
+        and thread, and refills it from each request's arguments: under a threaded server one request's search
+        would be applied to another's list. Each request gets its own copy of the view's empty filters."""
+        template = self.__dict__.get("_filters_template")
+        if template is None or not has_request_context():
+            return template
+        own = request._get_current_object().__dict__.setdefault("platform_filters", {})
+        if id(self) not in own:
+            copied = copy.copy(template)
+            copied.clear_filters()  # fresh lists, not the template's
+            own[id(self)] = copied
+        return own[id(self)]
+
+    @_filters.setter
+    def _filters(self, filters):
+        self.__dict__["_filters_template"] = filters
 
     def _get_list_widget(self, filters, page_size=None, page=None, **kwargs):
         """A page beyond the last shows the last (app.views.bounds keeps the number itself in range)."""

@@ -85,8 +85,8 @@ def test_the_error_page_renders_after_a_failed_statement(app):
         with pytest.raises(IntegrityError):
             db.session.flush()
         handler = app._find_error_handler(NotFound(), [])
-        body, status = handler(NotFound())
-        assert status == 404 and "页面不存在" in body
+        response = handler(NotFound())
+        assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("pk", ["abc", "2147483648", "9223372036854775808", "1.5"])
