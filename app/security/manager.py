@@ -10,6 +10,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurit
 from flask_appbuilder.security.views import RoleModelView, UserGroupModelView
 from flask_babel import lazy_gettext as _l
 
+from app import clock
 from app.domain.accounts import lock_expiry
 from app.models.organization import Organization, PlatformUser
 from app.security import roles
@@ -71,7 +72,7 @@ class SecurityManager(FabSecurityManager):
 
     def locked_until(self, username: str) -> datetime.datetime | None:
         user = self.find_user(username=username)
-        if user is None or user.locked_until is None or user.locked_until <= datetime.datetime.now():
+        if user is None or user.locked_until is None or user.locked_until <= clock.now():
             return None
         return user.locked_until
 
@@ -86,7 +87,7 @@ class SecurityManager(FabSecurityManager):
         else:
             user.locked_until = lock_expiry(
                 (user.fail_login_count or 0) + 1,
-                datetime.datetime.now(),
+                clock.now(),
                 threshold=current_app.config["LOGIN_LOCK_THRESHOLD"],
                 minutes=current_app.config["LOGIN_LOCK_MINUTES"],
             )

@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.extensions import db
 from app.models import UsedToken
 
@@ -25,7 +26,7 @@ def consume_once(key: str, ttl_seconds: int) -> bool:
     client = _redis()
     if client is not None:
         return bool(client.set(f"green:once:{key}", 1, nx=True, ex=ttl_seconds))
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    now = clock.utcnow()
     try:
         with db.session.begin_nested():
             db.session.add(UsedToken(key=key, expires_at=now + datetime.timedelta(seconds=ttl_seconds)))

@@ -2,7 +2,6 @@
 reset passwords; create reviewer accounts bound to an authority."""
 from __future__ import annotations
 
-import datetime
 
 from flask import flash, redirect, request
 from flask_appbuilder.actions import action
@@ -13,6 +12,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import or_, select
 from wtforms import StringField, ValidationError
 
+from app import clock
 from app.domain.accounts import normalize_credit_code
 from app.extensions import db
 from app.models import Authority, AuthorityKind, Organization, OrganizationMember, OrgType, PlatformUser, Region
@@ -54,7 +54,7 @@ class UserListFilter(BaseFilter):
         elif status == "inactive":
             query = query.filter(model.active.is_not(True))
         elif status == "locked":
-            query = query.filter(model.locked_until > datetime.datetime.now())
+            query = query.filter(model.locked_until > clock.now())
         return query
 
 

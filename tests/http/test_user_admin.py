@@ -4,6 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import PlatformUser
 from tests import factories as f
@@ -54,7 +55,7 @@ def test_unlock(app, client_as):
 
     with app.app_context():
         user = db.session.execute(select(PlatformUser).where(PlatformUser.username == "yangqi")).scalar_one()
-        user.locked_until, user.fail_login_count = datetime.datetime.now() + datetime.timedelta(minutes=30), 5
+        user.locked_until, user.fail_login_count = clock.now() + datetime.timedelta(minutes=30), 5
         db.session.commit()
     admin = client_as("admin")
     assert "yangqi" in listed(admin.get("/users/list/?status=locked").get_data(as_text=True))
