@@ -23,6 +23,7 @@ from flask import current_app
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.domain.codes import make_credit_code, org_code_of
 from app.domain.lifecycle import LEVELS, STEP_COLUMN
 from app.domain.states import Channel, DeclarationStatus as S, PackageState, ReviewLevel, StepState
@@ -140,7 +141,7 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
     """Insert `organizations` enterprises and `declarations` declarations; return the row counts made."""
     rng = random.Random(seed)
     draw = rng.random  # int(draw() * n) in the loop: a third of randrange's cost
-    today = today or datetime.date.today()
+    today = today or clock.today()
     organizations = organizations or max(100, declarations // 8)
     stamp = Stamps(datetime.datetime.combine(today, datetime.time(9)) - datetime.timedelta(days=365),
                    db.session.connection().dialect.name == "sqlite")

@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import (
     Attachment,
@@ -373,6 +374,6 @@ def load(demo: bool = True, today: datetime.date | None = None) -> Counter[str]:
     loader.forms()
     loader.site_settings()
     if demo:
-        loader.demo(today or datetime.date.today())
+        loader.demo(today or clock.today())
     db.session.commit()
     return loader.stats

@@ -12,8 +12,14 @@ import re
 import pytest
 from sqlalchemy import create_engine, text
 
+from app import clock
+
 DEMO_PASSWORD = "Lvse@2026"
-TODAY = datetime.date(2026, 11, 25)
+# The suite runs on the application's clock, moved by CLOCK_SHIFT_DAYS (e.g. 365) to prove that nothing in the
+# code or the tests depends on the day it was written; the demo data is seeded relative to it.
+if os.environ.get("CLOCK_SHIFT_DAYS"):
+    clock.shift(datetime.timedelta(days=int(os.environ["CLOCK_SHIFT_DAYS"])))
+TODAY = clock.today()
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 if os.environ.get("CI") and not os.environ.get("TEST_DATABASE_URL"):

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
+from app import clock
 from app.domain.codes import make_credit_code, org_code_of
 from app.domain.states import Channel, DeclarationStatus, StepState
 from app.extensions import db
@@ -56,7 +57,7 @@ def declaration(org: Organization, *, type_code: str = "green_factory", submitte
         city_authority_id=city.id if (submitted and city) else None,
         top_authority_id=top.id if (submitted and top) else None,
         pending_authority_id=first.id if (submitted and first) else None,
-        submitted_at=datetime.datetime(2026, 11, 20, 9, 30) if submitted else None,
+        submitted_at=NOW - datetime.timedelta(days=5) if submitted else None,
     )
     if submitted:
         row.county_step = StepState.IN_REVIEW if county else StepState.NOT_APPLICABLE
@@ -68,7 +69,8 @@ def declaration(org: Organization, *, type_code: str = "green_factory", submitte
     return row
 
 
-NOW = datetime.datetime(2026, 11, 25, 10, 0)
+# The suite's moment: the application's clock when the tests start (CLOCK_SHIFT_DAYS moves it, see conftest).
+NOW = clock.now().replace(second=0, microsecond=0)
 
 
 def actor_of(username: str):

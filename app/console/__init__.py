@@ -25,6 +25,7 @@ from sqlalchemy import select
 from wtforms import SelectMultipleField, ValidationError
 from wtforms.validators import Optional
 
+from app import clock
 from app.console.audit import ACTIONS, AuditVocabulary
 from app.domain import N_
 from app.domain.states import Channel
@@ -343,7 +344,7 @@ class BatchConsole(ConsoleModelView):
     column_labels = {"year": N_("年度"), "name": N_("批次"), "tier": N_("层级"), "notice_no": N_("通知文号"),
                      "owner": N_("组织部门"), "state": N_("状态"), "windows": N_("各类型申报时间")}
     column_formatters = {
-        "state": lambda v, c, m, n: "、".join(sorted({gettext(w.state_on(datetime.date.today()))
+        "state": lambda v, c, m, n: "、".join(sorted({gettext(w.state_on(clock.today()))
                                                     for w in m.windows})) or gettext("未设置"),
     }
     form_columns = ["year", "name", "tier", "notice_no", "owner", "windows"]

@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.extensions import db
 from app.models import SharedValue, UsedToken
 
@@ -39,7 +40,7 @@ def consume_once(key: str, ttl_seconds: int) -> bool:
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def increment(key: str, ttl_seconds: int) -> int:

@@ -6,6 +6,7 @@ import datetime
 from flask import has_request_context, request
 from flask_login import current_user
 
+from app import clock
 from app.domain.sign_in import SignInKind
 from app.extensions import db
 from app.models import SignInEvent
@@ -20,7 +21,7 @@ def record(kind: SignInKind, *, username: str, user=None, detail: str = "", by_s
     actor = current_user.username[:128] if by_staff and has_request_context() and current_user.is_authenticated \
         else None
     db.session.add(SignInEvent(
-        at=datetime.datetime.now().replace(microsecond=0), kind=kind, user_id=getattr(user, "id", None),
+        at=clock.now().replace(microsecond=0), kind=kind, user_id=getattr(user, "id", None),
         username=(username or "").replace("\x00", "")[:128], address=address, user_agent=agent,
         detail=detail[:64], actor=actor))
 
@@ -29,7 +30,7 @@ def prune(older_than_days: int) -> int:
     """Remove events older than the given number of days; how many were removed."""
     from sqlalchemy import delete
 
-    cutoff = datetime.datetime.now() - datetime.timedelta(days=older_than_days)
+    cutoff = clock.now() - datetime.timedelta(days=older_than_days)
     removed = db.session.execute(delete(SignInEvent).where(SignInEvent.at < cutoff)).rowcount
     db.session.commit()
     return removed

@@ -2,7 +2,6 @@
 reset passwords; create reviewer accounts bound to an authority."""
 from __future__ import annotations
 
-import datetime
 
 from flask import flash, redirect, request
 from flask_appbuilder.actions import action
@@ -14,6 +13,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
 from wtforms import StringField, ValidationError
 
+from app import clock
 from app.domain.accounts import normalize_credit_code
 from app.domain.sign_in import SignInKind
 from app.extensions import db
@@ -58,7 +58,7 @@ class UserListFilter(BaseFilter):
         elif status == "inactive":
             query = query.filter(model.active.is_not(True))
         elif status == "locked":
-            query = query.filter(model.locked_until > datetime.datetime.now())
+            query = query.filter(model.locked_until > clock.now())
         return query
 
 

@@ -15,6 +15,7 @@ from flask import flash, g, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 
+from app import clock
 from app.domain import N_, dashboard
 from app.domain.scope import Actor, acting_authority
 from app.extensions import db
@@ -58,7 +59,7 @@ class DashboardView(BaseView):
             flash(gettext("所选申报类型不存在，已按全部类型统计。"), "warning")
 
         actor = Actor.of(g.user)
-        today = datetime.date.today()
+        today = clock.today()
         filters = dashboard.Filters(batch_id=batch_id, declaration_type_id=type_id)
         counted_at, board = statistics(
             ("dashboard", actor.authority_kind, actor.authority_id, filters, today),

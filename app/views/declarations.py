@@ -5,7 +5,6 @@ organization's id gives 404, and every change goes through `app.domain.lifecycle
 """
 from __future__ import annotations
 
-import datetime
 from dataclasses import replace
 
 from flask import abort, flash, g, jsonify, redirect, request, url_for
@@ -17,6 +16,7 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
+from app import clock
 from app.domain import DomainError, dossier, forms, lifecycle, recommendation, uploads, workbook
 from app.domain import rounds as rounds_domain
 from app.domain.scope import Actor, Audience
@@ -151,7 +151,7 @@ class DeclarationListView(PlatformModelView):
         """The declaration page; `extra` carries what a refused form on it needs to show again (typed values,
         errors by field)."""
         actor = Actor.of(g.user)
-        now = datetime.datetime.now()
+        now = clock.now()
         steps = db.session.scalars(select(ReviewStep).where(ReviewStep.declaration_id == declaration.id)
                                    .order_by(ReviewStep.round.desc(), ReviewStep.position)).all()
         rounds: dict[int, list[ReviewStep]] = {}
@@ -223,7 +223,7 @@ class DeclarationListView(PlatformModelView):
         try:
             with db.session.begin_nested():
                 lifecycle.apply(db.session, declaration, name, actor, self.audience,
-                                now=datetime.datetime.now(), ip=request.remote_addr, **args)
+                                now=clock.now(), ip=request.remote_addr, **args)
             if uploaded is not None and kept is not None:  # a new report replaces the one kept earlier
                 files.append(kept.storage_key)
                 db.session.delete(kept)
@@ -320,7 +320,7 @@ class DeclarationListView(PlatformModelView):
             download=lambda attachment_id: url_for(f"{self.__class__.__name__}.download", pk=declaration.id,
                                                    attachment_id=attachment_id),
             status_label=lambda state: gettext(DeclarationStatus(state).label) if state else "",
-            printed_at=datetime.datetime.now(), page_lang="en" if str(get_locale()) == "en" else "zh-CN",
+            printed_at=clock.now(), page_lang="en" if str(get_locale()) == "en" else "zh-CN",
         )
 
     @expose("/download/<int:pk>/<int:attachment_id>")
@@ -356,7 +356,7 @@ class ApplicantDeclarationView(DeclarationListView):
     def render_template(self, template, **kwargs):
         if template == self.list_template:
             declaration_type = self._declaration_type()
-            kwargs["open_batches"] = lifecycle.open_batches(db.session, declaration_type, datetime.date.today())
+            kwargs["open_batches"] = lifecycle.open_batches(db.session, declaration_type, clock.today())
             kwargs["declaration_type"] = declaration_type
             kwargs["view_name"] = self.__class__.__name__
         return super().render_template(template, **kwargs)
@@ -370,7 +370,7 @@ class ApplicantDeclarationView(DeclarationListView):
             return redirect(url_for(f"{self.__class__.__name__}.list"))
         try:
             declaration = lifecycle.create(
-                db.session, Actor.of(g.user), self._declaration_type(), batch, datetime.datetime.now(),
+                db.session, Actor.of(g.user), self._declaration_type(), batch, clock.now(),
                 contact={"name": " ".join(filter(None, (g.user.first_name, g.user.last_name))),
                          "phone": g.user.phone, "email": g.user.email},
                 copy_licence=_copy_licence)
@@ -395,7 +395,7 @@ class ApplicantDeclarationView(DeclarationListView):
                                                else request.form.get(key)) for key in request.form})
             regions, industries = reference_codes()
             problems = lifecycle.save_content(declaration, submitted, regions=regions, industries=industries,
-                                              now=datetime.datetime.now())
+                                              now=clock.now())
             if not problems:
                 db.session.commit()
                 flash(gettext("已保存。上报前可随时修改。"), "success")
@@ -492,7 +492,7 @@ class ApplicantDeclarationView(DeclarationListView):
             return redirect(url_for(f"{self.__class__.__name__}.preview_workbook", pk=pk, import_id=import_id))
         regions, industries = reference_codes()
         problems = lifecycle.save_content(declaration, result.values, regions=regions, industries=industries,
-                                          now=datetime.datetime.now())
+                                          now=clock.now())
         if problems:  # the workbook was checked a moment ago; this is only a guard
             db.session.rollback()
             return self._form_page(declaration, lifecycle.definition_of(declaration), lifecycle.content(declaration),
@@ -593,7 +593,7 @@ class ApplicantDeclarationView(DeclarationListView):
         current = list((values.get(section_key) or {}).get(field_key) or [])
         values.setdefault(section_key, {})[field_key] = (current + [attachment.id]) if item.multiple else [attachment.id]
         declaration.form_data = values
-        declaration.updated_at = datetime.datetime.now()
+        declaration.updated_at = clock.now()
         db.session.commit()
         flash(gettext("附件已上传：%(name)s", name=attachment.original_name), "success")
         return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
@@ -691,7 +691,7 @@ class ReviewDeclarationView(DeclarationListView):
         get_filter_args(self._filters)
         query = self._filters.get_joined_filters(self._base_filters).apply_all(db.session.query(Declaration))
         query = query.order_by(Declaration.submitted_at.desc(), Declaration.id.desc())
-        return xlsx_rows(f"申报审核列表-{datetime.date.today().isoformat()}.xlsx", "申报列表", EXPORT_COLUMNS,
+        return xlsx_rows(f"申报审核列表-{clock.today().isoformat()}.xlsx", "申报列表", EXPORT_COLUMNS,
                          export_rows(query), EXPORT_WIDTHS)
 
     @expose("/regions/")
@@ -739,7 +739,7 @@ class ReviewDeclarationView(DeclarationListView):
             return redirect(url_for(f"{self.__class__.__name__}.list"))
         opinion = request.form.get("opinion", "").replace("\x00", "")
         results = lifecycle.bulk(db.session, declarations, name, Actor.of(g.user), self.audience,
-                                 now=datetime.datetime.now(), ip=request.remote_addr, opinion=opinion)
+                                 now=clock.now(), ip=request.remote_addr, opinion=opinion)
         db.session.commit()
         return self.render_template("declarations/decision_results.html", title=gettext("审核结果"),
                                     action=_action_label(name), view_name=self.__class__.__name__,

@@ -1,7 +1,6 @@
 """The user menu of the manual: 企业信息, 修改密码, 切换用户 (退出登录 and 用户信息 are FAB's)."""
 from __future__ import annotations
 
-import datetime
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -9,6 +8,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from app import clock
 from app.domain.accounts import password_error
 from app.domain.registration import TYPES, Application, apply_profile, check_organization
 from app.extensions import db
@@ -85,7 +85,7 @@ class ProfileView(BaseView):
         if request.method == "POST":
             submitted = application_from(request.form)
             submitted.credit_code, submitted.org_code = organization.credit_code, organization.org_code
-            errors, checked = check_organization(submitted, kind, db.session, datetime.date.today(),
+            errors, checked = check_organization(submitted, kind, db.session, clock.today(),
                                                  current=organization)
             replacement = _licence_upload(errors)
             if not errors:

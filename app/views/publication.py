@@ -8,6 +8,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app import clock
 from app.domain import publication as publishing
 from app.domain.scope import Actor
 from app.domain.states import DeclarationStatus as S, PublicationStage
@@ -54,7 +55,7 @@ class PublicationView(BaseView):
         batch = self._owned_batch(batch_id)
         publication = db.session.scalar(select(Publication).where(Publication.batch_id == batch.id))
         page = _page()
-        today = datetime.date.today()
+        today = clock.today()
         context = dict(title=gettext("公示与名单"), batch=batch, publication=publication, page=page,
                        page_size=PAGE_SIZE, waiting=publishing.waiting(db.session, batch))
         if publication is None:
@@ -71,7 +72,7 @@ class PublicationView(BaseView):
         batch = self._owned_batch(batch_id)
         form = {key: form_text(key) for key in ("title", "starts", "ends", "notice")}
         if commit_or_flash(lambda: publishing.start_publicity(
-                db.session, batch, Actor.of(g.user), datetime.datetime.now(), title=form["title"],
+                db.session, batch, Actor.of(g.user), clock.now(), title=form["title"],
                 starts=_date(form["starts"]), ends=_date(form["ends"]), notice=form["notice"], ip=request.remote_addr),
                 gettext("已开始公示")):
             return redirect(url_for("PublicationView.batch", batch_id=batch.id))
@@ -87,7 +88,7 @@ class PublicationView(BaseView):
         if declaration is None or declaration.batch_id != publication.batch_id:
             abort(404)
         return self._act(publication, lambda: publishing.object_to(
-            db.session, publication, declaration, Actor.of(g.user), datetime.datetime.now(),
+            db.session, publication, declaration, Actor.of(g.user), clock.now(),
             form_text("opinion"), request.remote_addr),
             gettext("已不予通过并移出公示：%(name)s", name=declaration.unit_name))
 
@@ -96,7 +97,7 @@ class PublicationView(BaseView):
     def publish(self, publication_id):
         publication = self._owned_publication(publication_id)
         return self._act(publication, lambda: publishing.publish(
-            db.session, publication, Actor.of(g.user), datetime.datetime.now(), request.remote_addr),
+            db.session, publication, Actor.of(g.user), clock.now(), request.remote_addr),
             gettext("名单已发布"))
 
     @expose("/export/<int:publication_id>")
@@ -118,14 +119,14 @@ class PublicNoticeView(BaseView):
     @expose("/")
     def index(self):
         publications = db.session.scalars(
-            select(Publication).where(publishing.public_stage_clause(datetime.date.today()))
+            select(Publication).where(publishing.public_stage_clause(clock.today()))
             .order_by(Publication.publicity_starts.desc(), Publication.id.desc())).all()
         return self.render_template("publication/public_index.html", title=gettext("公示公告"),
                                     publications=publications)
 
     def _public(self, publication_id) -> Publication:
         publication = db.session.scalar(select(Publication).where(
-            Publication.id == publication_id, publishing.public_stage_clause(datetime.date.today())))
+            Publication.id == publication_id, publishing.public_stage_clause(clock.today())))
         if publication is None:
             abort(404)
         return publication

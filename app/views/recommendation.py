@@ -5,13 +5,13 @@ gives 404; every change goes through `app.domain.recommendation`.
 """
 from __future__ import annotations
 
-import datetime
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext, lazy_gettext as _l
 
+from app import clock
 from app.domain import recommendation, uploads
 from app.domain.scope import Actor
 from app.domain.states import PackageState, StepState
@@ -123,7 +123,7 @@ class RecommendationPackageView(PlatformModelView):
             kind = uploads.inspect_attachment(data, UPLOAD_ACCEPTS[which])
             attachment = store(data, original_name=upload.filename, purpose=recommendation.FILE_PURPOSES[which],
                                content_type=kind.content_type, extension=kind.extension, uploaded_by_id=g.user.id)
-            recommendation.attach(db.session, package, which, attachment, Actor.of(g.user), _now())
+            recommendation.attach(db.session, package, which, attachment, Actor.of(g.user), clock.now())
 
         return self._act(pk, store_it, gettext("已上传：%(file)s", file=gettext(recommendation.FILE_LABELS[which])))
 
@@ -141,7 +141,7 @@ class RecommendationPackageView(PlatformModelView):
                 return self._back(pk)
             wanted[declaration.id] = (int(raw), position)
         order = sorted(wanted, key=wanted.get)
-        return self._act(pk, lambda: recommendation.rank(db.session, package, order, Actor.of(g.user), _now()),
+        return self._act(pk, lambda: recommendation.rank(db.session, package, order, Actor.of(g.user), clock.now()),
                          gettext("推荐顺序已保存"))
 
     @expose("/reopen/<int:pk>/<int:declaration_id>", methods=["POST"])
@@ -152,14 +152,14 @@ class RecommendationPackageView(PlatformModelView):
         if declaration is None or declaration.package_id != package.id:
             abort(404)
         return self._act(pk, lambda: recommendation.reopen(
-            db.session, package, declaration, Actor.of(g.user), _now(), form_text("opinion"), request.remote_addr),
+            db.session, package, declaration, Actor.of(g.user), clock.now(), form_text("opinion"), request.remote_addr),
             gettext("已移出推荐，该申报回到本部门待审核"))
 
     @expose("/submit/<int:pk>", methods=["POST"])
     @has_access
     def submit(self, pk):
         package = self._scoped(pk)
-        return self._act(pk, lambda: recommendation.submit(db.session, package, Actor.of(g.user), _now(),
+        return self._act(pk, lambda: recommendation.submit(db.session, package, Actor.of(g.user), clock.now(),
                                                            request.remote_addr),
                          gettext("已提交推荐，本推荐中的申报已全部报送工信部"))
 
@@ -167,7 +167,7 @@ class RecommendationPackageView(PlatformModelView):
     @has_access
     def withdraw(self, pk):
         package = self._scoped(pk)
-        return self._act(pk, lambda: recommendation.withdraw(db.session, package, Actor.of(g.user), _now(),
+        return self._act(pk, lambda: recommendation.withdraw(db.session, package, Actor.of(g.user), clock.now(),
                                                              form_text("reason"), request.remote_addr),
                          gettext("已撤回推荐"))
 
@@ -177,7 +177,3 @@ class RecommendationPackageView(PlatformModelView):
 
     def _back(self, pk):
         return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now()

@@ -1,7 +1,6 @@
 """Self-registration, one entry per user type, and the region cascade that feeds its 上级主管部门 selects."""
 from __future__ import annotations
 
-import datetime
 from dataclasses import fields
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
@@ -9,6 +8,7 @@ from flask_appbuilder import BaseView, expose
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app import clock
 from app.domain import N_, DomainError
 from app.domain.registration import TYPES, Application, build_organization, check
 from app.domain.uploads import inspect_image
@@ -65,7 +65,7 @@ class RegistrationView(BaseView):
         return self.render_template(
             "registration/form.html", kind=kind, spec=TYPES[kind], application=application,
             errors={k: said(v) for k, v in errors.items()}, choices=choices_for(kind),
-            pending_licence=None, today=datetime.date.today().isoformat(),
+            pending_licence=_pending_licence(), today=clock.today().isoformat(),
         )
 
     def _submit(self, kind: OrgType, application: Application) -> dict[str, str]:
@@ -74,7 +74,7 @@ class RegistrationView(BaseView):
         if current_app.config["CAPTCHA_ENABLED"] and not captcha.check(request.form.get("captcha")):
             errors["captcha"] = "验证码错误或已过期，请重新输入"
         licence = self._licence(errors)
-        found, checked = check(application, kind, db.session, datetime.date.today())
+        found, checked = check(application, kind, db.session, clock.today())
         errors = {**found, **errors}
         if errors:
             if licence is not None:

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import BatchWindow, DeclarationType
 from tests.browser.conftest import screenshot
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_admin_opens_a_batch_and_the_enterprise_can_declare(app, live_server, page):
-    today = datetime.date.today()
+    today = clock.today()
     with app.app_context():  # every window of 工业节能技术目录 closed: nothing can be declared
         energy = db.session.execute(select(DeclarationType).where(DeclarationType.code == "energy_saving_tech")).scalar_one()
         closed = {}

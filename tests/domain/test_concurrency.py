@@ -1,6 +1,5 @@
 """Two people acting on one declaration at the same moment: exactly one wins, the other is told, nothing
 is half-applied. Two real connections (sessions) interleave on the same row."""
-import datetime
 import uuid
 
 import pytest
@@ -12,10 +11,11 @@ from app.domain import lifecycle as lc
 from app.domain.scope import Actor, Audience
 from app.domain.states import DeclarationStatus as S, StepState
 from app.extensions import db
+from tests import factories as f
 from tests.form_values import complete
 from app.models import Batch, Declaration, DeclarationType, PlatformUser, ReviewRecord, ReviewStep
 
-NOW = datetime.datetime(2026, 11, 25, 10, 0)
+NOW = f.NOW
 
 
 def actor(session, username):

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import TODAY
 from app import demo
 from app.demo import generate, in_background
 from app.domain import lifecycle
@@ -22,7 +23,7 @@ def test_generated_declarations_are_consistent_and_actionable(app, monkeypatch, 
     with app.app_context():
         before = db.session.scalar(select(func.max(Declaration.id))) or 0
         packages_before = db.session.scalar(select(func.max(RecommendationPackage.id))) or 0
-        made = generate(N, organizations=200, seed=7, today=datetime.date(2026, 11, 25))
+        made = generate(N, organizations=200, seed=7, today=TODAY)
         assert made["declarations"] == N and made["organizations"] == 200
         rows = db.session.scalars(select(Declaration).where(Declaration.id > before)).all()
         assert len(rows) == N and any(r.package_id for r in rows)  # joined packages, new or made by a previous load
@@ -79,7 +80,7 @@ def test_generated_declarations_are_consistent_and_actionable(app, monkeypatch, 
                                                     else StepState.REJECTED) == 1
         assert through_packages > 0 and (made_here > 0 or made["packages"] == 0)
         # nothing happens after today, and no province still reviews a batch and type it has recommended
-        today = datetime.datetime(2026, 11, 25)
+        today = datetime.datetime.combine(TODAY, datetime.time())
         assert db.session.scalar(select(func.max(ReviewRecord.created_at)).where(
             ReviewRecord.declaration_id > before)) <= today
         assert max(r.submitted_at for r in rows if r.submitted_at) <= today
@@ -94,7 +95,7 @@ def test_generated_declarations_are_consistent_and_actionable(app, monkeypatch, 
         authority = db.session.get(Authority, pending.pending_authority_id)
         reviewer = Actor(user_id=1, name="demo-reviewer", authority_id=authority.id, authority_kind=authority.kind)
         lifecycle.apply(db.session, pending, "approve", reviewer, Audience.REVIEWER,
-                        now=datetime.datetime(2026, 11, 25, 10))
+                        now=datetime.datetime.combine(TODAY, datetime.time(10)))
         organization = db.session.get(Organization, pending.organization_id)
         assert organization.credit_code and pending.version > 1 and pending.status in (S.UNDER_REVIEW, S.APPROVED)
         db.session.commit()

@@ -12,7 +12,7 @@ from app.domain.states import DeclarationStatus as S, ReviewLevel, StepState
 from app.models import Attachment, Batch, Declaration, DeclarationType, PlatformUser, ReviewRecord, ReviewStep
 from tests import factories as f
 
-NOW = datetime.datetime(2026, 11, 25, 10, 0)
+NOW = f.NOW
 APPLICANT, AGENCY, REVIEWER = Audience.APPLICANT, Audience.AGENCY, Audience.REVIEWER
 
 

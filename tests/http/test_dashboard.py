@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import delete, select
 
+from app import clock
 from app.domain import dashboard
 from app.domain.states import DeclarationStatus, ReviewLevel, StepState
 from app.extensions import db
@@ -182,7 +183,7 @@ def data(app):
     a province other than 河北 has overdue items that must never reach 河北's dashboard.
     Decided county steps took 3.5 and 1.5 days (average 2.5), the decided city step 2 days.
     """
-    today = datetime.date.today()
+    today = clock.today()
     with app.app_context():
         ministry = db.session.execute(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY)).scalar_one()
         factory = db.session.execute(select(DeclarationType).where(DeclarationType.code == "green_factory")).scalar_one()
@@ -252,7 +253,7 @@ def data(app):
 def test_every_number_equals_a_count_made_row_by_row(app, client_as, data, username):
     parsed = page(client_as(username))
     with app.app_context():
-        want = expected(username, datetime.date.today())
+        want = expected(username, clock.today())
     assert int(parsed.kpis["total"]) == want["total"]
     assert counts(parsed, "by-status") == dict(want["status"])
     assert counts(parsed, "by-type") == dict(want["type"])
@@ -310,7 +311,7 @@ def test_a_city_that_reviews_as_a_province_is_counted_by_county(app, data):
     with app.app_context():
         shenzhen = f.authority("province", "440300")
         actor = Actor(user_id=0, name="深圳", authority_id=shenzhen.id, authority_kind=AuthorityKind.PROVINCE)
-        board = dashboard.build(db.session, actor, today=datetime.date.today(),
+        board = dashboard.build(db.session, actor, today=clock.today(),
                                 filters=dashboard.Filters(batch_id=data["batch"]))
         nanshan = db.session.execute(select(Region.id).where(Region.code == "440305")).scalar_one()
     assert board.region_level == COUNTY
@@ -452,7 +453,7 @@ def test_declarations_waiting_in_a_package_have_their_own_row(app, client_as):
     with app.app_context():
         f.in_package(f.new_batch(f"看板推荐批{uuid.uuid4().hex[:6]}", "energy_saving_tech"), 2)
         db.session.commit()
-        want = expected("hebeisheng", datetime.date.today())
+        want = expected("hebeisheng", clock.today())
     parsed = page(client_as("hebeisheng"))
     assert want["in_review"]["awaiting_recommendation"] >= 2
     assert counts(parsed, "by-level", 1)["awaiting_recommendation"] == want["in_review"]["awaiting_recommendation"]
@@ -469,14 +470,14 @@ def test_a_withdrawn_round_counts_nowhere(app):
 
     def board_of(username, batch_id):
         user = db.session.execute(select(PlatformUser).where(PlatformUser.username == username)).scalar_one()
-        return dashboard.build(db.session, Actor.of(user), today=datetime.date.today(),
+        return dashboard.build(db.session, Actor.of(user), today=clock.today(),
                                filters=dashboard.Filters(batch_id=batch_id))
 
     with app.app_context():
         batch = f.new_batch(f"取消上报看板{uuid.uuid4().hex[:6]}")
         declaration = f.drafted("qiye", "energy_saving_tech", batch)
         qiye = Actor.of(db.session.execute(select(PlatformUser).where(PlatformUser.username == "qiye")).scalar_one())
-        now = datetime.datetime.now()
+        now = clock.now()
         lifecycle.apply(db.session, declaration, "submit", qiye, lifecycle.Audience.APPLICANT, now=now)
         before = board_of("changan", batch.id)
         assert (before.total, before.pending_mine, sum(x.in_review for x in before.levels)) == (1, 1, 1)

@@ -5,6 +5,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.domain.states import DeclarationStatus as S, PackageState, PublicationStage, StepState
 from app.extensions import db
 from app.models import Declaration, PackageEvent, Publication, RecommendationPackage
@@ -202,4 +203,4 @@ def test_publicity_public_page_and_freezing(app, client_as, package):
 def _today(days: int = 0) -> str:
     import datetime
 
-    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+    return (clock.today() + datetime.timedelta(days=days)).isoformat()

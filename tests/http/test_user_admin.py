@@ -4,6 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import PlatformUser
 from app.security import lockout
@@ -55,7 +56,7 @@ def test_unlock(app, client_as):
 
     with app.app_context():
         user = db.session.execute(select(PlatformUser).where(PlatformUser.username == "yangqi")).scalar_one()
-        user.locked_until, user.fail_login_count = datetime.datetime.now() + datetime.timedelta(minutes=30), 5
+        user.locked_until, user.fail_login_count = clock.now() + datetime.timedelta(minutes=30), 5
         db.session.commit()
         for _ in range(app.config["LOGIN_FREE_FAILURES"] + 1):  # the test client's address must now wait
             lockout.failed("yangqi", "127.0.0.1")
