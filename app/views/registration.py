@@ -65,7 +65,7 @@ class RegistrationView(BaseView):
         return self.render_template(
             "registration/form.html", kind=kind, spec=TYPES[kind], application=application,
             errors={k: said(v) for k, v in errors.items()}, choices=choices_for(kind),
-            pending_licence=_pending_licence(), today=clock.today().isoformat(),
+            pending_licence=None, today=clock.today().isoformat(),
         )
 
     def _submit(self, kind: OrgType, application: Application) -> dict[str, str]:
