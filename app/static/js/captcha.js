@@ -1,4 +1,4 @@
-// The sign-in page's captcha: a click on the image draws a new one.
+// The captcha of the sign-in and registration pages: a click on the image draws a new one.
 (function () {
   var image = document.getElementById("captcha-image");
   if (image) image.addEventListener("click", function () {

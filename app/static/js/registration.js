@@ -1,5 +1,5 @@
 /* Registration page: the province → city → county cascade, the supervision body that follows the
-   province, the captcha refresh and the searchable selects. Plain DOM, no network beyond this app. */
+   province and the searchable selects (the captcha's refresh is captcha.js). Plain DOM, no network beyond this app. */
 (function () {
   "use strict";
   var cascade = document.querySelector(".region-cascade");
@@ -68,9 +68,6 @@
     county.addEventListener("change", showAuthority);
   }
   if (supervision) supervision.addEventListener("change", function () { supervision.dataset.touched = "1"; });
-
-  var image = document.getElementById("captcha-image");
-  if (image) image.addEventListener("click", function () { image.src = image.src.split("?")[0] + "?" + Date.now(); });
 
   if (window.jQuery && jQuery.fn.select2) jQuery("select.select2").select2({ width: "100%" });
 })();
