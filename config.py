@@ -52,7 +52,7 @@ class Config:
     SIGN_IN_AUDIT_DAYS = int(os.environ.get("SIGN_IN_AUDIT_DAYS", "180"))  # what `flask prune-sign-ins` keeps
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "20 per minute")
-    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STORAGE_URI = REDIS_URL or "threadsafe-memory://"  # app/security/rate_limits.py
     RATELIMIT_ENABLED = True  # Flask-AppBuilder defaults it to False
     RATELIMIT_HEADERS_ENABLED = True
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")

@@ -30,6 +30,7 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     install_converters(app)  # before any route, so every <int:...> is bounded
 
     from app import models  # noqa: F401  (registers every mapping on Model.metadata)
+    from app.security import rate_limits  # noqa: F401  (registers the rate limits' storage before FAB's limiter)
 
     with app.app_context():
         appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
