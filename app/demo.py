@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from app import clock
 from app.domain.codes import make_credit_code, org_code_of
 from app.domain.lifecycle import LEVELS, STEP_COLUMN
-from app.domain.states import Channel, DeclarationStatus as S, PackageState, ReviewLevel, StepState
+from app.vocabulary import Channel, DeclarationStatus as S, PackageState, ReviewLevel, StepState
 from app.domain.uploads import sha256_hex
 from app.extensions import db
 from app.models import (

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.domain.codes import make_credit_code, org_code_of
-from app.domain.states import Channel, DeclarationStatus, StepState
+from app.vocabulary import Channel, DeclarationStatus, StepState
 from app.extensions import db
 from app.models import Authority, Batch, Declaration, DeclarationType, Organization, OrgType, Region  # noqa: F401
 

@@ -27,8 +27,8 @@ from wtforms.validators import Optional
 
 from app import clock
 from app.console.audit import ACTIONS, AuditVocabulary
-from app.domain import N_
-from app.domain.states import Channel
+from app.vocabulary import N_
+from app.vocabulary import Channel
 from app.extensions import db
 from app.models import (
     Authority,
@@ -46,7 +46,8 @@ from app.models import (
     SiteSetting,
     Subsystem,
 )
-from app.domain.sign_in import DETAILS, SignInKind
+from app.domain.sign_in import DETAILS
+from app.vocabulary import SignInKind
 from app.security import roles
 from app.views.bounds import is_id
 from app.views.numbers import FitsColumn

@@ -17,7 +17,8 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 
 from app.console import Guarded
-from app.domain import N_, DomainError
+from app.domain import DomainError
+from app.vocabulary import N_
 from app.domain.workbook import SheetLimits, check_package
 from app.extensions import db
 from app.models import Authority, AuthorityKind, ConfigChange, Industry, Region

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from app.vocabulary import N_
+
 
 class DomainError(Exception):
     """A refused operation, said in Chinese: a message id (the source text, marked with `N_`) and the values
@@ -60,11 +62,6 @@ def format_message(template: str, params: dict, separator: str = "、") -> str:
     if not params:
         return template
     return template % {k: separator.join(map(str, v)) if isinstance(v, tuple) else v for k, v in params.items()}
-
-
-def N_(text: str) -> str:
-    """Marks a label for extraction into the catalogues; views translate it when they render it."""
-    return text
 
 
 LIST_SEPARATOR = N_("、")  # between the items of a listed value (a tuple param)

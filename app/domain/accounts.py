@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from email_validator import EmailNotValidError, validate_email
 
-from app.domain import N_
+from app.vocabulary import N_
 from app.domain.codes import credit_code_error, org_code_error
 
 PASSWORD_POLICY = N_("密码至少 8 位，须包含大写字母、小写字母、数字、符号中的至少三类，且不能与用户名相同。")

@@ -5,7 +5,7 @@ and check character, and the 18th is the credit code's own check character.
 """
 from __future__ import annotations
 
-from app.domain import N_
+from app.vocabulary import N_
 
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain.scope import Actor, Audience, declaration_scope, unindexed
-from app.domain.states import DeclarationStatus, ReviewLevel, StepState
+from app.vocabulary import DeclarationStatus, ReviewLevel, StepState
 from app.models import Authority, AuthorityKind, Batch, BatchWindow, Declaration, DeclarationType, Region, ReviewStep
 from app.models.geo import CITY, COUNTY, PROVINCE
 

@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from app.domain import Message, N_
+from app.domain import Message
+from app.vocabulary import N_
 from app.domain.accounts import email_error, normalize_credit_code, phone_error
 from app.domain.codes import credit_code_error
 

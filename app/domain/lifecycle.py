@@ -20,9 +20,10 @@ from sqlalchemy import delete as sa_delete, func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, Message, N_, dossier, forms
+from app.domain import DomainError, Message, dossier, forms
+from app.vocabulary import N_
 from app.domain.scope import Actor, Audience
-from app.domain.states import Channel, DeclarationStatus as S, ReviewLevel, StepState
+from app.vocabulary import Channel, DeclarationStatus as S, ReviewLevel, StepState
 from app.models import (
     Attachment,
     Authority,

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.domain import DomainError, N_, dossier, lifecycle
+from app.domain import DomainError, dossier, lifecycle
+from app.vocabulary import N_
 from app.domain.places import full_names
 from app.domain.scope import Actor
-from app.domain.states import DeclarationStatus as S, PackageState, ReviewLevel, StepState
+from app.vocabulary import DeclarationStatus as S, PackageState, ReviewLevel, StepState
 from app.models import (
     Attachment,
     AuthorityKind,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain import N_
+from app.vocabulary import N_
 from app.domain.accounts import (
     capital_error,
     codes_error,
@@ -24,7 +24,7 @@ from app.domain.accounts import (
     phone_error,
     username_error,
 )
-from app.domain.states import DeclarationStatus
+from app.vocabulary import DeclarationStatus
 from app.models import (
     Authority,
     AuthorityKind,

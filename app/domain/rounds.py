@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.domain import dossier
 from app.domain.lifecycle import parsed_definition
 from app.domain.scope import Actor
-from app.domain.states import DeclarationStatus, StepState
+from app.vocabulary import DeclarationStatus, StepState
 from app.models import Declaration, ReviewRecord, ReviewStep, SubmittedRound
 
 DECIDED = (StepState.APPROVED, StepState.RETURNED, StepState.REJECTED)

@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.models.authority import AuthorityKind
 from app.models.declaration import Declaration
-from app.domain.states import DeclarationStatus
+from app.vocabulary import DeclarationStatus
 
 
 class Audience(enum.StrEnum):

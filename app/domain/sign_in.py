@@ -9,24 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain import N_
-from app.domain.states import _Labelled
+from app.vocabulary import N_
 
 # Wrong password, unknown name, deactivated account, an address that must wait, a locked name: one text.
 REFUSAL = N_("登录未成功：用户登录名或密码错误，或尝试过于频繁。请核对后稍候再试（连续失败后每次须等待更久），"
              "如急需登录请联系系统管理员。")
 CAPTCHA_REFUSAL = N_("验证码错误或已过期，请重新输入")
-
-
-class SignInKind(_Labelled):
-    SUCCESS = "success", N_("登录成功")
-    FAILURE = "failure", N_("登录失败")
-    LOCK = "lock", N_("限制登录")
-    UNLOCK = "unlock", N_("解锁账户")
-    PASSWORD_CHANGE = "password_change", N_("修改密码")
-    PASSWORD_RESET = "password_reset", N_("重置密码")
-    DEACTIVATION = "deactivation", N_("停用账户")
-
 
 # What an audit row's `detail` code means; `delay` and `account_lock` carry a number after a colon.
 DETAILS = {

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from app.domain import N_, DomainError
+from app.domain import DomainError
+from app.vocabulary import N_
 
 UNNAMED = "未命名文件"
 MAX_NAME_CHARS = 120

@@ -26,7 +26,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.domain import DomainError, Message, N_
+from app.domain import DomainError, Message
+from app.vocabulary import N_
 from app.domain.dossier import Change, Names, changes
 from app.domain.forms import VERDICTS, Field, FormDefinition, clean, score_total
 

@@ -8,7 +8,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, event, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.domain.sign_in import SignInKind
+from app.vocabulary import SignInKind
 from app.models.types import IDS_NEVER_REUSED, enum_type
 
 

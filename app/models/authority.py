@@ -8,7 +8,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain import N_
+from app.vocabulary import N_
 from app.models.geo import Region
 from app.models.types import IDS_NEVER_REUSED, enum_type
 

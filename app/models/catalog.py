@@ -9,7 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain import N_
+from app.vocabulary import N_
 from app.models.authority import Authority
 from app.models.types import IDS_NEVER_REUSED, enum_type
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.states import Channel, DeclarationStatus, ReviewLevel, StepState
+from app.vocabulary import Channel, DeclarationStatus, ReviewLevel, StepState
 from app.models.authority import Authority
 from app.models.catalog import Batch, DeclarationType, FormDefinition
 from app.models.organization import Organization

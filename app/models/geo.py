@@ -7,7 +7,7 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain import N_
+from app.vocabulary import N_
 from app.models.types import IDS_NEVER_REUSED
 
 PROVINCE, CITY, COUNTY = 1, 2, 3

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain import N_
+from app.vocabulary import N_
 from app.models.authority import Authority
 from app.models.catalog import DeclarationType, Industry, Subsystem
 from app.models.geo import Region

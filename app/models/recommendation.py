@@ -8,7 +8,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.states import PackageState, PublicationStage
+from app.vocabulary import PackageState, PublicationStage
 from app.models.attachment import Attachment
 from app.models.authority import Authority
 from app.models.catalog import Batch, DeclarationType

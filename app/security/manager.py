@@ -8,7 +8,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurit
 from flask_appbuilder.security.views import RoleModelView, UserGroupModelView
 from flask_babel import lazy_gettext as _l
 
-from app.domain.sign_in import SignInKind
+from app.vocabulary import SignInKind
 from app.models.organization import Organization, PlatformUser
 from app.security import roles, sessions
 from app.security import sign_in_audit as audit

@@ -7,7 +7,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from app import clock
-from app.domain.sign_in import SignInKind
+from app.vocabulary import SignInKind
 from app.extensions import db
 from app.models import SignInEvent
 

@@ -11,7 +11,8 @@ from flask_login import login_user
 from wtforms import StringField
 
 from app.extensions import db
-from app.domain.sign_in import CAPTCHA_REFUSAL, REFUSAL, SignInKind
+from app.domain.sign_in import CAPTCHA_REFUSAL, REFUSAL
+from app.vocabulary import SignInKind
 from app.security import captcha, lockout, sessions
 from app.security import sign_in_audit as audit
 

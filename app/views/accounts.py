@@ -15,7 +15,7 @@ from wtforms import StringField, ValidationError
 
 from app import clock
 from app.domain.accounts import normalize_credit_code
-from app.domain.sign_in import SignInKind
+from app.vocabulary import SignInKind
 from app.extensions import db
 from app.models import Authority, AuthorityKind, Organization, OrganizationMember, OrgType, PlatformUser, Region
 from app.security import lockout, roles

@@ -30,7 +30,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import DataError, StatementError
 
-from app.domain.states import DeclarationStatus
+from app.vocabulary import DeclarationStatus
 from app.extensions import db
 from app.models import Declaration
 from app.views.base import DeclarationScope, PlatformInterface

@@ -16,7 +16,8 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 
 from app import clock
-from app.domain import N_, dashboard
+from app.domain import dashboard
+from app.vocabulary import N_
 from app.domain.scope import Actor, acting_authority
 from app.extensions import db
 from app.models import AuthorityKind, Batch, DeclarationType

@@ -20,7 +20,7 @@ from app import clock
 from app.domain import DomainError, dossier, forms, lifecycle, recommendation, uploads, workbook
 from app.domain import rounds as rounds_domain
 from app.domain.scope import Actor, Audience
-from app.domain.states import DeclarationStatus, ReviewLevel, StepState
+from app.vocabulary import DeclarationStatus, ReviewLevel, StepState
 from app.domain.places import full_names
 from app.domain.uploads import inspect_pdf
 from app.extensions import db

@@ -6,7 +6,7 @@ Listing them here puts them into messages.pot, so `make messages` keeps their Ch
 translations/zh/LC_MESSAGES/messages.po (merged over FAB's catalogue) instead of marking it obsolete; in English
 they stay as they are. tests/http/test_i18n.py checks that each of them is Chinese in the Chinese UI.
 """
-from app.domain import N_
+from app.vocabulary import N_
 
 FAB_TEXTS = (
     # confirm.html, alert.html and ab_actions.js / ab.js (no `_()` there)

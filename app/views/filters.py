@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import false, or_, select
 
 from app.domain.scope import Actor, acting_authority, unindexed
-from app.domain.states import DeclarationStatus
+from app.vocabulary import DeclarationStatus
 from app.extensions import db
 from app.models import AuthorityKind, Batch, Declaration, DeclarationType, Industry, Region
 from app.models.geo import CITY, COUNTY, PROVINCE

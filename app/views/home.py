@@ -6,7 +6,7 @@ from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
 
 from app.domain.scope import Actor, declaration_scope
-from app.domain.states import DeclarationStatus
+from app.vocabulary import DeclarationStatus
 from app.extensions import db
 from app.models import Declaration
 from app.views.base import audience_of

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import clock
 from app.domain import publication as publishing
 from app.domain.scope import Actor
-from app.domain.states import DeclarationStatus as S, PublicationStage
+from app.vocabulary import DeclarationStatus as S, PublicationStage
 from app.extensions import db
 from app.models import Batch, Declaration, Publication
 from app.views.base import commit_or_flash, form_text, xlsx_rows

@@ -14,7 +14,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from app import clock
 from app.domain import recommendation, uploads
 from app.domain.scope import Actor
-from app.domain.states import PackageState, StepState
+from app.vocabulary import PackageState, StepState
 from app.extensions import db
 from app.models import Attachment, Declaration, RecommendationPackage
 from app.storage import store

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l
 
-from app.domain.states import Channel
+from app.vocabulary import Channel
 from app.models import Authority, Batch, BatchTier, DeclarationType, Industry, OrgType, Region, Subsystem
 from app.views.base import PlatformInterface, PlatformModelView
 

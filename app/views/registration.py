@@ -9,7 +9,8 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app import clock
-from app.domain import N_, DomainError
+from app.domain import DomainError
+from app.vocabulary import N_
 from app.domain.registration import TYPES, Application, build_organization, check
 from app.domain.uploads import inspect_image
 from app.extensions import db

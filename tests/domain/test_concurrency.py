@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.domain import DomainError
 from app.domain import lifecycle as lc
 from app.domain.scope import Actor, Audience
-from app.domain.states import DeclarationStatus as S, StepState
+from app.vocabulary import DeclarationStatus as S, StepState
 from app.extensions import db
 from tests import factories as f
 from tests.form_values import complete

@@ -10,7 +10,7 @@ from app import demo
 from app.demo import generate, in_background
 from app.domain import lifecycle
 from app.domain.scope import Actor, Audience
-from app.domain.states import DeclarationStatus as S, PackageState, StepState
+from app.vocabulary import DeclarationStatus as S, PackageState, StepState
 from app.extensions import db
 from app.models import Authority, Declaration, Organization, RecommendationPackage, ReviewRecord, ReviewStep
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.domain import DomainError
 from app.domain import lifecycle as lc
 from app.domain.scope import Actor, Audience
-from app.domain.states import DeclarationStatus as S, ReviewLevel, StepState
+from app.vocabulary import DeclarationStatus as S, ReviewLevel, StepState
 from app.models import Attachment, Batch, Declaration, DeclarationType, PlatformUser, ReviewRecord, ReviewStep
 from tests import factories as f
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.domain import DomainError
 from app.domain import lifecycle as lc, publication as pub, recommendation as rec
 from app.domain.scope import Audience
-from app.domain.states import DeclarationStatus as S, PackageState, PublicationStage, StepState
+from app.vocabulary import DeclarationStatus as S, PackageState, PublicationStage, StepState
 from app.models import Attachment, Batch, Declaration, PackageEvent, RecommendationPackage, ReviewRecord
 from tests import factories as f
 

@@ -351,7 +351,7 @@ def test_authority_change_is_refused_while_under_review(app):
     assert refused.status_code == 200
     assert "请先取消上报" in field_error(refused.get_data(as_text=True), "authority")
     with app.app_context():
-        from app.domain.states import DeclarationStatus
+        from app.vocabulary import DeclarationStatus
         from app.models import Declaration
 
         db.session.get(Declaration, declaration_id).status = DeclarationStatus.RETURNED

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.domain import lifecycle
-from app.domain.states import DeclarationStatus
+from app.vocabulary import DeclarationStatus
 from app.extensions import db
 from app.models import Batch, Declaration
 from tests import factories as f

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 
 from app import clock
 from app.domain import dashboard
-from app.domain.states import DeclarationStatus, ReviewLevel, StepState
+from app.vocabulary import DeclarationStatus, ReviewLevel, StepState
 from app.extensions import db
 from app.models import (
     Authority,

@@ -3,7 +3,7 @@ import io
 
 from sqlalchemy import select
 
-from app.domain.states import DeclarationStatus as S
+from app.vocabulary import DeclarationStatus as S
 from app.extensions import db
 from app.models import Declaration, Evaluation
 from app.domain import lifecycle

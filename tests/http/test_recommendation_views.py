@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
-from app.domain.states import DeclarationStatus as S, PackageState, PublicationStage, StepState
+from app.vocabulary import DeclarationStatus as S, PackageState, PublicationStage, StepState
 from app.extensions import db
 from app.models import Declaration, PackageEvent, Publication, RecommendationPackage
 from tests import factories as f

@@ -7,7 +7,8 @@ import re
 import pytest
 from sqlalchemy import delete, select
 
-from app.domain.sign_in import REFUSAL, SignInKind
+from app.domain.sign_in import REFUSAL
+from app.vocabulary import SignInKind
 from app.extensions import db
 from app.models import PlatformUser, SignInEvent
 from app.security import lockout

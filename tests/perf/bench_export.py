@@ -33,7 +33,7 @@ def main():
     from openpyxl import Workbook
 
     from app import create_app
-    from app.domain.states import DeclarationStatus
+    from app.vocabulary import DeclarationStatus
     from app.domain.workbook import write_rows
     from app.extensions import db
     from app.models import Declaration

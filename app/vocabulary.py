@@ -1,13 +1,17 @@
-"""The vocabulary of a declaration's life: statuses, channels, review levels, step states.
+"""The platform's vocabulary: the states, levels and kinds that models, rules and views all name.
 
-Each member carries the Chinese label users see; the values are what the database stores.
+Each member carries the Chinese label users see; the values are what the database stores. This module imports
+nothing of the application, so every layer may import it.
 """
 import enum
 
-from app.domain import N_
+
+def N_(text: str) -> str:
+    """Marks a label for extraction into the catalogues; views translate it when they render it."""
+    return text
 
 
-class _Labelled(enum.StrEnum):
+class Labelled(enum.StrEnum):
     """A value stored in the database, with the Chinese label users see; str() is the value."""
 
     def __new__(cls, value: str, label: str):
@@ -17,7 +21,7 @@ class _Labelled(enum.StrEnum):
         return member
 
 
-class DeclarationStatus(_Labelled):
+class DeclarationStatus(Labelled):
     DRAFT = "draft", N_("草稿")
     EVALUATING = "evaluating", N_("三方评价中")
     EVALUATED = "evaluated", N_("三方评价已返回")
@@ -29,20 +33,20 @@ class DeclarationStatus(_Labelled):
     LISTED = "listed", N_("已发布名单")
 
 
-class Channel(_Labelled):
+class Channel(Labelled):
     LOCAL = "local", N_("地方")
     GROUP = "group", N_("集团")
     ASSOCIATION = "association", N_("协会")
 
 
-class ReviewLevel(_Labelled):
+class ReviewLevel(Labelled):
     COUNTY = "county", N_("县/区审核")
     CITY = "city", N_("市审核")
     TOP = "top", N_("省/集团/协会审核")
     MINISTRY = "ministry", N_("工信部审核")
 
 
-class StepState(_Labelled):
+class StepState(Labelled):
     NOT_STARTED = "not_started", N_("未开始")
     IN_REVIEW = "in_review", N_("审核中")
     APPROVED = "approved", N_("通过")
@@ -52,11 +56,21 @@ class StepState(_Labelled):
     CANCELLED = "cancelled", N_("已取消")  # the round was withdrawn (取消上报) before this level decided
 
 
-class PackageState(_Labelled):
+class PackageState(Labelled):
     DRAFT = "draft", N_("未提交推荐")
     SUBMITTED = "submitted", N_("已提交推荐")
 
 
-class PublicationStage(_Labelled):
+class PublicationStage(Labelled):
     PUBLICITY = "publicity", N_("公示中")
     PUBLISHED = "published", N_("已发布名单")
+
+
+class SignInKind(Labelled):
+    SUCCESS = "success", N_("登录成功")
+    FAILURE = "failure", N_("登录失败")
+    LOCK = "lock", N_("限制登录")
+    UNLOCK = "unlock", N_("解锁账户")
+    PASSWORD_CHANGE = "password_change", N_("修改密码")
+    PASSWORD_RESET = "password_reset", N_("重置密码")
+    DEACTIVATION = "deactivation", N_("停用账户")
