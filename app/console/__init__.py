@@ -27,8 +27,7 @@ from wtforms.validators import Optional
 
 from app import clock
 from app.console.audit import ACTIONS, AuditVocabulary
-from app.vocabulary import N_
-from app.vocabulary import Channel
+from app.vocabulary import Channel, N_, SignInKind
 from app.extensions import db
 from app.models import (
     Authority,
@@ -47,7 +46,6 @@ from app.models import (
     Subsystem,
 )
 from app.domain.sign_in import DETAILS
-from app.vocabulary import SignInKind
 from app.security import roles
 from app.views.bounds import is_id
 from app.views.numbers import FitsColumn

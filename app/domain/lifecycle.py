@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain import DomainError, Message, dossier, forms
-from app.vocabulary import N_
+from app.vocabulary import Channel, DeclarationStatus as S, N_, ReviewLevel, StepState
 from app.domain.scope import Actor, Audience
-from app.vocabulary import Channel, DeclarationStatus as S, ReviewLevel, StepState
 from app.models import (
     Attachment,
     Authority,

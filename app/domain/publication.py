@@ -16,10 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain import DomainError, lifecycle
-from app.vocabulary import N_
+from app.vocabulary import DeclarationStatus as S, N_, PublicationStage, ReviewLevel, StepState
 from app.domain.places import full_names
 from app.domain.scope import Actor
-from app.vocabulary import DeclarationStatus as S, PublicationStage, ReviewLevel, StepState
 from app.models import Batch, Declaration, DeclarationType, Publication, ReviewStep
 
 STALE = N_("该公示刚刚已被他人修改，本次操作未执行，请刷新后查看最新状态")

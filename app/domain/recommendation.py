@@ -18,10 +18,9 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain import DomainError, dossier, lifecycle
-from app.vocabulary import N_
+from app.vocabulary import DeclarationStatus as S, N_, PackageState, ReviewLevel, StepState
 from app.domain.places import full_names
 from app.domain.scope import Actor
-from app.vocabulary import DeclarationStatus as S, PackageState, ReviewLevel, StepState
 from app.models import (
     Attachment,
     AuthorityKind,

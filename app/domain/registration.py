@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.vocabulary import N_
+from app.vocabulary import DeclarationStatus, N_
 from app.domain.accounts import (
     capital_error,
     codes_error,
@@ -24,7 +24,6 @@ from app.domain.accounts import (
     phone_error,
     username_error,
 )
-from app.vocabulary import DeclarationStatus
 from app.models import (
     Authority,
     AuthorityKind,
