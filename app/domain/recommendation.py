@@ -47,15 +47,6 @@ SUMMARY_COLUMNS = ["序号", "单位名称", "申报名称", "统一社会信用
                    "第三方评价机构", "评价得分", "联系人", "联系电话", "备注"]
 
 
-def state_label(package: RecommendationPackage) -> str:
-    """As the manual's list shows it: 已上传推荐函 · 未提交汇总表, or 已提交推荐."""
-    if package.state == PackageState.SUBMITTED:
-        return PackageState.SUBMITTED.label
-    letter = N_("已上传推荐函") if package.letter_id else N_("未上传推荐函")
-    summary = N_("已上传汇总表") if package.summary_id else N_("未提交汇总表")
-    return f"{letter} · {summary}"
-
-
 def package_scope(actor: Actor) -> ColumnElement[bool]:
     """The packages an actor may see: its own authority's; the ministry sees those submitted to it."""
     if actor.authority_kind is AuthorityKind.MINISTRY:

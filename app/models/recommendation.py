@@ -8,7 +8,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.vocabulary import PackageState, PublicationStage
+from app.vocabulary import N_, PackageState, PublicationStage
 from app.models.attachment import Attachment
 from app.models.authority import Authority
 from app.models.catalog import Batch, DeclarationType
@@ -50,10 +50,13 @@ class RecommendationPackage(Model):
 
     @property
     def state_label(self) -> str:
-        """As the manual's list shows it: 已上传推荐函 · 未提交汇总表, or 已提交推荐."""
-        from app.domain.recommendation import state_label
-
-        return state_label(self)
+        """As the manual's list shows it: 已上传推荐函 · 未提交汇总表, or 已提交推荐 (message ids joined by " · ",
+        which the views translate part by part)."""
+        if self.state == PackageState.SUBMITTED:
+            return PackageState.SUBMITTED.label
+        letter = N_("已上传推荐函") if self.letter_id else N_("未上传推荐函")
+        summary = N_("已上传汇总表") if self.summary_id else N_("未提交汇总表")
+        return f"{letter} · {summary}"
 
     def __repr__(self) -> str:
         return f"{self.authority_id} · {self.batch_id} · {self.declaration_type_id}"

@@ -81,7 +81,7 @@ class RecommendationPackageView(PlatformModelView):
             columns=recommendation.SUMMARY_COLUMNS, editable=own and package.state == PackageState.DRAFT,
             withdrawable=own and package.state == PackageState.SUBMITTED and all(
                 declaration.ministry_step == StepState.IN_REVIEW for declaration, _ in rows),
-            state_label=translated_parts(recommendation.state_label(package)),
+            state_label=translated_parts(package.state_label),
             events=recommendation.history(db.session, package), event_labels=recommendation.EVENT_LABELS,
             file_labels=recommendation.FILE_LABELS, step_label=lambda s: gettext(StepState(s).label) if s else "",
         )

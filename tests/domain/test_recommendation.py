@@ -40,7 +40,7 @@ def test_top_approval_joins_the_package_in_order(db_session):
     assert [d.package_rank for d in (first, second, third)] == [1, 2, 3]
     assert all(d.status == S.UNDER_REVIEW and d.pending_authority_id is None and d.top_step == StepState.APPROVED
                and d.ministry_step == StepState.NOT_STARTED for d in (first, second, third))
-    assert rec.state_label(package) == "未上传推荐函 · 未提交汇总表"
+    assert package.state_label == "未上传推荐函 · 未提交汇总表"
 
 
 def test_submit_needs_both_stamped_files(db_session):
@@ -50,14 +50,14 @@ def test_submit_needs_both_stamped_files(db_session):
     with pytest.raises(DomainError, match="推荐函、推荐汇总表"):
         rec.submit(db_session, package, hebei, NOW)
     rec.attach(db_session, package, "letter", stamped(db_session, "letter"), hebei, NOW)
-    assert rec.state_label(package) == "已上传推荐函 · 未提交汇总表"
+    assert package.state_label == "已上传推荐函 · 未提交汇总表"
     with pytest.raises(DomainError, match="推荐汇总表"):
         rec.submit(db_session, package, hebei, NOW)
     assert all(d.pending_authority_id is None for d in declarations)
     rec.attach(db_session, package, "summary", stamped(db_session, "summary"), hebei, NOW)
     assert rec.submit(db_session, package, hebei, NOW) == 2
     ministry = f.authority("ministry").id
-    assert package.state == PackageState.SUBMITTED and rec.state_label(package) == "已提交推荐"
+    assert package.state == PackageState.SUBMITTED and package.state_label == "已提交推荐"
     assert all(d.pending_authority_id == ministry and d.ministry_step == StepState.IN_REVIEW for d in declarations)
     assert records(db_session, declarations[0])[-1] == "recommend"
     assert [e.action for e in rec.history(db_session, package)] == ["letter", "summary", "submit"]
