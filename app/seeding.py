@@ -34,6 +34,7 @@ from app.models import (
     SiteSetting,
     Subsystem,
 )
+from app.domain.catalog import latest_form
 from app.domain.codes import org_code_of
 from app.models.geo import CITY, COUNTY, PROVINCE
 
@@ -172,7 +173,7 @@ class Loader:
                                    "loaded; give the new edition a new version")
         db.session.flush()
         for window in db.session.scalars(select(BatchWindow).where(BatchWindow.form_definition_id.is_(None))):
-            window.form_definition_id = latest_form(window.declaration_type_id)
+            window.form_definition_id = latest_form(db.session, window.declaration_type_id)
             self.stats["batch_window~"] += 1
 
     def site_settings(self) -> None:
@@ -252,7 +253,7 @@ class Loader:
         closes = today + datetime.timedelta(days=spec["days_open_after"])
         for declaration_type in db.session.scalars(select(DeclarationType)):
             batch.windows.append(BatchWindow(declaration_type_id=declaration_type.id, opens_on=opens, closes_on=closes,
-                                             form_definition_id=latest_form(declaration_type.id)))
+                                             form_definition_id=latest_form(db.session, declaration_type.id)))
         db.session.add(batch)
         self.stats["batch+"] += 1
         db.session.flush()
@@ -323,13 +324,6 @@ def derived_prefix(region: Region, parent: Region) -> str:
     if region.level == CITY:
         return region.name
     return parent.name + region.name
-
-
-def latest_form(declaration_type_id: int) -> int | None:
-    """The newest loaded form definition of a type (versions sort as text: 2026.1 < 2026.2 < 2027.1)."""
-    rows = db.session.execute(select(FormDefinition.id, FormDefinition.version)
-                              .where(FormDefinition.declaration_type_id == declaration_type_id)).all()
-    return max(rows, key=lambda row: row.version).id if rows else None
 
 
 def find_authority(spec: dict) -> Authority:

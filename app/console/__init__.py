@@ -45,10 +45,11 @@ from app.models import (
     SiteSetting,
     Subsystem,
 )
+from app.domain.catalog import latest_form
 from app.domain.sign_in import DETAILS
 from app.security import roles
-from app.views.bounds import is_id
-from app.views.numbers import FitsColumn
+from app.web.ids import is_id
+from app.web.numbers import FitsColumn
 
 
 def is_it_staff() -> bool:
@@ -353,14 +354,13 @@ class BatchConsole(ConsoleModelView):
     inline_models = [(BatchWindow, {**BATCH_WINDOW_FORM, "column_labels": lazy(BATCH_WINDOW_FORM["column_labels"])})]
 
     def validate_model(self, model):
-        from app.seeding import latest_form
-
         with db.session.no_autoflush:
             if model.owner is None:
                 model.owner = db.session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
             for window in model.windows:
                 if window.form_definition is None and window.declaration_type is not None:
-                    window.form_definition = db.session.get(FormDefinition, latest_form(window.declaration_type.id))
+                    window.form_definition = db.session.get(
+                        FormDefinition, latest_form(db.session, window.declaration_type.id))
         for window in model.windows:
             if window.opens_on and window.closes_on and window.opens_on > window.closes_on:
                 raise ValidationError(gettext("%(type)s：申报开始日期不能晚于截止日期",

@@ -22,7 +22,8 @@ from app.vocabulary import N_
 from app.domain.workbook import SheetLimits, check_package
 from app.extensions import db
 from app.models import Authority, AuthorityKind, ConfigChange, Industry, Region
-from app.views.base import say, xlsx_file
+from app.web.downloads import xlsx_file
+from app.web.language import say
 
 MAX_ROWS = 20_000
 # The header row and MAX_ROWS rows of data, in the widest table's columns.

@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 from app.extensions import db
 from app.models import DeclarationType
 from app.views.api import ApiDescription, DeclarationApi
-from app.views.base import said
+from app.web.language import said
 from app.views.dashboard import DashboardView
 from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
 from app.views.menu import DECLARATION_MENU_PREFIX, DeclarableType, install_menu_filter

@@ -4,15 +4,9 @@ from __future__ import annotations
 import copy
 import datetime
 import enum
-import io
-import re
-import tempfile
-import unicodedata
 from operator import attrgetter
-from pathlib import PurePosixPath
-from urllib.parse import quote
 
-from flask import abort, current_app, flash, g, has_request_context, request, send_file, url_for
+from flask import abort, current_app, flash, g, has_request_context, request, url_for
 from markupsafe import Markup, escape
 from flask_appbuilder import expose
 from flask_babel import gettext
@@ -25,13 +19,12 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from sqlalchemy import false
 
-from app.domain import DomainError, in_language, lifecycle, workbook
-from app.domain.uploads import download_name
+from app.domain import DomainError, lifecycle
 from app.domain.scope import Actor, Audience, declaration_scope
 from app.extensions import db
-from app.storage import path_of
-from app.views.bounds import is_id
-from app.views.numbers import number_validators
+from app.web.ids import is_id
+from app.web.language import say
+from app.web.numbers import number_validators
 from app.security import roles
 
 
@@ -271,65 +264,9 @@ class PlatformModelView(ListDefaults, ModelView):
     list_widget = ListWidget
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_file(name: str, data: bytes):
-    """A workbook already in memory as an xlsx download."""
-    return _as_download(send_file(io.BytesIO(data), mimetype=XLSX), name)
-
-
-def xlsx_rows(name: str, sheet: str, header: list[str], rows, widths: list[float] | None = None):
-    """Rows as an xlsx download, streamed in openpyxl's write-only mode to a temporary file, so memory stays
-    flat however many rows there are (formulas neutralised by `workbook.write_rows`)."""
-    handle = tempfile.TemporaryFile()
-    workbook.write_rows(handle, sheet, header, rows, widths)
-    handle.seek(0)
-    return _as_download(send_file(handle, mimetype=XLSX), name)
-
-
-def attachment_download(attachment):
-    """A stored file as a download, never rendered inline, named as the person named it but ending in the
-    extension of the type its content was found to be; 404 when it is gone."""
-    try:
-        response = send_file(path_of(attachment), mimetype=attachment.content_type)
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    name = download_name(attachment.original_name, PurePosixPath(attachment.storage_key).suffix)
-    return _as_download(response, name)
-
-
-def _as_download(response, name: str):
-    """RFC 6266: `filename*` carries the name in UTF-8 so that Chinese names survive, and `filename` an ASCII
-    stand-in for clients that read only that one."""
-    extension = PurePosixPath(name).suffix
-    ascii_name = re.sub(r'[^A-Za-z0-9!#$&+.^_`|~ -]', "", unicodedata.normalize("NFKD", name)).strip(" .")
-    if not ascii_name or ascii_name == extension.lstrip("."):
-        ascii_name = f"download{extension}"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name, safe="!#$&+-.^_`|~")}')
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 def form_text(name: str) -> str:
     """A posted text field, without the NUL bytes PostgreSQL refuses."""
     return request.form.get(name, "").replace("\x00", "")
-
-
-def translated_parts(label: str) -> str:
-    """A label made of messages joined by " · " (a package's 已上传推荐函 · 未提交汇总表), translated part by part."""
-    return " · ".join(gettext(part) for part in label.split(" · ")) if label else ""
-
-
-def said(text: str) -> str:
-    """A domain text in the user's language: a Message translated, then formatted; a message id translated."""
-    return in_language(text, gettext) if text else ""
-
-
-def say(refused: DomainError) -> str:
-    """A refusal in the user's language: translated first, formatted with its values afterwards."""
-    return refused.translated(gettext)
 
 
 def commit_or_flash(change, done: str) -> bool:

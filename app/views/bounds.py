@@ -11,8 +11,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from app.domain.numbers import INTEGER_MAX
+from app.web.ids import is_id
 
-_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits only: a regex \d would also take "１"
 MAX_PAGE = 100_000  # page × page size stays far inside every database's LIMIT/OFFSET range
 MAX_PAGE_SIZE = 100
 
@@ -22,15 +22,6 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=INTEGER_MAX, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
-def as_id(text: str | None) -> int | None:
-    """A row id as it may appear in a URL or a form (plain digits within the integer range), or None."""
-    return int(text) if text and _ID.fullmatch(text) and int(text) <= INTEGER_MAX else None
-
-
-def is_id(text: str | None) -> bool:
-    return as_id(text) is not None
 
 
 def install_converters(app: Flask) -> None:

@@ -40,18 +40,10 @@ from app.models import (
     ReviewStep,
 )
 from app.storage import discard, read as read_stored, store
-from app.views.base import (
-    DeclarationScope,
-    PlatformInterface,
-    PlatformModelView,
-    attachment_download,
-    said,
-    say,
-    translated_parts,
-    xlsx_file,
-    xlsx_rows,
-)
-from app.views.bounds import as_id, is_id
+from app.views.base import DeclarationScope, PlatformInterface, PlatformModelView
+from app.web.downloads import attachment_download, xlsx_file, xlsx_rows
+from app.web.ids import as_id, is_id
+from app.web.language import said, say, translated_parts
 from app.views.cache import reference
 from app.views.filters import DeclarationFilterBar, param_id
 

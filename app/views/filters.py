@@ -22,7 +22,7 @@ from app.vocabulary import DeclarationStatus
 from app.extensions import db
 from app.models import AuthorityKind, Batch, Declaration, DeclarationType, Industry, Region
 from app.models.geo import CITY, COUNTY, PROVINCE
-from app.views.bounds import as_id
+from app.web.ids import as_id
 from app.views.cache import reference
 
 

@@ -16,8 +16,9 @@ from app.domain import DomainError
 from app.domain.uploads import inspect_image
 from app.models import Attachment, Organization, OrganizationMember
 from app.storage import store
-from app.views.base import attachment_download, said
-from app.views.bounds import as_id
+from app.web.downloads import attachment_download
+from app.web.ids import as_id
+from app.web.language import said
 from app.views.registration import application_from, choices_for
 
 

@@ -14,8 +14,9 @@ from app.domain.scope import Actor
 from app.vocabulary import DeclarationStatus as S, PublicationStage
 from app.extensions import db
 from app.models import Batch, Declaration, Publication
-from app.views.base import commit_or_flash, form_text, xlsx_rows
-from app.views.bounds import as_id
+from app.views.base import commit_or_flash, form_text
+from app.web.downloads import xlsx_rows
+from app.web.ids import as_id
 
 PAGE_SIZE = 100
 EXPORT_COLUMNS = ["序号", "单位名称", "申报名称", "所在地区", "申报类型"]

@@ -18,15 +18,9 @@ from app.vocabulary import PackageState, StepState
 from app.extensions import db
 from app.models import Attachment, Declaration, RecommendationPackage
 from app.storage import store
-from app.views.base import (
-    PlatformInterface,
-    PlatformModelView,
-    attachment_download,
-    commit_or_flash,
-    form_text,
-    translated_parts,
-    xlsx_rows,
-)
+from app.views.base import PlatformInterface, PlatformModelView, commit_or_flash, form_text
+from app.web.downloads import attachment_download, xlsx_rows
+from app.web.language import translated_parts
 
 UPLOAD_ACCEPTS = {"letter": ("pdf",), "summary": ("pdf", "xlsx")}
 

@@ -109,7 +109,7 @@ def test_console_ids_that_no_key_can_equal_are_no_row(app, client_as, pk):
 
 
 def test_an_id_is_ascii_digits_within_the_integer_range():
-    from app.views.bounds import as_id
+    from app.web.ids import as_id
 
     assert [as_id(t) for t in ("1", "2147483647", "0012")] == [1, 2147483647, 12]
     assert [as_id(t) for t in ("2147483648", "１", "٣", "-1", "1.0", "", None, " 1", "9" * 40)] == [None] * 9

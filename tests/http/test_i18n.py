@@ -230,7 +230,7 @@ def test_a_listed_value_is_translated_item_by_item(app):
     refused = DomainError("请先上传%(files)s，再提交推荐", files=("推荐函", "推荐汇总表（盖章）"))
     assert refused.message == "请先上传推荐函、推荐汇总表（盖章），再提交推荐"
     with app.test_request_context("/"), force_locale("en"):
-        from app.views.base import say
+        from app.web.language import say
 
         english = say(refused)
     assert english.startswith("Please upload the ") and ", " in english and "推荐" not in english
