@@ -66,7 +66,7 @@ class Config:
     APP_THEME = ""
     FAB_BASE_TEMPLATE = "layout.html"
     FAB_INDEX_VIEW = "app.views.home.HomeView"
-    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SecurityManager"
+    FAB_SECURITY_MANAGER_CLASS = "app.views.accounts.PlatformSecurityManager"
     FAB_ADD_SECURITY_VIEWS = True
     # Roles are built in (app/security/roles.py), so FAB's permission editors would only mislead.
     FAB_ADD_SECURITY_PERMISSION_VIEW = False

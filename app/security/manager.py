@@ -13,7 +13,6 @@ from app.models.organization import Organization, PlatformUser
 from app.security import roles, sessions
 from app.security import sign_in_audit as audit
 from app.security.views import LoginView
-from app.views.accounts import UserAdminView
 
 
 # FAB names these columns from their attribute names ("User", "Groups"), untranslated.
@@ -43,11 +42,13 @@ class ClosedSecurityApi(SecurityApi):
 
 
 class SecurityManager(FabSecurityManager):
+    """The user administration view it registers is app/views/accounts.py's, given it there by
+    `PlatformSecurityManager`, the class Flask-AppBuilder runs: views import security, never the reverse."""
+
     user_model = PlatformUser
     security_api = ClosedSecurityApi
     rolemodelview = BuiltinRoleView
     groupmodelview = GroupView
-    userdbmodelview = UserAdminView
     authdbview = LoginView
     userstatschartview = None  # draws with Google Charts, which an intranet cannot reach
 

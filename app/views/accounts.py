@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Authority, AuthorityKind, Organization, OrganizationMember, OrgType, PlatformUser, Region
 from app.security import lockout, roles
 from app.security import sign_in_audit as audit
+from app.security.manager import SecurityManager
 from app.security.sessions import end_other_sessions
 from app.views.base import ListDefaults
 
@@ -204,3 +205,10 @@ class UserAdminView(ListDefaults, UserDBModelView):
         db.session.commit()
         flash(gettext("已解锁 %(count)d 个账户", count=len(items)), "success")
         return redirect(self.get_redirect())
+
+
+class PlatformSecurityManager(SecurityManager):
+    """The security manager Flask-AppBuilder runs (FAB_SECURITY_MANAGER_CLASS in config.py): app.security's, with the
+    user administration above. Joined here, in the views, because the security package imports no view."""
+
+    userdbmodelview = UserAdminView
