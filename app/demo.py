@@ -1,9 +1,10 @@
 """Demo data at national scale: organizations in every province and declarations in every lifecycle state.
 
-Rows are made in bulk (plain tuples through the driver: executemany, or COPY on PostgreSQL) but follow the
-lifecycle's rules: the chain of each submission comes from the organization's authority exactly as
-`lifecycle.review_chain` builds it for the 地方 channel, the step states and the declaration's scope columns
-agree, and every decision has its review record. `tests/domain/test_demo.py` checks these invariants and then
+Rows are made in bulk (plain tuples through the driver: executemany, or COPY on PostgreSQL) but from the
+lifecycle's own data: the chain of each submission is `lifecycle.local_levels` of the organization's authority,
+its steps open as `lifecycle.opening_states` opens them, each decision gives its step the state, the
+declaration the status and the history the record its transition in `lifecycle.TRANSITIONS` does, and the
+step columns are named by `lifecycle.STEP_COLUMN`. `tests/domain/test_demo.py` checks these invariants and then
 acts on generated rows through `lifecycle.apply`. Deterministic for a given `seed`.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.domain.codes import make_credit_code, org_code_of
-from app.domain.lifecycle import LEVELS, STEP_COLUMN
+from app.domain.lifecycle import LEVELS, STEP_COLUMN, TRANSITIONS, local_levels, opening_states
 from app.vocabulary import Channel, DeclarationStatus as S, PackageState, ReviewLevel, StepState
 from app.domain.uploads import sha256_hex
 from app.extensions import db
@@ -45,10 +46,11 @@ from app.models import (
     ReviewStep,
 )
 
-# Where a generated declaration ends up (weights in percent): status, and for submissions how far up the chain.
+# Where a generated declaration ends up (weights in percent): a status before 上报, or, for submissions, still
+# pending at some level or ended by a decision (a transition's name).
 OUTCOMES = [
-    ("draft", 10), ("evaluating", 4), ("evaluated", 4), ("pending", 40), ("returned", 10), ("rejected", 6),
-    ("approved", 26),
+    ("draft", 10), ("evaluating", 4), ("evaluated", 4), ("pending", 40), ("return", 10), ("reject", 6),
+    ("approve", 26),
 ]
 OUTCOME_TABLE = [outcome for outcome, weight in OUTCOMES for _ in range(weight)]  # one draw is one index
 BATCH_SIZE = 20_000
@@ -56,8 +58,6 @@ DAY = 24 * 60  # times are whole minutes after the start of the generated year
 YEAR = 365 * DAY
 SUBMITTED_MINUTES = 265 * DAY  # submissions are created in the first 265 days: their later events end by today
 SUBMITTED_FROM = 337 * DAY  # recommendation packages go to the ministry from here (see Packages.submitted)
-KIND_LEVEL = {AuthorityKind.COUNTY: ReviewLevel.COUNTY, AuthorityKind.CITY: ReviewLevel.CITY,
-              AuthorityKind.PROVINCE: ReviewLevel.TOP}
 
 # The stored values, as plain strings: enum members hash by name and their attributes cost a call each, and
 # this is the generator's inner loop.
@@ -65,8 +65,22 @@ ST = SimpleNamespace(**{m.name: m.value for m in StepState})
 DS = SimpleNamespace(**{m.name: m.value for m in S})
 LV = SimpleNamespace(**{m.name: m.value for m in ReviewLevel})
 UNSUBMITTED = {"draft": DS.DRAFT, "evaluating": DS.EVALUATING, "evaluated": DS.EVALUATED}
-FINAL_STATUS = {"approved": DS.APPROVED, "returned": DS.RETURNED, "rejected": DS.REJECTED}
 CHANNEL_LOCAL = Channel.LOCAL.value
+
+
+def _only(statuses: frozenset) -> str:
+    (status,) = statuses
+    return S(status).value
+
+
+# What each transition the generator replays writes, read from the table once: (name, from status, to status)
+# of its record, and the state it gives the step it decides.
+SUBMIT = ("submit", DS.DRAFT, TRANSITIONS["submit"].target.value)
+REVIEWING = _only(TRANSITIONS["approve"].sources)
+APPROVED = TRANSITIONS["approve"].decides.value
+DECISIONS = {name: (TRANSITIONS[name].decides.value, TRANSITIONS[name].target.value) for name in ("return", "reject")}
+RECOMMEND = ("recommend", _only(TRANSITIONS["recommend"].sources), REVIEWING)
+FINAL_STATUS = {"approve": DS.APPROVED, **{name: status for name, (_, status) in DECISIONS.items()}}
 
 # Column orders of the tuples the loop builds.
 DECLARATION_COLUMNS = (
@@ -84,6 +98,7 @@ class Chain:
     """The 地方 chain of one authority: (level, authority id or None) for the four levels, as stored."""
 
     steps: tuple[tuple[str, int | None], ...]
+    opened: tuple[str, ...]  # each step's state when the submission opens it
     region_id: int
     province_id: int
     by_level: dict = field(compare=False, hash=False, repr=False)
@@ -102,23 +117,21 @@ class Chain:
 
 
 def chains() -> dict[int, Chain]:
-    """Every region authority's chain, built by walking parents as `lifecycle.review_chain` does."""
-    authorities = {a.id: a for a in db.session.scalars(select(Authority))}
+    """Every region authority's 地方 chain (for a national batch), as `lifecycle.review_chain` builds it."""
+    authorities = list(db.session.scalars(select(Authority)))  # loaded once: parents come from the session
     regions = {r.id: r for r in db.session.scalars(select(Region))}
-    ministry = next(a.id for a in authorities.values() if a.kind == AuthorityKind.MINISTRY)
+    ministry = next(a.id for a in authorities if a.kind == AuthorityKind.MINISTRY)
     result = {}
-    for authority in authorities.values():
-        if authority.kind not in KIND_LEVEL or authority.region_id is None:
+    for authority in authorities:
+        if authority.kind not in (AuthorityKind.COUNTY, AuthorityKind.CITY, AuthorityKind.PROVINCE) \
+                or authority.region_id is None:
             continue
-        levels = dict.fromkeys(LEVELS)
-        node = authority
-        while node is not None and node.kind != AuthorityKind.MINISTRY:
-            levels[KIND_LEVEL[AuthorityKind(node.kind)]] = node.id
-            node = authorities.get(node.parent_id)
+        levels = {level: a.id if a is not None else None for level, a in local_levels(authority).items()}
         levels[ReviewLevel.MINISTRY] = ministry
         region = regions[authority.region_id]
         steps = tuple((level.value, levels[level]) for level in LEVELS)
-        result[authority.id] = Chain(steps, region.id, region.province_id or region.id, dict(steps))
+        opened = tuple(state.value for _, _, state in opening_states(steps))
+        result[authority.id] = Chain(steps, opened, region.id, region.province_id or region.id, dict(steps))
     return result
 
 
@@ -270,7 +283,7 @@ def _submitted(draw, pk: int, batch: int, type_id: int, chain: Chain, applicable
     waits there (under review, nobody's turn), whatever `outcome` was drawn."""
     stamp = packages.stamp
     submitted = created + DAY * (1 + int(draw() * 29))
-    approved = applicable if outcome == "approved" else int(draw() * applicable)  # levels that approved it
+    approved = applicable if outcome == "approve" else int(draw() * applicable)  # levels that approved it
     by_level = chain.by_level
     province = by_level[LV.TOP]
     package_id = rank = recommended_at = None
@@ -281,45 +294,42 @@ def _submitted(draw, pk: int, batch: int, type_id: int, chain: Chain, applicable
         package_id, rank, recommended, recommended_at = packages.join(batch, type_id, province, submitted)
         if not recommended:
             outcome, approved = "waiting", top + 1
-    record_rows.append((pk, 1, "submit", None, None, "demo", DS.DRAFT, DS.UNDER_REVIEW, None, stamp[submitted]))
+    record_rows.append((pk, 1, SUBMIT[0], None, None, "demo", SUBMIT[1], SUBMIT[2], None, stamp[submitted]))
     moment = submitted
     pending = None
     states = []
     index = 0  # among the applicable levels
-    for position, (level, authority) in enumerate(chain.steps, start=1):
+    for position, ((level, authority), state) in enumerate(zip(chain.steps, chain.opened), start=1):
         started = decided = None
-        if authority is None:
-            state = ST.NOT_APPLICABLE
-        else:
+        if authority is not None:  # else 不适用, as opened
             if index < approved:
-                state = ST.APPROVED
+                state = APPROVED
             elif index > approved or outcome == "waiting":
                 state = ST.NOT_STARTED
             elif outcome == "pending":
                 state, pending = ST.IN_REVIEW, authority
             else:
-                state = ST.RETURNED if outcome == "returned" else ST.REJECTED
+                state = DECISIONS[outcome][0]
             if state != ST.NOT_STARTED:
                 started = stamp[moment]
-            if state == ST.APPROVED:
+            if state == APPROVED:
                 moment += DAY * (1 + int(draw() * 14))
                 decided = stamp[moment]
-                record_rows.append((pk, 1, "approve", level, authority, "demo", DS.UNDER_REVIEW,
-                                    DS.APPROVED if index == applicable - 1 else DS.UNDER_REVIEW, None, decided))
+                record_rows.append((pk, 1, "approve", level, authority, "demo", REVIEWING,
+                                    FINAL_STATUS["approve"] if index == applicable - 1 else REVIEWING, None, decided))
                 if index == top and recommended:  # 提交推荐, with the rest of its package
                     moment = recommended_at if recommended_at is not None else moment + DAY * (1 + int(draw() * 9))
-                    record_rows.append((pk, 1, "recommend", level, authority, "demo", DS.UNDER_REVIEW,
-                                        DS.UNDER_REVIEW, None, stamp[moment]))
-            elif state == ST.RETURNED or state == ST.REJECTED:
+                    record_rows.append((pk, 1, RECOMMEND[0], level, authority, "demo", RECOMMEND[1], RECOMMEND[2],
+                                        None, stamp[moment]))
+            elif outcome in DECISIONS and state == DECISIONS[outcome][0]:
                 moment += DAY * (1 + int(draw() * 14))
                 decided = stamp[moment]
-                action, status = ("return", DS.RETURNED) if state == ST.RETURNED else ("reject", DS.REJECTED)
-                record_rows.append((pk, 1, action, level, authority, "demo", DS.UNDER_REVIEW, status, "请补充材料",
-                                    decided))
+                record_rows.append((pk, 1, outcome, level, authority, "demo", REVIEWING, DECISIONS[outcome][1],
+                                    "请补充材料", decided))
             index += 1
         states.append(state)
         step_rows.append((pk, 1, position, level, authority, state, started, decided))
-    return (FINAL_STATUS.get(outcome, DS.UNDER_REVIEW), CHANNEL_LOCAL, 1, stamp[submitted], stamp[moment], pending,
+    return (FINAL_STATUS.get(outcome, REVIEWING), CHANNEL_LOCAL, 1, stamp[submitted], stamp[moment], pending,
             by_level[LV.COUNTY], by_level[LV.CITY], province, *states, package_id, rank)
 
 

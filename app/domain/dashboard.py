@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain.scope import Actor, Audience, declaration_scope, unindexed
+from app.domain.lifecycle import STEP_COLUMN
 from app.vocabulary import DeclarationStatus, ReviewLevel, StepState
 from app.models import Authority, AuthorityKind, Batch, BatchWindow, Declaration, DeclarationType, Region, ReviewStep
 from app.models.geo import CITY, COUNTY, PROVINCE
@@ -40,12 +41,7 @@ STATEMENTS = 6
 OVERDUE_LIST_SIZE = 10
 
 # The declaration's step column and the batch window's deadline column of each level.
-STEP_OF = {
-    ReviewLevel.COUNTY: Declaration.county_step,
-    ReviewLevel.CITY: Declaration.city_step,
-    ReviewLevel.TOP: Declaration.top_step,
-    ReviewLevel.MINISTRY: Declaration.ministry_step,
-}
+STEP_OF = {level: getattr(Declaration, column) for level, column in STEP_COLUMN.items()}
 DEADLINE_OF = {
     ReviewLevel.COUNTY: BatchWindow.county_deadline,
     ReviewLevel.CITY: BatchWindow.city_deadline,

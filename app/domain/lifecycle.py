@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain import DomainError, Message, dossier, forms
-from app.vocabulary import Channel, DeclarationStatus as S, N_, ReviewLevel, StepState
+from app.vocabulary import Channel, DeclarationStatus as S, N_, PublicationStage, ReviewLevel, StepState
 from app.domain.scope import Actor, Audience
 from app.models import (
     Attachment,
@@ -36,6 +36,8 @@ from app.models import (
     FormDefinition,
     Organization,
     OrgType,
+    Publication,
+    RecommendationPackage,
     ReviewRecord,
     ReviewStep,
     SubmittedRound,
@@ -43,12 +45,16 @@ from app.models import (
 
 MAX_EVALUATIONS_PER_LEGAL_REPRESENTATIVE = 15  # per batch, for the agencies under one legal representative
 LEVELS = (ReviewLevel.COUNTY, ReviewLevel.CITY, ReviewLevel.TOP, ReviewLevel.MINISTRY)
+# Where a declaration keeps the state of its step at each level, for lists and counts: the one map of it.
 STEP_COLUMN = {
     ReviewLevel.COUNTY: "county_step",
     ReviewLevel.CITY: "city_step",
     ReviewLevel.TOP: "top_step",
     ReviewLevel.MINISTRY: "ministry_step",
 }
+# The level at which an authority of the 地方 channel reviews; its parents review above it.
+LEVEL_OF_KIND = {AuthorityKind.COUNTY: ReviewLevel.COUNTY, AuthorityKind.CITY: ReviewLevel.CITY,
+                 AuthorityKind.PROVINCE: ReviewLevel.TOP}
 STALE = N_("该申报刚刚已被他人处理，本次操作未执行，请刷新后查看最新状态")
 
 
@@ -61,6 +67,7 @@ class Context:
     actor: Actor
     now: datetime.datetime
     args: dict = field(default_factory=dict)
+    transition: "Transition | None" = None  # the one being taken, for its effect; None while offers are drawn
 
     @property
     def today(self) -> datetime.date:
@@ -72,6 +79,12 @@ class Context:
         return current_step(self.session, self.declaration)
 
     @cached_property
+    def steps(self) -> dict[ReviewLevel, ReviewStep]:
+        """The steps of the current round by level: packages and publication act on a named level."""
+        return {ReviewLevel(s.level): s for s in self.session.scalars(select(ReviewStep).where(
+            ReviewStep.declaration_id == self.declaration.id, ReviewStep.round == self.declaration.round))}
+
+    @cached_property
     def window(self) -> BatchWindow | None:
         return self.session.scalar(select(BatchWindow).where(
             BatchWindow.batch_id == self.declaration.batch_id,
@@ -81,17 +94,28 @@ class Context:
 Guard = Callable[[Context], "str | None"]
 
 
+def _no_level(ctx: Context) -> tuple[ReviewLevel | None, int | None]:
+    return None, None
+
+
 @dataclass(frozen=True)
 class Transition:
+    """One row of the table. `target` is the status it leaves, None where the effect decides (an approval
+    moves on to the next level or ends the review); `decides` is the state it gives the step it decides."""
+
     name: str
     label: str
     audience: Audience
     sources: frozenset
     guards: tuple[Guard, ...]
     effect: Callable[[Context], None]
+    target: S | None = None
+    decides: StepState | None = None
     needs_opinion: bool = False
+    opinion_prompt: str = N_("请填写审核意见")  # what a missing opinion is asked for as
     confirm: str | None = None
-    recorded: bool = True  # choosing an agency is an edit of the draft, not an event of its history
+    recorded: bool = True  # choosing an agency edits the draft, and a deleted draft has no history left
+    recorded_under: Callable[[Context], tuple[ReviewLevel | None, int | None]] = _no_level  # level, authority
     ministry_label: str | None = None  # the ministry's final decision is worded differently (通过（拟入选）, 不予通过)
 
 
@@ -233,10 +257,44 @@ def _package_open(ctx: Context) -> str | None:
     return recommendation.closed_for(ctx.session, ctx.declaration)
 
 
-def _opinion(ctx: Context) -> str | None:
-    if not str(ctx.args.get("opinion") or "").strip():
-        return N_("请填写审核意见")
-    if len(ctx.args["opinion"]) > 2000:
+def _in_package(ctx: Context) -> str | None:
+    """Package transitions are taken by the package's own operations (recommendation.py), which pass it."""
+    package = ctx.args.get("package")
+    if not isinstance(package, RecommendationPackage) or ctx.declaration.package_id != package.id:
+        return N_("该申报不在本推荐中")
+    return None
+
+
+def _waits_for_recommendation(ctx: Context) -> str | None:
+    """Approved by its top authority, the ministry's step not started: the package may take it there."""
+    step = ctx.steps.get(ReviewLevel.MINISTRY)
+    return None if step is not None and step.state == StepState.NOT_STARTED else STALE
+
+
+def _at_the_ministry(ctx: Context) -> str | None:
+    """Recommended, the ministry not decided yet: the package may take it back."""
+    step = ctx.steps.get(ReviewLevel.MINISTRY)
+    return None if step is not None and step.state == StepState.IN_REVIEW else STALE
+
+
+def _in_publication(ctx: Context) -> str | None:
+    """Publication transitions are taken by the publicity of the declaration's batch (publication.py)."""
+    publication = ctx.args.get("publication")
+    if not isinstance(publication, Publication) or publication.batch_id != ctx.declaration.batch_id \
+            or publication.stage != PublicationStage.PUBLICITY:
+        return N_("该申报不在本次公示中")
+    return None
+
+
+OPINION_MAX = 2000
+
+
+def _opinion_refusal(transition: Transition, args: dict) -> str | None:
+    """An opinion the transition needs must be given; any opinion given, needed or not, has the same limits.
+    Checked only when acting: a page offers the transition before anything is typed."""
+    if not str(args.get("opinion") or "").strip():
+        return transition.opinion_prompt if transition.needs_opinion else None
+    if len(args["opinion"]) > OPINION_MAX:
         return N_("审核意见不能超过 2000 字")
     return None
 
@@ -254,7 +312,6 @@ def _request_evaluation(ctx: Context) -> None:
     number = 1 + (ctx.session.scalar(select(func.count()).where(Evaluation.declaration_id == ctx.declaration.id)) or 0)
     ctx.session.add(Evaluation(declaration_id=ctx.declaration.id, round=number, agency_id=ctx.declaration.agency_id,
                                state="requested", requested_at=ctx.now))
-    ctx.declaration.status = S.EVALUATING
 
 
 HIGHLIGHTS_MAX = 100  # 主要亮点, as the notice asks (and the column holds)
@@ -297,7 +354,6 @@ def _return_evaluation(ctx: Context) -> None:
     evaluation.state = "returned"
     evaluation.returned_at = ctx.now
     ctx.declaration.score = score
-    ctx.declaration.status = S.EVALUATED
 
 
 def evaluation_report(session: Session, declaration: Declaration, actor: Actor, report_id) -> Attachment | None:
@@ -315,7 +371,6 @@ def _dispute(ctx: Context) -> None:
     evaluation = latest_evaluation(ctx.session, ctx.declaration)
     evaluation.state = "disputed"
     evaluation.dispute = str(ctx.args.get("opinion") or "").strip()
-    ctx.declaration.status = S.DRAFT
 
 
 def _submit(ctx: Context) -> None:
@@ -330,24 +385,38 @@ def _submit(ctx: Context) -> None:
         evaluation.state = "accepted"
     declaration.round += 1
     declaration.channel = channel
-    declaration.status = S.UNDER_REVIEW
     declaration.submitted_at = ctx.now
     authorities = dict(chain)
     declaration.county_authority_id = _id(authorities[ReviewLevel.COUNTY])
     declaration.city_authority_id = _id(authorities[ReviewLevel.CITY])
     declaration.top_authority_id = _id(authorities[ReviewLevel.TOP])
-    first = next(level for level, authority in chain if authority is not None)
-    for position, (level, authority) in enumerate(chain, start=1):
-        if authority is None:
-            state = StepState.NOT_APPLICABLE
-        else:
-            state = StepState.IN_REVIEW if level == first else StepState.NOT_STARTED
-        ctx.session.add(ReviewStep(declaration_id=declaration.id, round=declaration.round, position=position,
-                                   level=level, authority_id=_id(authority), state=state,
-                                   started_at=ctx.now if state == StepState.IN_REVIEW else None))
-        setattr(declaration, STEP_COLUMN[level], state)
-    declaration.pending_authority_id = authorities[first].id
+    for position, (level, authority, state) in enumerate(opening_states(chain), start=1):
+        step = ReviewStep(declaration_id=declaration.id, round=declaration.round, position=position, level=level,
+                          authority_id=_id(authority), started_at=ctx.now if state == StepState.IN_REVIEW else None)
+        ctx.session.add(step)
+        _put(declaration, step, state)
+        if state == StepState.IN_REVIEW:
+            declaration.pending_authority_id = step.authority_id
     keep_round(ctx.session, declaration, ctx.now)
+
+
+def opening_states(chain: Iterable[tuple[ReviewLevel, object]]) -> list[tuple[ReviewLevel, object, StepState]]:
+    """The steps a submission opens along its chain: the first applicable level reviews, those above wait,
+    a level without an authority is 不适用. The demo generator opens its rows the same way."""
+    found, first = [], True
+    for level, authority in chain:
+        if authority is None:
+            found.append((level, authority, StepState.NOT_APPLICABLE))
+        else:
+            found.append((level, authority, StepState.IN_REVIEW if first else StepState.NOT_STARTED))
+            first = False
+    return found
+
+
+def _put(declaration: Declaration, step: ReviewStep, state: StepState) -> None:
+    """A step's new state, and the declaration's copy of it for lists: the only writer of either."""
+    step.state = state
+    setattr(declaration, STEP_COLUMN[ReviewLevel(step.level)], state)
 
 
 def keep_round(session: Session, declaration: Declaration, now: datetime.datetime) -> SubmittedRound:
@@ -375,10 +444,8 @@ def _withdraw(ctx: Context) -> None:
     declaration = ctx.declaration
     for step in ctx.session.scalars(select(ReviewStep).where(
             ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round)):
-        if step.state in (StepState.NOT_STARTED, StepState.IN_REVIEW):
-            step.state = StepState.CANCELLED
-        setattr(declaration, STEP_COLUMN[ReviewLevel(step.level)], step.state)
-    declaration.status = S.DRAFT
+        _put(declaration, step, StepState.CANCELLED if step.state in (StepState.NOT_STARTED, StepState.IN_REVIEW)
+             else step.state)
     declaration.pending_authority_id = None
     declaration.submitted_at = None
     declaration.county_authority_id = declaration.city_authority_id = declaration.top_authority_id = None
@@ -387,7 +454,7 @@ def _withdraw(ctx: Context) -> None:
 def _approve(ctx: Context) -> None:
     declaration = ctx.declaration
     step = _open_step(ctx)
-    _decide(ctx, step, StepState.APPROVED)
+    _decide(ctx, step)
     later = ctx.session.scalars(select(ReviewStep).where(
         ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round,
         ReviewStep.position > step.position, ReviewStep.state == StepState.NOT_STARTED,
@@ -403,21 +470,20 @@ def _approve(ctx: Context) -> None:
         recommendation.join(ctx.session, declaration, ctx.now)
         declaration.pending_authority_id = None
         return
-    later.state = StepState.IN_REVIEW
-    later.started_at = ctx.now
-    setattr(declaration, STEP_COLUMN[ReviewLevel(later.level)], StepState.IN_REVIEW)
-    declaration.pending_authority_id = later.authority_id
+    _start(ctx, later)
 
 
-def _return(ctx: Context) -> None:
-    _decide(ctx, _open_step(ctx), StepState.RETURNED)
-    ctx.declaration.status = S.RETURNED
-    ctx.declaration.pending_authority_id = None
+def _start(ctx: Context, step: ReviewStep) -> None:
+    """The step's level now reviews the declaration."""
+    _put(ctx.declaration, step, StepState.IN_REVIEW)
+    step.started_at = ctx.now
+    step.decided_at = None
+    ctx.declaration.pending_authority_id = step.authority_id
 
 
-def _reject(ctx: Context) -> None:
-    _decide(ctx, _open_step(ctx), StepState.REJECTED)
-    ctx.declaration.status = S.REJECTED
+def _end_review(ctx: Context) -> None:
+    """退回修改 or 不予推荐: the step is decided and the review stops there."""
+    _decide(ctx, _open_step(ctx))
     ctx.declaration.pending_authority_id = None
 
 
@@ -430,63 +496,120 @@ def _open_step(ctx: Context) -> ReviewStep:
     return step
 
 
-def _decide(ctx: Context, step: ReviewStep, state: StepState) -> None:
-    step.state = state
+def _decide(ctx: Context, step: ReviewStep) -> None:
+    _put(ctx.declaration, step, ctx.transition.decides)
     step.decided_at = ctx.now
-    setattr(ctx.declaration, STEP_COLUMN[ReviewLevel(step.level)], state)
+
+
+def _delete(ctx: Context) -> None:
+    """A never-submitted draft goes, and its attachments with it."""
+    ctx.session.execute(sa_delete(Attachment).where(Attachment.declaration_id == ctx.declaration.id))
+    ctx.session.delete(ctx.declaration)
+
+
+def _recommend(ctx: Context) -> None:
+    """提交推荐, with the rest of its package: the ministry's step opens."""
+    _start(ctx, ctx.steps[ReviewLevel.MINISTRY])
+
+
+def _unrecommend(ctx: Context) -> None:
+    """撤回推荐: back in the package, the ministry's step not started, nobody's turn."""
+    step = ctx.steps[ReviewLevel.MINISTRY]
+    _put(ctx.declaration, step, StepState.NOT_STARTED)
+    step.started_at = None
+    ctx.declaration.pending_authority_id = None
+
+
+def _reopen(ctx: Context) -> None:
+    """移出推荐: out of the package and back to the top authority's own review."""
+    _start(ctx, ctx.steps[ReviewLevel.TOP])
+    ctx.declaration.package_id = ctx.declaration.package_rank = None
+
+
+def _object(ctx: Context) -> None:
+    """公示异议: the last approval of the round becomes the refusal (不予通过)."""
+    approved = [s for s in ctx.steps.values() if s.state == StepState.APPROVED]
+    if approved:
+        _decide(ctx, max(approved, key=lambda s: s.position))
 
 
 def _nothing(ctx: Context) -> None:
     return None
 
 
+def _the_step_in_review(ctx: Context) -> tuple[ReviewLevel | None, int | None]:
+    """A reviewer's decision is recorded under the step the guards checked."""
+    return (ReviewLevel(ctx.step.level), ctx.step.authority_id) if ctx.step else (None, None)
+
+
+def _the_package(ctx: Context) -> tuple[ReviewLevel | None, int | None]:
+    return ReviewLevel.TOP, ctx.args["package"].authority_id
+
+
+def _the_batch_owner(ctx: Context) -> tuple[ReviewLevel | None, int | None]:
+    return None, ctx.declaration.batch.owner_id  # the publication's batch, as its guard checked
+
+
 EDITABLE = frozenset({S.DRAFT, S.RETURNED})
 
+REVIEWING = frozenset({S.UNDER_REVIEW})
+_DECISION_GUARDS = (_my_turn, _step_open, _before_deadline)
+
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
+    # the applicant's declaration and its third-party evaluation
     Transition("choose_agency", N_("选择第三方评价机构"), Audience.APPLICANT, EDITABLE,
                (_own, _needs_evaluation), _choose_agency, recorded=False),
     Transition("request_evaluation", N_("提交三方评价"), Audience.APPLICANT, EDITABLE,
                (_own, _needs_evaluation, _agency_chosen, _complete, _agency_capacity), _request_evaluation,
-               confirm=N_("提交后由第三方评价机构评价，评价期间不能修改申报内容。确定提交吗？")),
+               target=S.EVALUATING, confirm=N_("提交后由第三方评价机构评价，评价期间不能修改申报内容。确定提交吗？")),
     Transition("return_evaluation", N_("返回评价结果"), Audience.AGENCY, frozenset({S.EVALUATING}),
-               (_the_agency,), _return_evaluation),
+               (_the_agency,), _return_evaluation, target=S.EVALUATED),
     Transition("dispute", N_("有异议，修订后再次提交"), Audience.APPLICANT, frozenset({S.EVALUATED}),
-               (_own, _opinion), _dispute, needs_opinion=True),
+               (_own,), _dispute, target=S.DRAFT, needs_opinion=True),
     Transition("submit", N_("上报"), Audience.APPLICANT, EDITABLE | {S.EVALUATED},
-               (_own, _window_open, _complete, _evaluation_settled), _submit,
+               (_own, _window_open, _complete, _evaluation_settled), _submit, target=S.UNDER_REVIEW,
                confirm=N_("上报后将由上级主管部门逐级审核。确定上报吗？")),
-    Transition("withdraw", N_("取消上报"), Audience.APPLICANT, frozenset({S.UNDER_REVIEW}),
-               (_own, _no_approval_this_round), _withdraw,
+    Transition("withdraw", N_("取消上报"), Audience.APPLICANT, REVIEWING,
+               (_own, _no_approval_this_round), _withdraw, target=S.DRAFT,
                confirm=N_("取消上报不会清空已填写的内容；重新上报后须重新通过各级审核。确定取消上报吗？")),
     Transition("delete", N_("删除"), Audience.APPLICANT, frozenset({S.DRAFT}),
-               (_own, _never_submitted), _nothing,
+               (_own, _never_submitted), _delete, recorded=False,
                confirm=N_("删除后申报内容不能找回，确定删除吗？")),
-    Transition("approve", N_("审核通过"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
-               (_my_turn, _step_open, _before_deadline, _package_open), _approve,
-               ministry_label=N_("通过（拟入选）")),
-    Transition("return", N_("退回修改"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
-               (_my_turn, _step_open, _before_deadline, _opinion), _return, needs_opinion=True),
-    Transition("reject", N_("不予推荐"), Audience.REVIEWER, frozenset({S.UNDER_REVIEW}),
-               (_my_turn, _step_open, _before_deadline, _opinion), _reject, needs_opinion=True,
-               ministry_label=N_("不予通过")),
+    # the authorities' decisions, level by level
+    Transition("approve", N_("审核通过"), Audience.REVIEWER, REVIEWING,
+               (*_DECISION_GUARDS, _package_open), _approve, decides=StepState.APPROVED,
+               recorded_under=_the_step_in_review, ministry_label=N_("通过（拟入选）")),
+    Transition("return", N_("退回修改"), Audience.REVIEWER, REVIEWING, _DECISION_GUARDS, _end_review,
+               target=S.RETURNED, decides=StepState.RETURNED, needs_opinion=True,
+               recorded_under=_the_step_in_review),
+    Transition("reject", N_("不予推荐"), Audience.REVIEWER, REVIEWING, _DECISION_GUARDS, _end_review,
+               target=S.REJECTED, decides=StepState.REJECTED, needs_opinion=True,
+               recorded_under=_the_step_in_review, ministry_label=N_("不予通过")),
+    # a top authority's recommendation package (recommendation.py), for each declaration in it
+    Transition("recommend", N_("提交推荐"), Audience.REVIEWER, REVIEWING,
+               (_in_package, _waits_for_recommendation), _recommend, recorded_under=_the_package),
+    Transition("unrecommend", N_("撤回推荐"), Audience.REVIEWER, REVIEWING,
+               (_in_package, _at_the_ministry), _unrecommend, needs_opinion=True,
+               opinion_prompt=N_("请填写撤回推荐的原因"), recorded_under=_the_package),
+    Transition("reopen", N_("移出推荐，重新审核"), Audience.REVIEWER, REVIEWING, (_in_package,), _reopen,
+               needs_opinion=True, opinion_prompt=N_("请填写移出推荐的原因"), recorded_under=_the_package),
+    # a batch's publicity and list (publication.py), for each declaration in them
+    Transition("publicize", N_("公示"), Audience.REVIEWER, frozenset({S.APPROVED}), (_in_publication,), _nothing,
+               target=S.PUBLICITY, recorded_under=_the_batch_owner),
+    Transition("object", N_("公示异议，不予通过"), Audience.REVIEWER, frozenset({S.PUBLICITY}), (_in_publication,),
+               _object, target=S.REJECTED, decides=StepState.REJECTED, needs_opinion=True,
+               opinion_prompt=N_("请填写不予通过的原因（不超过 2000 字）"), recorded_under=_the_batch_owner),
+    Transition("publish", N_("发布名单"), Audience.REVIEWER, frozenset({S.PUBLICITY}), (_in_publication,), _nothing,
+               target=S.LISTED, recorded_under=_the_batch_owner),
 )}
 REVIEW_DECISIONS = ("approve", "return", "reject")
-# Events of a declaration's history that happen to a package or a batch's list rather than by a transition.
-EVENT_LABELS = {
-    "recommend": N_("提交推荐"),
-    "unrecommend": N_("撤回推荐"),
-    "reopen": N_("移出推荐，重新审核"),
-    "publicize": N_("公示"),
-    "object": N_("公示异议，不予通过"),
-    "publish": N_("发布名单"),
-}
 
 
 def action_label(name: str, level: str | None = None) -> str:
     """What an action is called in buttons and history; the ministry's decisions have their own words."""
     transition = TRANSITIONS.get(name)
     if transition is None:
-        return EVENT_LABELS.get(name, name)
+        return name
     if level == ReviewLevel.MINISTRY and transition.ministry_label:
         return transition.ministry_label
     return transition.label
@@ -503,8 +626,6 @@ def refusal(transition: Transition, ctx: Context, audience: Audience) -> DomainE
         return DomainError(N_("当前状态（%(status)s）不能执行“%(action)s”"),
                            status=S(ctx.declaration.status).label, action=transition.label)
     for guard in transition.guards:
-        if guard is _opinion and "opinion" not in ctx.args:
-            continue
         if (reason := guard(ctx)) is not None:
             return reason if isinstance(reason, DomainError) else DomainError(reason)
     return None
@@ -523,8 +644,8 @@ class Offer:
 
 
 # Refusals that mean "this action is not for this declaration at all", so it is not offered: a type without
-# third-party evaluation, or another organization's declaration.
-_NOT_OFFERED = (_own, _needs_evaluation)
+# third-party evaluation, another organization's declaration, or what only a package or a publicity does.
+_NOT_OFFERED = (_own, _needs_evaluation, _in_package, _in_publication)
 
 
 def offers(session: Session, declaration: Declaration, actor: Actor, audience: Audience,
@@ -558,34 +679,31 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise DomainError(N_("未知的操作"))
-    ctx = Context(session, declaration, actor, now, args)
+    ctx = Context(session, declaration, actor, now, args, transition)
     if (refused := refusal(transition, ctx, audience)) is not None:
         raise refused
-    if (transition.needs_opinion or str(args.get("opinion") or "").strip()) and (message := _opinion(ctx)) is not None:
-        raise DomainError(message)  # an optional opinion, once given, has the same limits
+    if (message := _opinion_refusal(transition, args)) is not None:
+        raise DomainError(message)
     from_status = S(declaration.status)
-    level, authority_id = _acting_level(ctx, transition)
+    level, authority_id = transition.recorded_under(ctx)
     try:
+        declaration.updated_at = now
         transition.effect(ctx)
-        if name == "delete":  # a never-submitted draft: its attachments go with it
-            session.execute(sa_delete(Attachment).where(Attachment.declaration_id == declaration.id))
-            session.delete(declaration)
-        else:
-            if transition.recorded:
-                record(session, declaration, name, actor, now, from_status=from_status, level=level,
-                       authority_id=authority_id, opinion=args.get("opinion"), ip=ip)
-            declaration.updated_at = now
+        if transition.target is not None:
+            declaration.status = transition.target
+        if transition.recorded:
+            _record(session, declaration, name, actor, now, from_status=from_status, level=level,
+                    authority_id=authority_id, opinion=args.get("opinion"), ip=ip)
         session.flush()  # the version check: a concurrent change of the same declaration fails here
     except StaleDataError:
         raise DomainError(STALE)
     return declaration
 
 
-def record(session: Session, declaration: Declaration, action: str, actor: Actor, now: datetime.datetime, *,
-           from_status: S, level: ReviewLevel | None = None, authority_id: int | None = None, opinion=None,
-           ip: str | None = None) -> None:
-    """Add the immutable history entry of an action on `declaration`, which is already in its new status.
-    Transitions, packages and publication all write their history through here."""
+def _record(session: Session, declaration: Declaration, action: str, actor: Actor, now: datetime.datetime, *,
+            from_status: S, level: ReviewLevel | None = None, authority_id: int | None = None, opinion=None,
+            ip: str | None = None) -> None:
+    """Add the immutable history entry of a transition of `declaration`, which is already in its new status."""
     session.add(ReviewRecord(
         declaration_id=declaration.id, round=declaration.round, action=action, level=level,
         authority_id=authority_id, actor_id=actor.user_id, actor_name=actor.name,
@@ -647,14 +765,9 @@ def review_chain(session: Session, declaration: Declaration, channel: Channel,
     organization = declaration.organization
     levels: dict[ReviewLevel, Authority | None] = dict.fromkeys(LEVELS)
     if channel is Channel.LOCAL:
-        authority = organization.authority
-        if authority is None:
+        if organization.authority is None:
             raise DomainError(N_("请先在企业信息中选择上级主管部门"))
-        while authority is not None and authority.kind != AuthorityKind.MINISTRY:
-            level = {AuthorityKind.COUNTY: ReviewLevel.COUNTY, AuthorityKind.CITY: ReviewLevel.CITY,
-                     AuthorityKind.PROVINCE: ReviewLevel.TOP}[AuthorityKind(authority.kind)]
-            levels[level] = authority
-            authority = authority.parent
+        levels = local_levels(organization.authority)
     elif channel is Channel.GROUP:
         if organization.central_enterprise is None:
             raise DomainError(N_("集团渠道仅适用于央企子公司，请先在企业信息中选择所属央企"))
@@ -669,6 +782,17 @@ def review_chain(session: Session, declaration: Declaration, channel: Channel,
     if not any(levels.values()):
         raise DomainError(N_("没有可以审核此申报的主管部门"))
     return [(level, levels[level]) for level in LEVELS]
+
+
+def local_levels(authority: Authority) -> dict[ReviewLevel, Authority | None]:
+    """The 地方 channel's authority at each level, from an organization's own authority up through its parents
+    (the ministry's level is the batch's matter); None where a level is skipped. The demo generator's chains
+    are walked here too."""
+    levels: dict[ReviewLevel, Authority | None] = dict.fromkeys(LEVELS)
+    while authority is not None and authority.kind != AuthorityKind.MINISTRY:
+        levels[LEVEL_OF_KIND[AuthorityKind(authority.kind)]] = authority
+        authority = authority.parent
+    return levels
 
 
 def window_error(session: Session, batch_id: int, declaration_type_id: int,
@@ -741,14 +865,6 @@ def save_content(declaration: Declaration, submitted: dict, *, regions=None, ind
     declaration.title = forms.title_of(definition, values) or declaration.title
     declaration.updated_at = now
     return problems
-
-
-def _acting_level(ctx: Context, transition: Transition):
-    """The level and authority a reviewer's action is recorded under: the step the guards checked."""
-    if transition.audience is not Audience.REVIEWER:
-        return None, None
-    step = ctx.step
-    return (ReviewLevel(step.level), step.authority_id) if step else (None, None)
 
 
 def _id(authority: Authority | None) -> int | None:

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain import DomainError, lifecycle
-from app.vocabulary import DeclarationStatus as S, N_, PublicationStage, ReviewLevel, StepState
+from app.vocabulary import DeclarationStatus as S, N_, PublicationStage
 from app.domain.places import full_names
-from app.domain.scope import Actor
-from app.models import Batch, Declaration, DeclarationType, Publication, ReviewStep
+from app.domain.scope import Actor, Audience
+from app.models import Batch, Declaration, DeclarationType, Publication
 
 STALE = N_("该公示刚刚已被他人修改，本次操作未执行，请刷新后查看最新状态")
 MAX_PUBLICITY_DAYS = 60
@@ -107,8 +107,7 @@ def start_publicity(session: Session, batch: Batch, actor: Actor, now: datetime.
                               notice=(notice or "").strip() or None, publicity_starts=starts,
                               publicity_ends=ends, created_by_id=actor.user_id, created_at=now)
     session.add(publication)
-    for declaration in declarations:
-        _move(session, declaration, S.PUBLICITY, "publicize", actor, now, batch.owner_id, ip=ip)
+    _take(session, declarations, "publicize", actor, now, publication, ip)
     lifecycle.flush(session, STALE)
     return publication
 
@@ -122,17 +121,8 @@ def object_to(session: Session, publication: Publication, declaration: Declarati
         raise DomainError(N_("名单已发布，不能再处理公示异议"))
     if declaration.batch_id != publication.batch_id or declaration.status != S.PUBLICITY:
         raise DomainError(N_("该申报不在本次公示中"))
-    opinion = (opinion or "").strip()
-    if not opinion or len(opinion) > 2000:
-        raise DomainError(N_("请填写不予通过的原因（不超过 2000 字）"))
-    final = session.scalars(select(ReviewStep).where(
-        ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round,
-        ReviewStep.state == StepState.APPROVED).order_by(ReviewStep.position.desc())).first()
-    if final is not None:
-        final.state = StepState.REJECTED
-        final.decided_at = now
-        setattr(declaration, lifecycle.STEP_COLUMN[ReviewLevel(final.level)], StepState.REJECTED)
-    _move(session, declaration, S.REJECTED, "object", actor, now, publication.batch.owner_id, opinion, ip)
+    lifecycle.apply(session, declaration, "object", actor, Audience.REVIEWER, now=now, ip=ip,
+                    publication=publication, opinion=opinion)
     lifecycle.flush(session, STALE)
 
 
@@ -148,8 +138,7 @@ def publish(session: Session, publication: Publication, actor: Actor, now: datet
                           date=publication.publicity_ends.isoformat())
     declarations = session.scalars(select(Declaration).where(
         Declaration.batch_id == publication.batch_id, Declaration.status == S.PUBLICITY)).all()
-    for declaration in declarations:
-        _move(session, declaration, S.LISTED, "publish", actor, now, publication.batch.owner_id, ip=ip)
+    _take(session, declarations, "publish", actor, now, publication, ip)
     publication.stage = PublicationStage.PUBLISHED
     publication.published_on = now.date()
     lifecycle.flush(session, STALE)
@@ -215,10 +204,10 @@ def _listed(publication: Publication, declaration_type_id: int | None) -> list:
     return where
 
 
-def _move(session: Session, declaration: Declaration, status: S, action: str, actor: Actor,
-          now: datetime.datetime, authority_id: int, opinion: str | None = None, ip: str | None = None) -> None:
-    from_status = S(declaration.status)
-    declaration.status = status
-    declaration.updated_at = now
-    lifecycle.record(session, declaration, action, actor, now, from_status=from_status, authority_id=authority_id,
-                     opinion=opinion, ip=ip)
+def _take(session: Session, declarations, name: str, actor: Actor, now: datetime.datetime,
+          publication: Publication, ip: str | None) -> None:
+    """The publication's transition for each of its declarations: all of them, or none."""
+    with session.begin_nested():
+        for declaration in declarations:
+            lifecycle.apply(session, declaration, name, actor, Audience.REVIEWER, now=now, ip=ip,
+                            publication=publication)

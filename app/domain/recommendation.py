@@ -18,9 +18,9 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain import DomainError, dossier, lifecycle
-from app.vocabulary import DeclarationStatus as S, N_, PackageState, ReviewLevel, StepState
+from app.vocabulary import N_, PackageState, StepState
 from app.domain.places import full_names
-from app.domain.scope import Actor
+from app.domain.scope import Actor, Audience
 from app.models import (
     Attachment,
     AuthorityKind,
@@ -29,7 +29,6 @@ from app.models import (
     Organization,
     PackageEvent,
     RecommendationPackage,
-    ReviewStep,
 )
 
 STALE = N_("该推荐刚刚已被他人修改，本次操作未执行，请刷新后查看最新状态")
@@ -113,22 +112,10 @@ def reopen(session: Session, package: RecommendationPackage, declaration: Declar
            now: datetime.datetime, opinion: str, ip: str | None = None) -> None:
     """移出推荐: take a declaration out of an unsubmitted package and back to the authority's own review."""
     check_editable(package, actor)
-    if declaration.package_id != package.id:
-        raise DomainError(N_("该申报不在本推荐中"))
-    opinion = (opinion or "").strip()
-    if not opinion:
-        raise DomainError(N_("请填写移出推荐的原因"))
-    step = _step(session, declaration, ReviewLevel.TOP)
-    step.state = StepState.IN_REVIEW
-    step.decided_at = None
-    step.started_at = now
-    declaration.top_step = StepState.IN_REVIEW
-    declaration.pending_authority_id = package.authority_id
-    declaration.package_id = declaration.package_rank = None
-    lifecycle.record(session, declaration, "reopen", actor, now, from_status=declaration.status,
-                     level=ReviewLevel.TOP, authority_id=package.authority_id, opinion=opinion, ip=ip)
+    lifecycle.apply(session, declaration, "reopen", actor, Audience.REVIEWER, now=now, ip=ip, package=package,
+                    opinion=opinion)
     _renumber(session, package)
-    _log(session, package, "reopen", actor, now, f"{declaration.id} {declaration.unit_name}：{opinion}")
+    _log(session, package, "reopen", actor, now, f"{declaration.id} {declaration.unit_name}：{opinion.strip()}")
 
 
 def attach(session: Session, package: RecommendationPackage, which: str, attachment: Attachment, actor: Actor,
@@ -151,18 +138,13 @@ def submit(session: Session, package: RecommendationPackage, actor: Actor, now: 
     declarations = members(session, package)
     if not declarations:
         raise DomainError(N_("推荐中没有申报，不能提交"))
-    ministry_steps = _steps(session, declarations, ReviewLevel.MINISTRY)
-    for declaration in declarations:
-        step = ministry_steps.get(declaration.id)
-        if step is None or declaration.status != S.UNDER_REVIEW or step.state != StepState.NOT_STARTED:
-            raise DomainError(N_("申报“%(name)s”的状态已变化，请刷新后再提交"), name=declaration.unit_name)
-        step.state = StepState.IN_REVIEW
-        step.started_at = now
-        declaration.ministry_step = StepState.IN_REVIEW
-        declaration.pending_authority_id = step.authority_id
-        declaration.updated_at = now
-        lifecycle.record(session, declaration, "recommend", actor, now, from_status=declaration.status,
-                         level=ReviewLevel.TOP, authority_id=package.authority_id, ip=ip)
+    with session.begin_nested():  # all of them, or none
+        for declaration in declarations:
+            try:
+                lifecycle.apply(session, declaration, "recommend", actor, Audience.REVIEWER, now=now, ip=ip,
+                                package=package)
+            except DomainError:
+                raise DomainError(N_("申报“%(name)s”的状态已变化，请刷新后再提交"), name=declaration.unit_name)
     package.state = PackageState.SUBMITTED
     package.submitted_at = now
     _log(session, package, "submit", actor, now, N_("共 %(n)d 项") % {"n": len(declarations)})
@@ -177,26 +159,16 @@ def withdraw(session: Session, package: RecommendationPackage, actor: Actor, now
         raise DomainError(N_("只能撤回本部门的推荐"))
     if package.state != PackageState.SUBMITTED:
         raise DomainError(N_("推荐尚未提交，无需撤回"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(N_("请填写撤回推荐的原因"))
     declarations = members(session, package)
-    ministry_steps = _steps(session, declarations, ReviewLevel.MINISTRY)
-    if any(d.ministry_step != StepState.IN_REVIEW or ministry_steps[d.id].state != StepState.IN_REVIEW
-           for d in declarations):
+    if any(d.ministry_step != StepState.IN_REVIEW for d in declarations):  # the ministry has decided on one
         raise DomainError(N_("工信部已开始审核本推荐中的申报，不能撤回"))
-    for declaration in declarations:
-        step = ministry_steps[declaration.id]
-        step.state = StepState.NOT_STARTED
-        step.started_at = None
-        declaration.ministry_step = StepState.NOT_STARTED
-        declaration.pending_authority_id = None
-        declaration.updated_at = now
-        lifecycle.record(session, declaration, "unrecommend", actor, now, from_status=declaration.status,
-                         level=ReviewLevel.TOP, authority_id=package.authority_id, opinion=reason, ip=ip)
+    with session.begin_nested():  # all of them, or none
+        for declaration in declarations:  # the reason is asked for by the transition
+            lifecycle.apply(session, declaration, "unrecommend", actor, Audience.REVIEWER, now=now, ip=ip,
+                            package=package, opinion=reason)
     package.state = PackageState.DRAFT
     package.submitted_at = None
-    _log(session, package, "withdraw", actor, now, reason)
+    _log(session, package, "withdraw", actor, now, (reason or "").strip())
     lifecycle.flush(session, STALE)
 
 
@@ -252,22 +224,6 @@ def check_editable(package: RecommendationPackage, actor: Actor) -> None:
         raise DomainError(N_("只能操作本部门的推荐"))
     if package.state != PackageState.DRAFT:
         raise DomainError(N_("推荐已提交工信部，不能修改；如需修改请先撤回推荐"))
-
-
-def _step(session: Session, declaration: Declaration, level: ReviewLevel) -> ReviewStep:
-    return session.scalar(select(ReviewStep).where(
-        ReviewStep.declaration_id == declaration.id, ReviewStep.round == declaration.round,
-        ReviewStep.level == level))
-
-
-def _steps(session: Session, declarations: list[Declaration], level: ReviewLevel) -> dict[int, ReviewStep]:
-    """The current round's step at `level` of each declaration, in one query."""
-    if not declarations:
-        return {}
-    rounds = {d.id: d.round for d in declarations}
-    steps = session.scalars(select(ReviewStep).where(
-        ReviewStep.declaration_id.in_(list(rounds)), ReviewStep.level == level)).all()
-    return {s.declaration_id: s for s in steps if s.round == rounds[s.declaration_id]}
 
 
 def _renumber(session: Session, package: RecommendationPackage) -> None:

@@ -30,19 +30,19 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import DataError, StatementError
 
+from app.domain.lifecycle import LEVELS, STEP_COLUMN
 from app.vocabulary import DeclarationStatus
 from app.extensions import db
 from app.models import Declaration
 from app.views.base import DeclarationScope, PlatformInterface
 
 COLUMNS = ["id", "unit_name", "title", "status", "round", "score", "declaration_type.name", "batch.name",
-           "batch.year", "submitted_at", "created_at", "county_step", "city_step", "top_step", "ministry_step"]
+           "batch.year", "submitted_at", "created_at", *(STEP_COLUMN[level] for level in LEVELS)]
 LABELS = {
     "id": _l("编号"), "unit_name": _l("单位名称"), "title": _l("申报名称"), "status": _l("状态"),
     "round": _l("上报轮次"), "score": _l("评价得分"), "declaration_type.name": _l("申报类型"),
     "batch.name": _l("批次"), "batch.year": _l("年度"), "submitted_at": _l("提交时间"), "created_at": _l("创建时间"),
-    "county_step": _l("县/区审核"), "city_step": _l("市审核"), "top_step": _l("省/集团审核"),
-    "ministry_step": _l("工信部审核"),
+    **{STEP_COLUMN[level]: _l(level.label) for level in LEVELS},
 }
 TIMES = ("submitted_at", "created_at")
 ORDER_COLUMNS = ["submitted_at", "created_at", "id"]

@@ -55,7 +55,7 @@ def _label(enum_cls):
     return format
 
 
-LEVEL_COLUMNS = ["county_step", "city_step", "top_step", "ministry_step"]
+LEVEL_COLUMNS = [lifecycle.STEP_COLUMN[level] for level in lifecycle.LEVELS]
 
 
 COUNT_CAP = 10_000
@@ -100,10 +100,7 @@ class DeclarationListView(PlatformModelView):
         "updated_at": _l("更新时间"),
         "round": _l("上报轮次"),
         "score": _l("评价得分"),
-        "county_step": _l("县/区审核"),
-        "city_step": _l("市审核"),
-        "top_step": _l("省/集团审核"),
-        "ministry_step": _l("工信部审核"),
+        **{lifecycle.STEP_COLUMN[level]: _l(level.label) for level in lifecycle.LEVELS},
         "package_state": _l("推荐状态"),
     }
     list_columns = ["submitted_at", "title", "unit_name", "batch", "agency", "status", *LEVEL_COLUMNS,

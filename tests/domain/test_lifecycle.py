@@ -1,9 +1,12 @@
 """The declaration lifecycle (SPEC §3), through the domain alone: no HTTP, no views."""
+import ast
 import datetime
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.domain import DomainError
 from app.domain import lifecycle as lc
@@ -320,3 +323,123 @@ def test_a_local_round_withdrawn_at_the_county_is_cancelled_at_every_level(db_se
     do(db_session, declaration, "submit", "qiye", APPLICANT)
     do(db_session, declaration, "withdraw", "qiye", APPLICANT)
     assert [state for _, state in steps(db_session, declaration)] == [StepState.CANCELLED] * 4
+
+
+# --- the lifecycle is the only writer of a declaration's state -------------------------------------------
+
+APP_ROOT = Path(lc.__file__).resolve().parents[1]
+LIFECYCLE_FILE = Path(lc.__file__).resolve()
+STATE_ATTRIBUTES = {"status", "pending_authority_id", *lc.STEP_COLUMN.values()}
+HISTORY_MODELS = {"ReviewRecord", "ReviewStep"}
+
+
+def state_writers(root: Path) -> list[str]:
+    """Every place under `root` (an app/ tree) outside lifecycle.py that writes a declaration's status, step
+    columns or pending authority, or makes a review step or a history record: by assignment, setattr, an
+    UPDATE's values, a constructor, or the step-column map."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        if relative.parts[0] == "migrations" or relative == LIFECYCLE_FILE.relative_to(APP_ROOT):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            where = f"{relative}:{getattr(node, 'lineno', '?')}"
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+            for target in targets:
+                for part in ast.walk(target):
+                    if isinstance(part, ast.Attribute) and part.attr in STATE_ATTRIBUTES \
+                            and isinstance(part.ctx, ast.Store):
+                        found.append(f"{where} assigns .{part.attr}")
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else \
+                node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if name == "setattr" and len(node.args) > 1:
+                key = node.args[1]
+                mentions_steps = any(isinstance(n, (ast.Name, ast.Attribute)) and
+                                     (getattr(n, "id", None) or getattr(n, "attr", None)) == "STEP_COLUMN"
+                                     for n in ast.walk(key))
+                if mentions_steps or (isinstance(key, ast.Constant) and key.value in STATE_ATTRIBUTES):
+                    found.append(f"{where} setattr of a state column")
+            if name == "values" and any(k.arg in STATE_ATTRIBUTES for k in node.keywords):
+                found.append(f"{where} UPDATE of a state column")
+            if name in HISTORY_MODELS:
+                found.append(f"{where} makes a {name}")
+            if name == "record" and isinstance(node.func, ast.Attribute) and \
+                    getattr(node.func.value, "id", None) == "lifecycle":
+                found.append(f"{where} writes history beside apply()")
+    return found
+
+
+def test_only_the_lifecycle_writes_a_declarations_state():
+    """Recommendation packages, publication, views, the console and seeds change a declaration only through
+    `lifecycle.apply`; the demo generator inserts rows it builds from the lifecycle's data, in bulk."""
+    assert state_writers(APP_ROOT) == []
+
+
+def test_the_writer_scan_finds_writes(tmp_path):
+    """The scan itself: each kind of write outside lifecycle.py is found."""
+    (tmp_path / "domain").mkdir()
+    (tmp_path / "domain" / "packages.py").write_text(
+        "def f(d, s, STEP_COLUMN, level):\n"
+        "    d.status = 'approved'\n"
+        "    d.ministry_step = d.pending_authority_id = None\n"
+        "    setattr(d, STEP_COLUMN[level], 'in_review')\n"
+        "    s.execute(update(Declaration).values(top_step='approved'))\n"
+        "    s.add(ReviewRecord(action='x'))\n"
+        "    lifecycle.record(s, d, 'recommend')\n", encoding="utf-8")
+    assert len(state_writers(tmp_path)) == 7
+
+
+@pytest.fixture
+def writes(db_session):
+    """Where each change of a declaration's state columns, of a review step or of a new history record comes
+    from: the innermost frame of app/ that made it (tests and factories may set rows up directly)."""
+    seen: list[str] = []
+    tests_root = Path(__file__).resolve().parents[1]
+
+    def writer(*_):
+        frame = sys._getframe(1)
+        while frame is not None:
+            file = Path(frame.f_code.co_filename).resolve()
+            if file.is_relative_to(APP_ROOT):
+                seen.append(f"{file.relative_to(APP_ROOT)}:{frame.f_lineno}")
+                break
+            if file.is_relative_to(tests_root):
+                break
+            frame = frame.f_back
+
+    attributes = [getattr(Declaration, name) for name in STATE_ATTRIBUTES] + \
+        [ReviewStep.state, ReviewStep.started_at, ReviewStep.decided_at]
+    for attribute in attributes:
+        event.listen(attribute, "set", writer)
+    for model in (ReviewStep, ReviewRecord):
+        event.listen(model, "init", writer)
+    yield seen
+    for attribute in attributes:
+        event.remove(attribute, "set", writer)
+    for model in (ReviewStep, ReviewRecord):
+        event.remove(model, "init", writer)
+
+
+def test_every_change_on_the_way_to_the_list_is_made_by_the_lifecycle(db_session, writes):
+    """A declaration's whole way, through its package and the batch's publicity, watched as it runs."""
+    from app.domain import publication as pub, recommendation as rec
+
+    declarations = f.in_package(f.new_batch(f"写入检查{uuid.uuid4().hex[:8]}", "energy_saving_tech"), 2)
+    package, hebei, ministry = declarations[0].package, f.actor_of("hebeisheng"), f.actor_of("gongxinbu")
+    rec.reopen(db_session, package, declarations[1], hebei, NOW, "再核实")
+    f.act(declarations[1], "approve", "hebeisheng")
+    f.recommend(declarations[0], "hebeisheng")
+    rec.withdraw(db_session, package, hebei, NOW, "重新盖章")
+    rec.submit(db_session, package, hebei, NOW)
+    for declaration in declarations:
+        f.act(declaration, "approve", "gongxinbu")
+    publication = pub.start_publicity(db_session, declarations[0].batch, ministry, NOW, title="公示",
+                                      starts=NOW.date(), ends=NOW.date(), notice="")
+    pub.object_to(db_session, publication, declarations[1], ministry, NOW, "收到异议")
+    pub.publish(db_session, publication, ministry, NOW + datetime.timedelta(days=1))
+    assert [d.status for d in declarations] == [S.LISTED, S.REJECTED]
+    lifecycle_file = str(LIFECYCLE_FILE.relative_to(APP_ROOT))
+    assert writes and [w for w in writes if w.split(":")[0] != lifecycle_file] == []
