@@ -31,6 +31,7 @@ from app.domain.scope import Actor, Audience, declaration_scope
 from app.extensions import db
 from app.storage import path_of
 from app.views.bounds import is_id
+from app.views.errors import flash_refusal
 from app.views.numbers import number_validators
 from app.security import roles
 
@@ -327,11 +328,6 @@ def said(text: str) -> str:
     return in_language(text, gettext) if text else ""
 
 
-def say(refused: DomainError) -> str:
-    """A refusal in the user's language: translated first, formatted with its values afterwards."""
-    return refused.translated(gettext)
-
-
 def commit_or_flash(change, done: str) -> bool:
     """Run a domain change and commit it, flashing `done`; a refusal rolls back and flashes its reason."""
     try:
@@ -339,7 +335,7 @@ def commit_or_flash(change, done: str) -> bool:
         db.session.commit()
     except DomainError as refused:
         db.session.rollback()
-        flash(say(refused), "danger")
+        flash_refusal(refused)
         return False
     flash(done, "success")
     return True

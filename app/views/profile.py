@@ -17,6 +17,7 @@ from app.domain.uploads import inspect_image
 from app.models import Attachment, Organization, OrganizationMember
 from app.storage import store
 from app.views.base import attachment_download, said
+from app.views.errors import say
 from app.views.bounds import as_id
 from app.views.registration import application_from, choices_for
 
@@ -63,7 +64,7 @@ def _licence_upload(errors: dict[str, str]):
     try:
         return inspect_image(data), data, upload.filename.replace("\x00", "")[-255:]
     except DomainError as refused:
-        errors["licence"] = refused.message
+        errors["licence"] = say(refused)
         return None
 
 

@@ -28,7 +28,8 @@ from app.models.organization import CURRENCIES, ENTERPRISE_NATURES, ORG_TYPE_LAB
 from app.security import captcha
 from app.security.roles import ROLE_OF_ORG_TYPE
 from app.storage import store
-from app.views.base import said, say
+from app.views.base import said
+from app.views.errors import say
 
 # A refused registration keeps no file (anonymous posts must not fill the disk): the licence is chosen again.
 LICENCE_NOT_KEPT = N_("营业执照文件合格，但注册未成功时不保存文件：修改标红的项目后，请重新选择营业执照再提交")
