@@ -246,7 +246,7 @@ def _opinion(ctx: Context) -> str | None:
 def _choose_agency(ctx: Context) -> None:
     agency = ctx.session.get(Organization, _int(ctx.args.get("agency_id")))
     if agency is None or agency.org_type != OrgType.AGENCY or not agency.active:
-        raise DomainError(N_("请从列表中选择第三方评价机构"))
+        raise DomainError(N_("请从列表中选择第三方评价机构"), kind="invalid")
     ctx.declaration.agency_id = agency.id
 
 
@@ -288,7 +288,7 @@ def _return_evaluation(ctx: Context) -> None:
     elif report is None:
         errors["report"] = N_("请上传第三方评价报告（PDF）")
     if errors:
-        raise DomainError(N_("评价结果有 %(count)d 处需要修改，未提交"), errors=errors, count=len(errors))
+        raise DomainError(N_("评价结果有 %(count)d 处需要修改，未提交"), errors=errors, count=len(errors), kind="invalid")
     evaluation.score = score
     evaluation.basic_requirements_met = args["basic_requirements"] == "符合"
     evaluation.highlights = highlights
@@ -323,7 +323,7 @@ def _submit(ctx: Context) -> None:
     try:
         channel = Channel(ctx.args.get("channel") or Channel.LOCAL)
     except ValueError:
-        raise DomainError(N_("请从列表中选择推荐渠道"))
+        raise DomainError(N_("请从列表中选择推荐渠道"), kind="invalid")
     chain = review_chain(ctx.session, declaration, channel, _int(ctx.args.get("association_id")))
     evaluation = latest_evaluation(ctx.session, declaration)
     if evaluation is not None and evaluation.state == "returned":
@@ -426,7 +426,7 @@ def _open_step(ctx: Context) -> ReviewStep:
     (PostgreSQL reads what has been committed meanwhile), leaving the next level's step or none."""
     step = current_step(ctx.session, ctx.declaration)
     if not _is_pending(step, ctx.declaration):
-        raise DomainError(STALE)
+        raise DomainError(STALE, kind="conflict")
     return step
 
 
@@ -557,12 +557,12 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
     """Check and perform one transition; raise DomainError with the reason when it is refused."""
     transition = TRANSITIONS.get(name)
     if transition is None:
-        raise DomainError(N_("未知的操作"))
+        raise DomainError(N_("未知的操作"), kind="not_found")
     ctx = Context(session, declaration, actor, now, args)
     if (refused := refusal(transition, ctx, audience)) is not None:
         raise refused
     if (transition.needs_opinion or str(args.get("opinion") or "").strip()) and (message := _opinion(ctx)) is not None:
-        raise DomainError(message)  # an optional opinion, once given, has the same limits
+        raise DomainError(message, kind="invalid")  # an optional opinion, once given, has the same limits
     from_status = S(declaration.status)
     level, authority_id = _acting_level(ctx, transition)
     try:
@@ -577,7 +577,7 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
             declaration.updated_at = now
         session.flush()  # the version check: a concurrent change of the same declaration fails here
     except StaleDataError:
-        raise DomainError(STALE)
+        raise DomainError(STALE, kind="conflict")
     return declaration
 
 
@@ -598,7 +598,7 @@ def flush(session: Session, stale: str = STALE) -> None:
     try:
         session.flush()
     except StaleDataError:
-        raise DomainError(stale)
+        raise DomainError(stale, kind="conflict")
 
 
 def create(session: Session, actor: Actor, declaration_type: DeclarationType, batch: Batch,
@@ -643,7 +643,7 @@ def review_chain(session: Session, declaration: Declaration, channel: Channel,
     """The authority at each level for this submission; None where the level does not apply (不适用)."""
     declaration_type = declaration.declaration_type
     if channel.value not in (declaration_type.channels or []):
-        raise DomainError(N_("该申报类型不能通过“%(channel)s”渠道推荐"), channel=channel.label)
+        raise DomainError(N_("该申报类型不能通过“%(channel)s”渠道推荐"), channel=channel.label, kind="invalid")
     organization = declaration.organization
     levels: dict[ReviewLevel, Authority | None] = dict.fromkeys(LEVELS)
     if channel is Channel.LOCAL:
@@ -662,7 +662,7 @@ def review_chain(session: Session, declaration: Declaration, channel: Channel,
     else:
         association = session.get(Authority, association_id) if association_id else None
         if association is None or association.kind != AuthorityKind.ASSOCIATION or not association.active:
-            raise DomainError(N_("请选择推荐的全国性行业协会"))
+            raise DomainError(N_("请选择推荐的全国性行业协会"), kind="invalid")
         levels[ReviewLevel.TOP] = association
     if declaration.batch.tier == BatchTier.NATIONAL:
         levels[ReviewLevel.MINISTRY] = session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
