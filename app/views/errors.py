@@ -66,6 +66,7 @@ def json_answer(body: dict, status: int):
     return current_app.response_class(current_app.json.dumps(body, ensure_ascii=False), status=status,
                                       content_type="application/json; charset=utf-8")
 
+
 MESSAGES = {
     400: ("请求无效", "提交的内容无法识别，请返回上一页重试。"),
     403: ("无权访问", "您的账户没有访问此页面的权限。"),
