@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import Authority, AuthorityKind, ConfigChange, Industry, Region
 from app.web.downloads import xlsx_file
 from app.web.language import say
+from app.web.refusals import flash_refusal
 
 MAX_ROWS = 20_000
 # The header row and MAX_ROWS rows of data, in the widest table's columns.
@@ -219,9 +220,9 @@ def plan(name: str, data: bytes) -> Plan:
     except DomainError:
         raise
     except Exception:
-        raise DomainError(N_("文件无法解析，请使用导出的表格格式"))
+        raise DomainError(N_("文件无法解析，请使用导出的表格格式"), kind="invalid")
     if header[:len(dataset.columns)] != list(dataset.columns):
-        raise DomainError(N_("表头应为：%(columns)s（第 1 行）"), columns=dataset.columns)
+        raise DomainError(N_("表头应为：%(columns)s（第 1 行）"), columns=dataset.columns, kind="invalid")
     existing = dataset.existing()
     context = {"regions": _regions(), "industries": {i.code: i for i in db.session.scalars(select(Industry))},
                "new_codes": set()}
@@ -314,7 +315,7 @@ class TransferView(Guarded, BaseView):
         try:
             result = plan(dataset, data)
         except DomainError as refused:
-            flash(say(refused), "error")
+            flash_refusal(refused)
             return redirect(url_for(".index"))
         token = uuid.uuid4().hex
         (_upload_dir() / f"{token}.xlsx").write_bytes(data)

@@ -1,19 +1,33 @@
 """The rules of the platform, importable without a request or a view."""
 from __future__ import annotations
 
+import enum
 from typing import Callable
 
 from app.vocabulary import N_
 
 
+class ErrorKind(enum.StrEnum):
+    """What kind of no a DomainError is, so that every front door answers it alike (the views' errors module
+    turns each kind into an HTTP status and a flash category)."""
+
+    REFUSED = "refused"  # the rules say no to this actor now: the state, the turn, a deadline, a missing field
+    NOT_FOUND = "not_found"  # the thing named does not exist, or not in the actor's scope: the same answer
+    CONFLICT = "conflict"  # someone else changed it since it was read (a stale version): refresh and look again
+    INVALID = "invalid"  # what was sent cannot be accepted as it is (a form value, a workbook, an upload)
+
+
 class DomainError(Exception):
     """A refused operation, said in Chinese: a message id (the source text, marked with `N_`) and the values
     it names, kept apart so that a view translates the text first and formats it afterwards (`translated`).
-    `errors` names what was refused field by field (`{"score": "…"}`) where a form shows every error at once."""
+    `kind` says what kind of refusal it is; `errors` names what was refused field by field (`{"score": "…"}`)
+    where a form shows every error at once."""
 
-    def __init__(self, message: str, *, errors: dict[str, str] | None = None, **params):
+    def __init__(self, message: str, *, kind: ErrorKind = ErrorKind.REFUSED, errors: dict[str, str] | None = None,
+                 **params):
         self.message_id = message
         self.params = params
+        self.kind = ErrorKind(kind)
         self.errors = dict(errors or {})
         super().__init__(self.message)
 

@@ -288,6 +288,9 @@ def _in_publication(ctx: Context) -> str | None:
 
 OPINION_MAX = 2000
 
+# The refusals of guards that are not plain "not now": someone else acted first, or the row is not where asked.
+GUARD_KINDS = {STALE: "conflict", N_("该申报不在本推荐中"): "not_found"}
+
 
 def _opinion_refusal(transition: Transition, args: dict) -> str | None:
     """An opinion the transition needs must be given; any opinion given, needed or not, has the same limits.
@@ -304,7 +307,7 @@ def _opinion_refusal(transition: Transition, args: dict) -> str | None:
 def _choose_agency(ctx: Context) -> None:
     agency = ctx.session.get(Organization, _int(ctx.args.get("agency_id")))
     if agency is None or agency.org_type != OrgType.AGENCY or not agency.active:
-        raise DomainError(N_("请从列表中选择第三方评价机构"))
+        raise DomainError(N_("请从列表中选择第三方评价机构"), kind="invalid")
     ctx.declaration.agency_id = agency.id
 
 
@@ -345,7 +348,7 @@ def _return_evaluation(ctx: Context) -> None:
     elif report is None:
         errors["report"] = N_("请上传第三方评价报告（PDF）")
     if errors:
-        raise DomainError(N_("评价结果有 %(count)d 处需要修改，未提交"), errors=errors, count=len(errors))
+        raise DomainError(N_("评价结果有 %(count)d 处需要修改，未提交"), errors=errors, count=len(errors), kind="invalid")
     evaluation.score = score
     evaluation.basic_requirements_met = args["basic_requirements"] == "符合"
     evaluation.highlights = highlights
@@ -378,7 +381,7 @@ def _submit(ctx: Context) -> None:
     try:
         channel = Channel(ctx.args.get("channel") or Channel.LOCAL)
     except ValueError:
-        raise DomainError(N_("请从列表中选择推荐渠道"))
+        raise DomainError(N_("请从列表中选择推荐渠道"), kind="invalid")
     chain = review_chain(ctx.session, declaration, channel, _int(ctx.args.get("association_id")))
     evaluation = latest_evaluation(ctx.session, declaration)
     if evaluation is not None and evaluation.state == "returned":
@@ -492,7 +495,7 @@ def _open_step(ctx: Context) -> ReviewStep:
     (PostgreSQL reads what has been committed meanwhile), leaving the next level's step or none."""
     step = current_step(ctx.session, ctx.declaration)
     if not _is_pending(step, ctx.declaration):
-        raise DomainError(STALE)
+        raise DomainError(STALE, kind="conflict")
     return step
 
 
@@ -627,7 +630,7 @@ def refusal(transition: Transition, ctx: Context, audience: Audience) -> DomainE
                            status=S(ctx.declaration.status).label, action=transition.label)
     for guard in transition.guards:
         if (reason := guard(ctx)) is not None:
-            return reason if isinstance(reason, DomainError) else DomainError(reason)
+            return reason if isinstance(reason, DomainError) else DomainError(reason, kind=GUARD_KINDS.get(reason, "refused"))
     return None
 
 
@@ -678,12 +681,12 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
     """Check and perform one transition; raise DomainError with the reason when it is refused."""
     transition = TRANSITIONS.get(name)
     if transition is None:
-        raise DomainError(N_("未知的操作"))
+        raise DomainError(N_("未知的操作"), kind="not_found")
     ctx = Context(session, declaration, actor, now, args, transition)
     if (refused := refusal(transition, ctx, audience)) is not None:
         raise refused
     if (message := _opinion_refusal(transition, args)) is not None:
-        raise DomainError(message)
+        raise DomainError(message, kind="invalid")
     from_status = S(declaration.status)
     level, authority_id = transition.recorded_under(ctx)
     try:
@@ -696,7 +699,7 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
                     authority_id=authority_id, opinion=args.get("opinion"), ip=ip)
         session.flush()  # the version check: a concurrent change of the same declaration fails here
     except StaleDataError:
-        raise DomainError(STALE)
+        raise DomainError(STALE, kind="conflict")
     return declaration
 
 
@@ -716,7 +719,7 @@ def flush(session: Session, stale: str = STALE) -> None:
     try:
         session.flush()
     except StaleDataError:
-        raise DomainError(stale)
+        raise DomainError(stale, kind="conflict")
 
 
 def create(session: Session, actor: Actor, declaration_type: DeclarationType, batch: Batch,
@@ -761,7 +764,7 @@ def review_chain(session: Session, declaration: Declaration, channel: Channel,
     """The authority at each level for this submission; None where the level does not apply (不适用)."""
     declaration_type = declaration.declaration_type
     if channel.value not in (declaration_type.channels or []):
-        raise DomainError(N_("该申报类型不能通过“%(channel)s”渠道推荐"), channel=channel.label)
+        raise DomainError(N_("该申报类型不能通过“%(channel)s”渠道推荐"), channel=channel.label, kind="invalid")
     organization = declaration.organization
     levels: dict[ReviewLevel, Authority | None] = dict.fromkeys(LEVELS)
     if channel is Channel.LOCAL:
@@ -775,7 +778,7 @@ def review_chain(session: Session, declaration: Declaration, channel: Channel,
     else:
         association = session.get(Authority, association_id) if association_id else None
         if association is None or association.kind != AuthorityKind.ASSOCIATION or not association.active:
-            raise DomainError(N_("请选择推荐的全国性行业协会"))
+            raise DomainError(N_("请选择推荐的全国性行业协会"), kind="invalid")
         levels[ReviewLevel.TOP] = association
     if declaration.batch.tier == BatchTier.NATIONAL:
         levels[ReviewLevel.MINISTRY] = session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))

@@ -86,17 +86,17 @@ def start_publicity(session: Session, batch: Batch, actor: Actor, now: datetime.
         raise DomainError(N_("本批次已发布公示"))
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise DomainError(N_("请填写公示标题（不超过 200 字）"))
+        raise DomainError(N_("请填写公示标题（不超过 200 字）"), kind="invalid")
     if starts is None or ends is None:
-        raise DomainError(N_("请填写公示开始日期和结束日期"))
+        raise DomainError(N_("请填写公示开始日期和结束日期"), kind="invalid")
     if starts < now.date():
-        raise DomainError(N_("公示开始日期不能早于今天"))
+        raise DomainError(N_("公示开始日期不能早于今天"), kind="invalid")
     if ends < starts:
-        raise DomainError(N_("公示结束日期不能早于开始日期"))
+        raise DomainError(N_("公示结束日期不能早于开始日期"), kind="invalid")
     if (ends - starts).days >= MAX_PUBLICITY_DAYS:
-        raise DomainError(N_("公示期不能超过 %(days)d 天"), days=MAX_PUBLICITY_DAYS)
+        raise DomainError(N_("公示期不能超过 %(days)d 天"), days=MAX_PUBLICITY_DAYS, kind="invalid")
     if len(notice or "") > 2000:
-        raise DomainError(N_("公示说明不能超过 2000 字"))
+        raise DomainError(N_("公示说明不能超过 2000 字"), kind="invalid")
     if (count := waiting(session, batch)):
         raise DomainError(N_("本批次还有 %(n)d 项申报待审核，全部审核后才能公示"), n=count)
     declarations = session.scalars(select(Declaration).where(
@@ -120,7 +120,7 @@ def object_to(session: Session, publication: Publication, declaration: Declarati
     if publication.stage != PublicationStage.PUBLICITY:
         raise DomainError(N_("名单已发布，不能再处理公示异议"))
     if declaration.batch_id != publication.batch_id or declaration.status != S.PUBLICITY:
-        raise DomainError(N_("该申报不在本次公示中"))
+        raise DomainError(N_("该申报不在本次公示中"), kind="not_found")
     lifecycle.apply(session, declaration, "object", actor, Audience.REVIEWER, now=now, ip=ip,
                     publication=publication, opinion=opinion)
     lifecycle.flush(session, STALE)

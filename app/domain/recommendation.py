@@ -101,7 +101,7 @@ def rank(session: Session, package: RecommendationPackage, order: Iterable[int],
     order = list(order)
     rows = members(session, package)
     if sorted(order) != sorted(d.id for d in rows):
-        raise DomainError(N_("推荐顺序应包含本推荐中的每一项申报，且每项只出现一次，请刷新后重新排序"))
+        raise DomainError(N_("推荐顺序应包含本推荐中的每一项申报，且每项只出现一次，请刷新后重新排序"), kind="conflict")
     by_id = {d.id: d for d in rows}
     for position, declaration_id in enumerate(order, start=1):
         by_id[declaration_id].package_rank = position
@@ -123,7 +123,7 @@ def attach(session: Session, package: RecommendationPackage, which: str, attachm
     """Record an uploaded 推荐函 (`letter`) or stamped 汇总表 (`summary`); a new upload replaces the old one."""
     check_editable(package, actor)
     if which not in FILE_PURPOSES:
-        raise DomainError(N_("未知的文件类别"))
+        raise DomainError(N_("未知的文件类别"), kind="not_found")
     setattr(package, f"{which}_id", attachment.id)
     _log(session, package, which, actor, now, attachment.original_name)
 
@@ -144,7 +144,8 @@ def submit(session: Session, package: RecommendationPackage, actor: Actor, now: 
                 lifecycle.apply(session, declaration, "recommend", actor, Audience.REVIEWER, now=now, ip=ip,
                                 package=package)
             except DomainError:
-                raise DomainError(N_("申报“%(name)s”的状态已变化，请刷新后再提交"), name=declaration.unit_name)
+                raise DomainError(N_("申报“%(name)s”的状态已变化，请刷新后再提交"), name=declaration.unit_name,
+                                  kind="conflict")
     package.state = PackageState.SUBMITTED
     package.submitted_at = now
     _log(session, package, "submit", actor, now, N_("共 %(n)d 项") % {"n": len(declarations)})
@@ -156,7 +157,7 @@ def withdraw(session: Session, package: RecommendationPackage, actor: Actor, now
              reason: str, ip: str | None = None) -> None:
     """撤回推荐: possible until the ministry has decided on any declaration of the package."""
     if actor.authority_id != package.authority_id:
-        raise DomainError(N_("只能撤回本部门的推荐"))
+        raise DomainError(N_("只能撤回本部门的推荐"), kind="not_found")
     if package.state != PackageState.SUBMITTED:
         raise DomainError(N_("推荐尚未提交，无需撤回"))
     declarations = members(session, package)
@@ -221,7 +222,7 @@ def _find(session: Session, declaration: Declaration) -> RecommendationPackage |
 
 def check_editable(package: RecommendationPackage, actor: Actor) -> None:
     if actor.authority_id != package.authority_id:
-        raise DomainError(N_("只能操作本部门的推荐"))
+        raise DomainError(N_("只能操作本部门的推荐"), kind="not_found")
     if package.state != PackageState.DRAFT:
         raise DomainError(N_("推荐已提交工信部，不能修改；如需修改请先撤回推荐"))
 

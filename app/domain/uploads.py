@@ -106,19 +106,19 @@ def inspect_image(
     `subject` only names the upload in the refusal of other formats ("营业执照只能上传 jpg 或 png 图片").
     """
     if not data:
-        raise DomainError(EMPTY)
+        raise DomainError(EMPTY, kind="invalid")
     if len(data) > max_bytes:  # before Pillow sees a byte of it
-        raise DomainError(TOO_LARGE, mb=f"{max_bytes / (1024 * 1024):g}")
+        raise DomainError(TOO_LARGE, mb=f"{max_bytes / (1024 * 1024):g}", kind="invalid")
     if data.startswith(PNG_MAGIC):
         kind, end = "PNG", _png_end(data)
     elif data.startswith(JPEG_MAGIC):
         kind, end = "JPEG", _jpeg_end(data)
     else:
-        raise DomainError(_NOT_IMAGE, subject=subject)
+        raise DomainError(_NOT_IMAGE, subject=subject, kind="invalid")
     if end is None:
-        raise DomainError(CORRUPT)
+        raise DomainError(CORRUPT, kind="invalid")
     if data[end:].strip(b"\x00"):  # a script after the image makes a polyglot; zero padding is harmless
-        raise DomainError(TRAILING)
+        raise DomainError(TRAILING, kind="invalid")
     width, height = _decode(data, kind)
     content_type, extension = _KINDS[kind]
     return ImageInfo(kind, content_type, extension, width, height)
@@ -132,9 +132,9 @@ def _decode(data: bytes, kind: str) -> tuple[int, int]:
             with Image.open(io.BytesIO(data), formats=[kind]) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise DomainError(TOO_MANY_PIXELS)
+                    raise DomainError(TOO_MANY_PIXELS, kind="invalid")
                 if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
-                    raise DomainError(BAD_SIZE, min=MIN_SIDE, max=MAX_SIDE)
+                    raise DomainError(BAD_SIZE, min=MIN_SIDE, max=MAX_SIDE, kind="invalid")
                 image.verify()
             with Image.open(io.BytesIO(data), formats=[kind]) as image:
                 if kind == "JPEG":  # decode at 1/8 scale: every byte is still read, in 1/64 of the memory
@@ -143,9 +143,9 @@ def _decode(data: bytes, kind: str) -> tuple[int, int]:
     except DomainError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError(TOO_MANY_PIXELS) from None
+        raise DomainError(TOO_MANY_PIXELS, kind="invalid") from None
     except Exception:  # OSError, SyntaxError, ValueError, struct.error, … from a hostile file
-        raise DomainError(CORRUPT) from None
+        raise DomainError(CORRUPT, kind="invalid") from None
     return width, height
 
 
@@ -214,13 +214,13 @@ PDF_MAX_BYTES = 20 * 1024 * 1024
 def inspect_pdf(data: bytes, *, max_bytes: int = PDF_MAX_BYTES, subject: str = N_("评价报告")) -> None:
     """A PDF judged by content: the header at the start and the end-of-file marker near the end."""
     if not data:
-        raise DomainError(EMPTY)
+        raise DomainError(EMPTY, kind="invalid")
     if len(data) > max_bytes:
-        raise DomainError(N_("%(subject)s不能超过 %(mb)d MB"), subject=subject, mb=max_bytes // (1024 * 1024))
+        raise DomainError(N_("%(subject)s不能超过 %(mb)d MB"), subject=subject, mb=max_bytes // (1024 * 1024), kind="invalid")
     if not data.startswith(PDF_MAGIC):
-        raise DomainError(N_("%(subject)s只能上传 PDF 文件"), subject=subject)
+        raise DomainError(N_("%(subject)s只能上传 PDF 文件"), subject=subject, kind="invalid")
     if b"%%EOF" not in data[-2048:]:
-        raise DomainError(N_("%(subject)s文件不完整，请重新导出 PDF 后上传"), subject=subject)
+        raise DomainError(N_("%(subject)s文件不完整，请重新导出 PDF 后上传"), subject=subject, kind="invalid")
 
 
 @dataclass(frozen=True)
@@ -245,9 +245,9 @@ _OFFICE_MAIN = {b"spreadsheetml.sheet.main": "xlsx", b"wordprocessingml.document
 def inspect_attachment(data: bytes, accept) -> AttachmentKind:
     """A declaration attachment judged by content, never by name: PDF, JPEG, PNG, or macro-free xlsx/docx."""
     if not data:
-        raise DomainError(EMPTY)
+        raise DomainError(EMPTY, kind="invalid")
     if len(data) > ATTACHMENT_MAX_BYTES:
-        raise DomainError(N_("附件不能超过 %(mb)d MB"), mb=ATTACHMENT_MAX_BYTES // (1024 * 1024))
+        raise DomainError(N_("附件不能超过 %(mb)d MB"), mb=ATTACHMENT_MAX_BYTES // (1024 * 1024), kind="invalid")
     if data.startswith(PDF_MAGIC):
         kind = "pdf"
     elif data.startswith(PNG_MAGIC):
@@ -260,7 +260,7 @@ def inspect_attachment(data: bytes, accept) -> AttachmentKind:
         kind = None
     if kind is None or kind not in accept:
         raise DomainError(N_("此项附件只接受以下格式：%(allowed)s（按文件内容识别，改扩展名无效）"),
-                          allowed="、".join(accept))
+                          allowed="、".join(accept), kind="invalid")
     if kind == "pdf":
         inspect_pdf(data, max_bytes=ATTACHMENT_MAX_BYTES, subject=N_("附件"))
     elif kind in ("png", "jpg"):
@@ -278,5 +278,5 @@ def _office_kind(data: bytes) -> str | None:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
         return None
     if b"macroEnabled" in content_types or any(name.endswith("vbaproject.bin") for name in names):
-        raise DomainError(N_("不接受含宏的 Office 文件，请另存为普通 xlsx/docx 后上传"))
+        raise DomainError(N_("不接受含宏的 Office 文件，请另存为普通 xlsx/docx 后上传"), kind="invalid")
     return next((kind for marker, kind in _OFFICE_MAIN.items() if marker in content_types), None)

@@ -328,28 +328,28 @@ def check_package(data: bytes, limits: SheetLimits = FORM_LIMITS) -> None:
     """Refuse what must never reach openpyxl: oversize, not a zip, macros, external links, bombs, and sheets
     with more rows, columns or cells than `limits`."""
     if not data:
-        raise DomainError(N_("文件为空"))
+        raise DomainError(N_("文件为空"), kind="invalid")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise DomainError(N_("文件超过 10 MB，请删除多余内容后再上传"))
+        raise DomainError(N_("文件超过 10 MB，请删除多余内容后再上传"), kind="invalid")
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
         members = package.infolist()
         content_types = package.read("[Content_Types].xml") if "[Content_Types].xml" in package.namelist() else b""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError, ValueError):
-        raise DomainError(N_("不是有效的 xlsx 文件，请使用系统下载的模板填写后上传"))
+        raise DomainError(N_("不是有效的 xlsx 文件，请使用系统下载的模板填写后上传"), kind="invalid")
     if not content_types or "xl/workbook.xml" not in {m.filename for m in members}:
-        raise DomainError(N_("不是有效的 xlsx 文件，请使用系统下载的模板填写后上传"))
+        raise DomainError(N_("不是有效的 xlsx 文件，请使用系统下载的模板填写后上传"), kind="invalid")
     if len(members) > MAX_MEMBERS:
-        raise DomainError(N_("文件结构异常（部件过多），已拒绝"))
+        raise DomainError(N_("文件结构异常（部件过多），已拒绝"), kind="invalid")
     names = {m.filename.lower() for m in members}
     if any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types or b"vbaProject" in content_types:
-        raise DomainError(N_("不接受含宏的文件（xlsm），请另存为普通 xlsx 后上传"))
+        raise DomainError(N_("不接受含宏的文件（xlsm），请另存为普通 xlsx 后上传"), kind="invalid")
     if any(n.startswith("xl/externallinks/") for n in names):
-        raise DomainError(N_("文件含有外部链接，请删除外部链接后上传"))
+        raise DomainError(N_("文件含有外部链接，请删除外部链接后上传"), kind="invalid")
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_RATIO:
-        raise DomainError(N_("文件解压后体积异常（疑似压缩炸弹），已拒绝"))
+        raise DomainError(N_("文件解压后体积异常（疑似压缩炸弹），已拒绝"), kind="invalid")
     for sheet, part in _worksheets(package):
         _check_cells(package, sheet, part, limits)
 
@@ -365,7 +365,7 @@ def _worksheets(package: zipfile.ZipFile) -> list[tuple[str, str]]:
         workbook_xml = safe_xml.fromstring(package.read("xl/workbook.xml"))
         rels_xml = safe_xml.fromstring(package.read("xl/_rels/workbook.xml.rels"))
     except Exception:  # a missing part, broken XML or a forbidden DTD: openpyxl could not read it either
-        raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"))
+        raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"), kind="invalid")
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels_xml.iter(f"{_PACKAGE_RELS}Relationship")}
     sheets = []
     for sheet in workbook_xml.iter(f"{_MAIN}sheet"):
@@ -385,20 +385,20 @@ def _check_cells(package: zipfile.ZipFile, sheet: str, part: str, limits: SheetL
                     rows = _index(element.get("r"), rows + 1)
                     column = 0
                     if rows > limits.rows:
-                        raise DomainError(TOO_MANY_ROWS, sheet=sheet, limit=limits.rows)
+                        raise DomainError(TOO_MANY_ROWS, sheet=sheet, limit=limits.rows, kind="invalid")
                 elif event == "start" and element.tag == f"{_MAIN}c":
                     column = _column(element.get("r"), column + 1)
                     cells += 1
                     if column > limits.columns:
-                        raise DomainError(TOO_MANY_COLUMNS, sheet=sheet, limit=limits.columns)
+                        raise DomainError(TOO_MANY_COLUMNS, sheet=sheet, limit=limits.columns, kind="invalid")
                     if cells > limits.cells:
-                        raise DomainError(TOO_MANY_CELLS, sheet=sheet, limit=limits.cells)
+                        raise DomainError(TOO_MANY_CELLS, sheet=sheet, limit=limits.cells, kind="invalid")
                 elif event == "end" and element.tag == f"{_MAIN}row":
                     element.clear()
     except DomainError:
         raise
     except Exception:  # a missing part or broken XML
-        raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"))
+        raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"), kind="invalid")
 
 
 TOO_MANY_ROWS = N_("工作表“%(sheet)s”超过 %(limit)d 行，请删除多余的行后再上传")
@@ -429,14 +429,14 @@ def read(definition: FormDefinition, data: bytes, *, regions=None, industries=No
     try:
         book = load_workbook(io.BytesIO(data), read_only=False, data_only=False, keep_links=False)
     except Exception:  # openpyxl raises many types for broken parts (KeyError, ValueError, ParseError …)
-        raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"))
+        raise DomainError(N_("文件无法解析，请使用系统下载的模板填写后上传"), kind="invalid")
     mark = f"{TEMPLATE_MARK}·{definition.type}·"
     marks = [str(book[s]["A1"].value or "") for s in (LISTS_SHEET, "封面") if s in book.sheetnames]
     if "封面" not in book.sheetnames or not any(m.startswith(mark) for m in marks):
-        raise DomainError(N_("这不是本类型申报书的模板，请先下载本申报的 xlsx 模板再填写"))
+        raise DomainError(N_("这不是本类型申报书的模板，请先下载本申报的 xlsx 模板再填写"), kind="invalid")
     missing_sheets = [s.sheet for s in definition.sections if s.sheet not in book.sheetnames]
     if missing_sheets:
-        raise DomainError(N_("模板缺少工作表：") + "、".join(missing_sheets))
+        raise DomainError(N_("模板缺少工作表：%(sheets)s"), sheets=tuple(missing_sheets), kind="invalid")
     codes = _Codes(names) if names is not None else None
     problems: list[str] = []
     submitted: dict = {}

@@ -30,11 +30,13 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import DataError, StatementError
 
+from app.domain import DomainError, ErrorKind
 from app.domain.lifecycle import LEVELS, STEP_COLUMN
-from app.vocabulary import DeclarationStatus
+from app.vocabulary import DeclarationStatus, N_
 from app.extensions import db
 from app.models import Declaration
 from app.views.base import DeclarationScope, PlatformInterface
+from app.web.refusals import json_answer, refusal_json
 
 COLUMNS = ["id", "unit_name", "title", "status", "round", "score", "declaration_type.name", "batch.name",
            "batch.year", "submitted_at", "created_at", *(STEP_COLUMN[level] for level in LEVELS)]
@@ -232,7 +234,12 @@ def signed_in(f):
 
 def _message(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}}}}
+        "type": "object", "required": ["message"], "properties": {
+            "message": {"type": "string"},
+            "kind": {"type": "string", "enum": [kind.value for kind in ErrorKind],
+                     "description": "What kind of refusal, where the rules refused"},
+            "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "What to correct, field by field"}}}}}}
 
 
 RESPONSES = {
@@ -256,9 +263,8 @@ class PlatformApi(BaseApi):
 
     @staticmethod
     def response(code: int, **kwargs):
-        """FAB's JSON answer, with Chinese as itself rather than \\u escapes (a person reads these messages)."""
-        return current_app.response_class(current_app.json.dumps(kwargs, ensure_ascii=False), status=code,
-                                          content_type="application/json; charset=utf-8")
+        """FAB's JSON answer, as every JSON error of the platform is written."""
+        return json_answer(kwargs, code)
 
     @staticmethod
     def response_400(message=None):
@@ -274,17 +280,22 @@ class PlatformApi(BaseApi):
 
     @staticmethod
     def response_404():
-        return PlatformApi.response(404, message=gettext("申报不存在，或不在您的数据范围内"))
+        """A declaration outside the caller's scope is answered as one that does not exist, as refusals are."""
+        return refusal_json(DomainError(N_("申报不存在，或不在您的数据范围内"), kind=ErrorKind.NOT_FOUND))
 
 
 def _safely(f):
-    """Database refusals of a value the checks let through (a type or range the database rejects) are the
-    request's fault: a 400 after a rollback, never a 500."""
+    """A refusal of the rules is answered by its kind (FAB's `safe` would make it a 500). Database refusals of a
+    value the checks let through (a type or range the database rejects) are the request's fault: a 400 after a
+    rollback, never a 500."""
 
     @functools.wraps(f)
     def wraps(self, *args, **kwargs):
         try:
             return f(self, *args, **kwargs)
+        except DomainError as refused:
+            db.session.rollback()
+            return refusal_json(refused)
         except (DataError, StatementError):
             db.session.rollback()
             current_app.logger.warning("declaration API: a query value the database refused", exc_info=True)

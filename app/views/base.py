@@ -23,8 +23,8 @@ from app.domain import DomainError, lifecycle
 from app.domain.scope import Actor, Audience, declaration_scope
 from app.extensions import db
 from app.web.ids import is_id
-from app.web.language import say
 from app.web.numbers import number_validators
+from app.web.refusals import flash_refusal
 from app.security import roles
 
 
@@ -276,7 +276,7 @@ def commit_or_flash(change, done: str) -> bool:
         db.session.commit()
     except DomainError as refused:
         db.session.rollback()
-        flash(say(refused), "danger")
+        flash_refusal(refused)
         return False
     flash(done, "success")
     return True

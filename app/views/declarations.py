@@ -44,6 +44,7 @@ from app.views.base import DeclarationScope, PlatformInterface, PlatformModelVie
 from app.web.downloads import attachment_download, xlsx_file, xlsx_rows
 from app.web.ids import as_id, is_id
 from app.web.language import said, say, translated_parts
+from app.web.refusals import field_errors, flash_refusal
 from app.views.cache import reference
 from app.views.filters import DeclarationFilterBar, param_id
 
@@ -226,7 +227,7 @@ class DeclarationListView(PlatformModelView):
                     # the refusal beside the decision, and the opinion typed kept in its box
                     return self._show_page(self._scoped(pk), opinion_typed=args["opinion"],
                                            refusal_shown=say(refused))
-                flash(say(refused), "danger")
+                flash_refusal(refused)
                 return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
             report = uploaded or kept  # a valid PDF stays uploaded: the next attempt need not choose it again
             replaced = [kept.storage_key] if uploaded is not None and kept is not None else []
@@ -234,11 +235,11 @@ class DeclarationListView(PlatformModelView):
                 db.session.delete(kept)
             db.session.commit()
             discard(replaced)
-            flash(say(refused), "danger")
+            flash_refusal(refused)
             typed = {key: request.form.get(key, "").replace("\x00", "")
                      for key in ("score", "basic_requirements", "highlights", "conclusion")}
             return self._show_page(declaration, evaluation_values={**typed, "report": report},
-                                   evaluation_errors={key: said(message) for key, message in refused.errors.items()})
+                                   evaluation_errors=field_errors(refused))
         flash(gettext("已完成：%(action)s", action=_action_label(name)), "success")
         if name == "delete":
             return redirect(url_for(f"{self.__class__.__name__}.list"))
@@ -366,7 +367,7 @@ class ApplicantDeclarationView(DeclarationListView):
             db.session.commit()
         except DomainError as refused:
             db.session.rollback()
-            flash(say(refused), "danger")
+            flash_refusal(refused)
             return redirect(url_for(f"{self.__class__.__name__}.list"))
         flash(gettext("已新增填报，请填写申报内容；可多次保存。"), "success")
         return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=declaration.id))
@@ -492,7 +493,7 @@ class ApplicantDeclarationView(DeclarationListView):
             lifecycle.flush(db.session)  # a concurrent save or confirmation of this declaration wins
         except DomainError as refused:
             db.session.rollback()
-            flash(say(refused), "danger")
+            flash_refusal(refused)
             return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
         db.session.commit()
         discard([key])
@@ -572,7 +573,7 @@ class ApplicantDeclarationView(DeclarationListView):
         try:
             kind = uploads.inspect_attachment(data, item.accept or tuple(uploads.ATTACHMENT_TYPES))
         except DomainError as refused:
-            flash(say(refused), "danger")
+            flash_refusal(refused)
             return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
         attachment = store(data, original_name=upload.filename, purpose="form_file", content_type=kind.content_type,
                            extension=kind.extension, declaration_id=declaration.id,

@@ -18,7 +18,7 @@ from app.models import Attachment, Organization, OrganizationMember
 from app.storage import store
 from app.web.downloads import attachment_download
 from app.web.ids import as_id
-from app.web.language import said
+from app.web.language import said, say
 from app.views.registration import application_from, choices_for
 
 
@@ -64,7 +64,7 @@ def _licence_upload(errors: dict[str, str]):
     try:
         return inspect_image(data), data, upload.filename.replace("\x00", "")[-255:]
     except DomainError as refused:
-        errors["licence"] = refused.message
+        errors["licence"] = say(refused)
         return None
 
 
