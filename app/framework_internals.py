@@ -1,12 +1,13 @@
 """What this platform relies on inside Flask-AppBuilder and Flask-Admin (and two smaller libraries): every private
-or undocumented name we override or use, every template of theirs we copied, every English name of theirs we
-look things up by, each with why. Nothing here is public API, so an upgrade may remove or rename any of it without
-notice; `tests/unit/test_framework_internals.py` checks each entry against the installed packages (that it still
-exists, with the parameters we were written against, and that our code still uses it) and names what moved.
+or undocumented name we override or use, every template of theirs we copied, every global or text of their
+scripts ours call or translate, every English name of theirs we look things up by, each with why. None of it is
+public API, so an upgrade may remove or rename any of it without notice; `tests/unit/test_framework_internals.py`
+checks each entry against the installed packages (that it still exists, with the parameters we were written
+against, and that our code still uses it) and names what moved.
 
 After an upgrade: for each failure, re-read the library's new code, adapt ours (the `ours` of the entry), then
 update the entry. A new reliance gets an entry here first; the test finds undeclared private overrides, private
-attribute uses and shadowed templates by itself.
+attribute uses, shadowed templates and replaced Jinja filters by itself.
 
 Only the standard library is imported at module level: the roles and the views import the menu names below.
 """
@@ -281,7 +282,47 @@ TEMPLATE_COPIES: tuple[TemplateCopy, ...] = (
                  "data attributes for static/js/console.js where Flask-Admin writes onclick, which the CSP refuses"),
 )
 
+
+
+@dataclass(frozen=True)
+class ScriptText:
+    """A library's static script that ours reach into: `path` (under the package) must still contain `text`, and
+    our file `ours` (under app/) must still mention `token`."""
+
+    package: str
+    path: str
+    text: str
+    ours: str
+    token: str
+    why: str
+
+    @property
+    def file(self) -> Path:
+        return Path(importlib.import_module(self.package).__file__).parent / self.path
+
+
+SCRIPT_TEXTS: tuple[ScriptText, ...] = (
+    ScriptText("flask_appbuilder", "static/appbuilder/js/ab.js", "function ab_alert(", "static/js/fab-texts.js",
+               "window.ab_alert", "FAB's alerts are wrapped to say their English texts in the user's language"),
+    ScriptText("flask_appbuilder", "static/appbuilder/js/ab_actions.js", "ab_alert('No row selected')",
+               "templates/appbuilder/general/alert.html", '"No row selected"',
+               "the text FAB's action script alerts, translated by the page"),
+    ScriptText("flask_appbuilder", "static/appbuilder/js/ab.js", 'placeholder: "Select a State"',
+               "templates/appbuilder/general/alert.html", '"Select a State"',
+               "the placeholder FAB's script gives select2, translated by the page"),
+    ScriptText("flask_admin", "static/admin/js/helpers.js", "safeConfirm", "static/js/console.js",
+               "faHelpers.safeConfirm", "the console's delete buttons confirm through Flask-Admin's helper, called "
+               "from data attributes instead of onclick (CSP)"),
+    ScriptText("flask_admin", "static/admin/js/actions.js", "var modelActions = ", "static/js/console.js",
+               "window.modelActions.execute", "the console's bulk actions run through Flask-Admin's global, called "
+               "from data attributes instead of onclick (CSP)"),
+    ScriptText("flask_admin", "static/admin/js/form.js", "addInlineField", "static/js/console.js",
+               "faForm.addInlineField", "a batch's inline windows are added through Flask-Admin's form script, "
+               "called from data attributes instead of onclick (CSP)"),
+)
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+APP = Path(__file__).resolve().parent
 
 
 def _resolve(target: str):
@@ -366,5 +407,18 @@ def template_problems(copies=TEMPLATE_COPIES, templates: Path = TEMPLATES) -> li
     return problems
 
 
+def script_problems(texts=SCRIPT_TEXTS, app: Path = APP) -> list[str]:
+    problems = []
+    for entry in texts:
+        if not entry.file.is_file() or entry.text not in entry.file.read_text(encoding="utf-8"):
+            problems.append(f"{entry.package}'s {entry.path} no longer contains {entry.text!r}, which "
+                            f"app/{entry.ours} relies on ({entry.why}).")
+        mine = app / entry.ours
+        if not mine.is_file() or entry.token not in mine.read_text(encoding="utf-8"):
+            problems.append(f"app/{entry.ours} no longer uses {entry.token!r}: drop or correct the entry for "
+                            f"{entry.package}'s {entry.path} in app/framework_internals.py.")
+    return problems
+
+
 def problems() -> list[str]:
-    return internal_problems() + template_problems()
+    return internal_problems() + template_problems() + script_problems()

@@ -49,6 +49,11 @@ def test_every_copied_template_is_still_the_one_we_copied():
     assert not problems, "\n".join(problems)
 
 
+def test_every_library_script_ours_reach_into_still_has_what_we_use():
+    problems = internals.script_problems()
+    assert not problems, "\n".join(problems)
+
+
 # --- the checks fail, and say what -------------------------------------------------------------------------------
 
 def test_a_removed_internal_is_named(monkeypatch):
@@ -101,6 +106,16 @@ def test_a_removed_original_template_is_named(tmp_path, monkeypatch):
     assert internals.template_problems([copy]) == [
         "flask_admin no longer has the template admin/model/layout.html that app/templates/admin/model/layout.html "
         f"copies ({copy.why}): our copy now shadows nothing; re-check who renders it."]
+
+
+def test_a_changed_library_script_is_named(tmp_path, monkeypatch):
+    entry = next(e for e in internals.SCRIPT_TEXTS if e.path.endswith("helpers.js"))
+    changed = tmp_path / "helpers.js"
+    changed.write_text(entry.file.read_text(encoding="utf-8").replace("safeConfirm", "confirmSafely"))
+    monkeypatch.setattr(internals.ScriptText, "file", property(lambda self: changed))
+    assert internals.script_problems([entry]) == [
+        "flask_admin's static/admin/js/helpers.js no longer contains 'safeConfirm', which app/static/js/console.js "
+        f"relies on ({entry.why})."]
 
 
 # --- nothing we rely on is left undeclared ------------------------------------------------------------------------
