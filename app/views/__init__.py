@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
 from app.extensions import db
+from app.framework_internals import GROUPS_MENU
 from app.models import DeclarationType
 from app.views.api import ApiDescription, DeclarationApi
 from app.web.language import said
@@ -43,7 +44,7 @@ def register_views(appbuilder) -> None:
     for view, name, label in reference_views():
         appbuilder.add_view(view, name, label=label, icon="fa-database", category="基础数据",
                             category_label=_l("基础数据"), category_icon="fa-database")
-    appbuilder.menu.find("List Groups").label = _l("用户组列表")
+    appbuilder.menu.find(GROUPS_MENU).label = _l("用户组列表")
     appbuilder.add_link("系统配置控制台", href="/console/", label=_l("系统配置控制台"), icon="fa-sliders",
                         category="基础数据")
     registration = appbuilder.add_view_no_menu(RegistrationView)

@@ -43,7 +43,8 @@ def display(value):
 
 class ListDefaults:
     """Shared by every list: at most 100 rows a page (FAB takes psize_<view> from the URL unbounded),
-    and `display` for every column that has no formatter of its own."""
+    and `display` for every column that has no formatter of its own. The FAB internals it overrides or uses are
+    declared in app/framework_internals.py."""
 
     page_size = 25
     max_page_size = 100
