@@ -2,8 +2,8 @@
 
 `reference`: reference data shared by every user for a minute (batches, types, regions, industries);
 console edits show within a minute. `statistics`: a review scope's dashboard figures, keyed by the scope,
-so only users of that scope (one authority, or the ministry) share them; a national dashboard scans a
-million rows, so it is counted at most once every STATISTICS_SECONDS per worker, and says when."""
+so only users of that scope (one authority, or the ministry) share them; a national dashboard scans
+every declaration in the country, so it is counted at most once every STATISTICS_SECONDS per worker, and says when."""
 from __future__ import annotations
 
 import time

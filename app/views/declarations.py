@@ -752,8 +752,8 @@ EXPORT_WIDTHS = [width for _, width in EXPORT_LAYOUT]
 
 def export_rows(query):
     """The rows of an export: only the exported columns, read in chunks (no ORM objects) in one statement, the
-    contacts read inside the database and the regions' full names from one cached map, so 100,000 rows cost
-    little more than writing them."""
+    contacts read inside the database and the regions' full names from one cached map, so that an export
+    costs little more than writing its rows."""
     kind, batch, agency = aliased(DeclarationType), aliased(Batch), aliased(Organization)
     columns = (query.with_entities(
         Declaration.id, Declaration.unit_name, Declaration.title, Organization.credit_code, Declaration.region_id,

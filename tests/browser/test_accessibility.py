@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import PlatformUser
 from tests import factories as f
 from tests.browser.conftest import screenshot
-from tests.browser.test_lifecycle import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from app import clock
 from app.extensions import db
 from app.models import BatchWindow, DeclarationType
 from tests.browser.conftest import screenshot
-from tests.browser.test_lifecycle import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 

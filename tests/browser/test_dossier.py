@@ -12,7 +12,7 @@ from app.models import DeclarationType
 from app.storage import store
 from tests import factories as f
 from tests.browser.conftest import screenshot
-from tests.browser.test_lifecycle import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n% dossier evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

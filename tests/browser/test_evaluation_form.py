@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_lifecycle import sign_in
+from tests.browser.helpers import sign_in
 from tests.http.test_evaluation_form import PDF, evaluating
 
 pytestmark = pytest.mark.browser

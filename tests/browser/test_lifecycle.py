@@ -1,37 +1,20 @@
 """One 绿色工厂 declaration walked in Chromium from 新增填报 through third-party evaluation and every
 review level to the ministry's approval, with a screenshot at each stage."""
-import json
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from app.domain import forms, workbook
+from app.domain import workbook
 from app.extensions import db
 from app.models import Declaration
 from tests.form_values import complete
 
 from tests.browser.conftest import screenshot
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.helpers import download, green_factory_definition, menu, save_form, sign_in
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-FORM = Path(__file__).resolve().parents[2] / "seeds" / "forms" / "green_factory.json"
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/logout/")
-    page.goto(f"{base}/login/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-
-
-def menu(page, category, item):
-    page.get_by_role("link", name=category).click()
-    page.get_by_role("link", name=item).click()
 
 
 def fill_form_in_browser_and_excel(page, tmp_path):
@@ -41,14 +24,10 @@ def fill_form_in_browser_and_excel(page, tmp_path):
     page.fill("[name='f|basic|contact']", "张建国")
     page.fill("[name='f|basic|introduction']", "公司始建于 2012 年，主要生产工业锅炉。")
     screenshot(page, "08-form-table1")
-    page.get_by_role("button", name="保存", exact=True).click()
-    expect(page.get_by_text("已保存")).to_be_visible()
-    with page.expect_download() as download:
-        page.get_by_role("link", name="下载 Excel（含已填内容）").click()
-    path = tmp_path / "申报书.xlsx"
-    download.value.save_as(path)
+    save_form(page)
+    path = download(page, "下载 Excel（含已填内容）", tmp_path / "申报书.xlsx")
 
-    definition = forms.FormDefinition.from_dict(json.loads(FORM.read_text(encoding="utf-8")))
+    definition = green_factory_definition()
     values = complete(definition)
     book = load_workbook(path)
     for cell in workbook.layout(definition):
@@ -151,10 +130,7 @@ def recommend_in_browser(page, base, package_id, tmp_path):
     expect(page.get_by_text("未上传推荐函 · 未提交汇总表").first).to_be_visible()
     screenshot(page, "15a-package-list")
     page.locator(f"a[href$='/recommendations/show/{package_id}']").first.click()
-    with page.expect_download() as download:
-        page.get_by_role("link", name="下载系统生成的汇总表（xlsx）").click()
-    summary = tmp_path / "汇总表.xlsx"
-    download.value.save_as(summary)
+    summary = download(page, "下载系统生成的汇总表（xlsx）", tmp_path / "汇总表.xlsx")
     letter = tmp_path / "推荐函.pdf"
     letter.write_bytes(PDF)
     page.set_input_files("form[action*='/letter'] input[type=file]", str(letter))

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from tests import factories as f
 from tests.browser.conftest import screenshot
-from tests.browser.test_lifecycle import menu, sign_in
+from tests.browser.helpers import menu, sign_in
 
 pytestmark = pytest.mark.browser
 

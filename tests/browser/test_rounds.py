@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from tests import factories as f
 from tests.browser.conftest import screenshot
-from tests.browser.test_lifecycle import sign_in
+from tests.browser.helpers import save_form, sign_in
 
 pytestmark = pytest.mark.browser
 TECH = "/declarations/energy_saving_tech"
@@ -27,8 +27,7 @@ def _edit_name_and_submit(page, base, pk, name):
     page.goto(f"{base}{TECH}/content/{pk}")
     page.get_by_role("link", name="表2 技术信息").click()
     page.fill("[name='f|technology|tech_name']", name)
-    page.get_by_role("button", name="保存", exact=True).click()
-    expect(page.get_by_text("已保存")).to_be_visible()
+    save_form(page)
     page.goto(f"{base}{TECH}/show/{pk}")
     page.get_by_role("button", name="上报", exact=True).click()
     expect(page.locator("td.status")).to_have_text("上级主管部门审核中")

@@ -1,15 +1,14 @@
 """The Excel round trip in Chromium as qiye: a workbook downloaded before a web edit, with one cell changed
 offline, is previewed before anything is saved; the preview shows the change and flags the web value that the
 blank cell would erase; confirming puts exactly that on the form."""
-import json
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from app.domain import forms, workbook
+from app.domain import workbook
 from tests.browser.conftest import screenshot
-from tests.browser.test_lifecycle import FORM, menu, sign_in
+from tests.browser.helpers import download, green_factory_definition, menu, save_form, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,23 +23,18 @@ def test_an_old_workbook_is_previewed_with_its_erasures_then_applied(live_server
 
     page.fill("[name='f|basic|contact']", "张建国")
     page.fill("[name='f|basic|contact_email']", "zhangjianguo@lvyuan.cn")
-    page.get_by_role("button", name="保存", exact=True).click()
-    expect(page.get_by_text("已保存")).to_be_visible()
-    with page.expect_download() as download:
-        page.get_by_role("link", name="下载 Excel（含已填内容）").click()
-    path = tmp_path / "申报书.xlsx"
-    download.value.save_as(path)
+    save_form(page)
+    path = download(page, "下载 Excel（含已填内容）", tmp_path / "申报书.xlsx")
 
     # typed on the web after the download: the workbook does not have it
     page.fill("[name='f|basic|main_products']", "工业锅炉、余热锅炉")
-    page.get_by_role("button", name="保存", exact=True).click()
-    expect(page.get_by_text("已保存")).to_be_visible()
+    save_form(page)
 
     book = load_workbook(path)
     cover = [str(c.value) for row in book["封面"].iter_rows() for c in row if c.value is not None]
     assert "绿色工厂" in cover and not any("green_factory" in text for text in cover)
     assert book[workbook.LISTS_SHEET].sheet_state == "hidden"
-    definition = forms.FormDefinition.from_dict(json.loads(FORM.read_text(encoding="utf-8")))
+    definition = green_factory_definition()
     cells = {c.path: c for c in workbook.layout(definition) if isinstance(c, workbook.Cell)}
     contact, region = cells[("basic", "contact")], cells[("basic", "region")]
     assert book[contact.sheet][contact.address].value == "张建国"

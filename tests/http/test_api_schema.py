@@ -16,7 +16,7 @@ from app.models.organization import PlatformUser
 from app.views.base import audience_of
 
 ROLES = ["qiye", "changan", "gongxinbu"]
-EXAMPLES = 40  # per operation, mode and role: about 30 s for the three roles on one database
+EXAMPLES = 40  # per operation, mode and role; the suite's time grows with it (README, REST API)
 
 
 def scope_ids(username: str) -> set[int]:

@@ -8,6 +8,7 @@ from werkzeug.exceptions import NotFound
 from app.extensions import db
 from app.models import Region
 from tests.conftest import csrf_token
+from tests.helpers import session_token
 
 HUGE = ("2147483648", "9223372036854775808", "99999999999999999999999")
 
@@ -62,12 +63,12 @@ def test_order_and_filter_arguments_with_junk_show_the_list(client_as, query):
 
 def test_single_row_action_with_an_unknown_or_bulk_only_name_is_404(client_as, declarations):
     client = client_as("gongxinbu")
-    token = csrf_token(client.get("/profile/password/").get_data(as_text=True))
+    token = session_token(client)
     for name in ("zzz", "approve", "export"):
         response = client.post(f"/review/declarations/action/{name}/{declarations['d1']}", data={"csrf_token": token})
         assert response.status_code in (403, 404), name
     admin = client_as("admin")
-    token = csrf_token(admin.get("/profile/password/").get_data(as_text=True))
+    token = session_token(admin)
     assert admin.post("/users/action/zzz/1", data={"csrf_token": token}).status_code == 404
 
 

@@ -9,14 +9,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attachment, Declaration, Evaluation
 from tests import factories as f
-from tests.conftest import csrf_token
+from tests.helpers import post_form as post
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def post(client, url, **data):
-    token = csrf_token(client.get("/profile/password/").get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token}, content_type="multipart/form-data")
 
 
 def evaluating(app) -> int:

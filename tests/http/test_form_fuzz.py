@@ -13,7 +13,8 @@ from app.domain import lifecycle
 from app.extensions import db
 from app.models import Declaration, DeclarationType
 from tests import factories as f
-from tests.conftest import csrf_token, login
+from tests.conftest import login
+from tests.helpers import session_token
 from tests.form_values import sample
 from tests.http.test_form_pages import TYPES
 
@@ -124,7 +125,7 @@ def clients(app):
         if username not in made:
             made[username] = app.test_client()
             assert login(made[username], username).status_code == 302
-            made[username].token = csrf_token(made[username].get("/profile/password/").get_data(as_text=True))
+            made[username].token = session_token(made[username])
         return made[username]
 
     return client

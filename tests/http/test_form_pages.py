@@ -10,7 +10,7 @@ from app.domain import lifecycle, workbook
 from app.extensions import db
 from app.models import Declaration, DeclarationType
 from tests import factories as f
-from tests.conftest import csrf_token
+from tests.helpers import post_form as post
 from tests.form_values import complete, flatten
 
 TYPES = ["green_factory", "green_design_product", "green_design_enterprise", "green_supply_chain", "green_standard",
@@ -35,11 +35,6 @@ def drafts(app):
             ids[code] = (lifecycle.create(db.session, f.actor_of(username), declaration_type, batch, f.NOW).id, username)
         db.session.commit()
     return ids
-
-
-def post(client, url, **data):
-    token = csrf_token(client.get("/profile/password/").get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token}, content_type="multipart/form-data")
 
 
 @pytest.mark.parametrize("code", TYPES)

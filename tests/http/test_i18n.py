@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import BatchWindow
 from app.views.fab_texts import FAB_TEXTS
 from tests import factories as f
-from tests.conftest import csrf_token
+from tests.helpers import post_form as post
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -162,11 +162,6 @@ def test_the_language_menu_names_each_language_in_itself(client_as):
 
 
 # --- refusals formatted after translation ---------------------------------------------------------------------
-
-def post(client, url, **data):
-    token = csrf_token(client.get("/profile/password/").get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
-
 
 @pytest.fixture(scope="module")
 def closed_window_draft(app):

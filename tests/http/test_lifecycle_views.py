@@ -8,16 +8,11 @@ from app.extensions import db
 from app.models import Declaration, Evaluation
 from app.domain import lifecycle
 from tests import factories as f
-from tests.conftest import csrf_token
+from tests.helpers import post_form as post
 from tests.form_values import complete, flatten
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 GF = "/declarations/green_factory"
-
-
-def post(client, url, page_url=None, **data):
-    token = csrf_token(client.get("/profile/password/").get_data(as_text=True))  # the session's token
-    return client.post(url, data={**data, "csrf_token": token}, content_type="multipart/form-data")
 
 
 def flash_text(client, url):
@@ -29,7 +24,7 @@ def test_green_factory_from_draft_to_ministry_approval(app, client_as):
     with app.app_context():  # a batch of its own: the province's package of the shared batch may be submitted
         batch_id = f.new_batch("页面生命周期批").id
         db.session.commit()
-    created = post(qiye, f"{GF}/create", f"{GF}/list/", batch_id=str(batch_id))
+    created = post(qiye, f"{GF}/create", batch_id=str(batch_id))
     assert created.status_code == 302 and "/content/" in created.headers["Location"]
     pk = int(created.headers["Location"].rstrip("/").split("/")[-1])
     show = f"{GF}/show/{pk}"
@@ -52,16 +47,16 @@ def test_green_factory_from_draft_to_ministry_approval(app, client_as):
     licence = post(qiye, f"{GF}/attach/{pk}", field=_required_file(definition),
                    file=(io.BytesIO(PDF), "营业执照.pdf"))
     assert "附件已上传" in qiye.get(licence.headers["Location"]).get_data(as_text=True)
-    post(qiye, f"{GF}/do/{pk}/request_evaluation", show)
+    post(qiye, f"{GF}/do/{pk}/request_evaluation")
     page = qiye.get(show).get_data(as_text=True)
     assert "三方评价中" in page and "/content/" not in page  # locked while the agency evaluates
 
     agency_show = f"/agency/declarations/show/{pk}"
     assert "返回评价结果" in sanfang.get(agency_show).get_data(as_text=True)
-    refused = post(sanfang, f"/agency/declarations/do/{pk}/return_evaluation", agency_show, score="88",
+    refused = post(sanfang, f"/agency/declarations/do/{pk}/return_evaluation", score="88",
                    basic_requirements="符合", highlights="屋顶光伏", report=(io.BytesIO(b"MZ not a pdf"), "报告.pdf"))
     assert "只能上传 PDF" in refused.get_data(as_text=True)  # the form comes back with what was typed
-    post(sanfang, f"/agency/declarations/do/{pk}/return_evaluation", agency_show, score="88",
+    post(sanfang, f"/agency/declarations/do/{pk}/return_evaluation", score="88",
          basic_requirements="符合", highlights="屋顶光伏", report=(io.BytesIO(PDF), "评价报告.pdf"))
     with app.app_context():
         evaluation = db.session.scalars(select(Evaluation).where(Evaluation.declaration_id == pk)).one()
@@ -70,14 +65,14 @@ def test_green_factory_from_draft_to_ministry_approval(app, client_as):
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
-    post(qiye, f"{GF}/do/{pk}/submit", show, channel="local")
+    post(qiye, f"{GF}/do/{pk}/submit", channel="local")
     for username in ("changan", "shijiazhuang", "hebeisheng", "gongxinbu"):
         reviewer = client_as(username)
         if username == "gongxinbu":  # the province's recommendation package brings it to the ministry
             recommend_through_pages(app, client_as("hebeisheng"), pk)
         listing = reviewer.get("/review/declarations/list/").get_data(as_text=True)
         assert f"/show/{pk}\"" in listing, username  # 待我审核
-        result = post(reviewer, "/review/declarations/decide", "/review/declarations/list/", decision="approve",
+        result = post(reviewer, "/review/declarations/decide", decision="approve",
                       rowid=str(pk), opinion="同意")
         assert "成功 1 项" in result.get_data(as_text=True), username
     assert "通过（拟入选）" in result.get_data(as_text=True)
@@ -116,7 +111,7 @@ def test_bulk_decision_reports_each_item(app, client_as):
         ids = [at_county.id, at_city.id]
         versions = [at_county.version, at_city.version]
     shijiazhuang = client_as("shijiazhuang")
-    result = post(shijiazhuang, "/review/declarations/decide", "/review/declarations/list/", decision="return",
+    result = post(shijiazhuang, "/review/declarations/decide", decision="return",
                   rowid=[str(i) for i in ids], opinion="材料不全").get_data(as_text=True)
     assert "成功 1 项，未执行 1 项" in result and "当前不在本部门审核环节" in result
     with app.app_context():
@@ -145,5 +140,5 @@ def test_reviewer_filters(app, client_as):
 
 def test_new_declaration_needs_an_open_batch_and_a_permitted_type(app, client_as):
     park = client_as("yuanqu")
-    response = post(park, f"{GF}/create", "/profile/password/", batch_id="1")
+    response = post(park, f"{GF}/create", batch_id="1")
     assert "不能申报“绿色工厂”" in park.get(response.headers["Location"]).get_data(as_text=True)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ReviewRecord
 from tests import factories as f
-from tests.conftest import csrf_token, login
+from tests.conftest import login
+from tests.helpers import session_token
 
 PROXY = "127.0.0.1"
 
@@ -82,7 +83,7 @@ def test_a_review_record_stores_the_client_behind_the_proxy(app):
         client = proxied.test_client()
         client.environ_base["HTTP_X_FORWARDED_FOR"] = "10.6.6.6, 198.51.100.23"  # the first entry forged
         assert login(client, "changan").status_code == 302
-        token = csrf_token(client.get("/profile/password/").get_data(as_text=True))
+        token = session_token(client)
         response = client.post(f"/review/declarations/do/{pk}/return", data={"opinion": "请补充能耗数据", "csrf_token": token})
         assert response.status_code == 302
         with app.app_context():

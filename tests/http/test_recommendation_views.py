@@ -10,15 +10,10 @@ from app.vocabulary import DeclarationStatus as S, PackageState, PublicationStag
 from app.extensions import db
 from app.models import Declaration, PackageEvent, Publication, RecommendationPackage
 from tests import factories as f
-from tests.conftest import csrf_token
+from tests.helpers import post_form as post
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OUTSIDERS = ["qiye", "yangqi", "sanfang", "xiehui", "changan", "shijiazhuang", "jituan", "admin"]
-
-
-def post(client, url, **data):
-    token = csrf_token(client.get("/profile/password/").get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token}, content_type="multipart/form-data")
 
 
 def page(client, url) -> str:

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Attachment, Declaration, DeclarationType
 from app.storage import path_of
 from tests import factories as f
-from tests.conftest import csrf_token
+from tests.helpers import post_form as post, session_token as token
 from tests.domain.test_workbook_fuzz import junk, spoiled
 
 BASE = "/declarations/green_factory"
@@ -36,14 +36,6 @@ def new_draft(app) -> int:
         pk = lifecycle.create(db.session, f.actor_of("qiye"), declaration_type, batch, f.NOW).id
         db.session.commit()
     return pk
-
-
-def token(client) -> str:
-    return csrf_token(client.get("/profile/password/").get_data(as_text=True))
-
-
-def post(client, url, **data):
-    return client.post(url, data={**data, "csrf_token": token(client)}, content_type="multipart/form-data")
 
 
 def content(app, pk) -> dict:

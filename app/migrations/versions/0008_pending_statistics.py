@@ -1,8 +1,8 @@
 """pending statistics: PostgreSQL learns that a reviewer's scope and the pending authority go together
 
 Without them the planner multiplies the two columns' selectivities, expects a few hundred rows of a
-province's 待我审核 where there are thousands, and reads the whole queue (16-90 ms at a million
-declarations; 0.2 ms with them, measured by the load test). SQLite has no such statistics.
+province's 待我审核 where there are thousands, and reads the whole queue instead of the reviewer's part of
+it (the figures: README, performance). SQLite has no such statistics.
 
 Revision ID: 0008
 Revises: 0007

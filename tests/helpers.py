@@ -1,0 +1,19 @@
+"""Steps that many test-client tests take the same way: a signed-in session's CSRF token, and a form posted
+with it."""
+from __future__ import annotations
+
+from tests.conftest import csrf_token
+
+# Every signed-in role may open it, and its form carries the session's token.
+TOKEN_PAGE = "/profile/password/"
+
+
+def session_token(client) -> str:
+    """The CSRF token of a signed-in client's session."""
+    return csrf_token(client.get(TOKEN_PAGE).get_data(as_text=True))
+
+
+def post_form(client, url: str, **data):
+    """POST `data` to `url` with the session's CSRF token, as multipart/form-data like the pages' forms (values
+    may be (file, name) tuples)."""
+    return client.post(url, data={**data, "csrf_token": session_token(client)}, content_type="multipart/form-data")
