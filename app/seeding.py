@@ -34,11 +34,14 @@ from app.models import (
     SiteSetting,
     Subsystem,
 )
+from app.domain import DomainError, reference_data
 from app.domain.codes import org_code_of
 from app.models.geo import CITY, COUNTY, PROVINCE
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 MINISTRY_NAME = "工业和信息化部节能与综合利用司"
+SEED_REGION_COLUMNS = {reference_data.CODE: "code", reference_data.NAME: "name", reference_data.LEVEL: "level",
+                       reference_data.PARENT: "parent_code"}
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -71,19 +74,27 @@ class Loader:
 
     # --- reference data -------------------------------------------------------------------------
 
-    def regions(self) -> dict[str, Region]:
+    def regions(self, rows: list[dict[str, str]] | None = None) -> dict[str, Region]:
+        """seeds/regions.csv (or `rows` in its columns), each row checked by the same rules as the console's and
+        the import's; a row they refuse stops the load, naming the row and the rule."""
         existing = {r.code: r for r in db.session.scalars(select(Region))}
-        rows = sorted(_csv("regions.csv"), key=lambda r: int(r["level"]))
-        for level in (PROVINCE, CITY, COUNTY):
-            for row in (r for r in rows if int(r["level"]) == level):
-                parent = existing[row["parent_code"]] if row["parent_code"] else None
-                self.upsert(
-                    Region, existing, row["code"],
-                    code=row["code"], name=row["name"], level=level, kind=row["kind"],
-                    parent_id=parent.id if parent else None,
-                    province_id=None if parent is None else (parent.province_id or parent.id),
-                )
-            db.session.flush()
+        rows = _csv("regions.csv") if rows is None else rows
+        for number, row in sorted(enumerate(rows, start=2), key=lambda item: item[1]["level"]):
+            try:
+                level = reference_data.check_region(row["code"], row["name"], row["level"], row["parent_code"] or None,
+                                                    parent_exists=existing.__contains__)
+            except DomainError as refused:
+                column = SEED_REGION_COLUMNS[next(iter(refused.errors))]
+                raise SeedError(f"seeds/regions.csv 第 {number} 行 {column}：{refused.message}") from refused
+            parent = existing[row["parent_code"]] if row["parent_code"] else None
+            if parent is not None and parent.id is None:
+                db.session.flush()  # a parent added by an earlier row gets its id
+            self.upsert(
+                Region, existing, row["code"],
+                code=row["code"], name=row["name"], level=level, kind=row["kind"],
+                parent_id=parent.id if parent else None, province_id=reference_data.province_id_below(parent),
+            )
+        db.session.flush()
         return existing
 
     def industries(self) -> None:
@@ -351,6 +362,10 @@ def supervision_for(authority: Authority) -> Authority | None:
     return db.session.scalar(
         select(Authority).where(Authority.kind == AuthorityKind.SUPERVISION, Authority.region_id == node.region_id)
     )
+
+
+class SeedError(RuntimeError):
+    """A seed file the reference-data rules refuse."""
 
 
 class DemoRefused(RuntimeError):

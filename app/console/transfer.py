@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 
 from app.console import Guarded
-from app.domain import DomainError
+from app.domain import DomainError, reference_data
 from app.vocabulary import N_
 from app.domain.workbook import SheetLimits, check_package
 from app.extensions import db
@@ -44,6 +44,18 @@ class Dataset:
     plan_row: Callable[[dict, dict], tuple]  # (row values, context) → (key, values) or raises DomainError
     existing: Callable[[], dict]  # key → model
     create: Callable[[dict, dict], object]
+    # A row's stored value of a planned column, and the change of one; by default the attribute of that name,
+    # and a `parent_code` is compared by none of the datasets that leave it out.
+    stored: Callable[[object, str], object] = lambda model, column: getattr(model, column, None)
+    update: Callable[[object, str, object, dict], None] = lambda model, column, value, ctx: setattr(model, column,
+                                                                                                   value)
+    compares_parent: bool = False
+
+
+def in_column(columns: dict[str, str], refused: DomainError) -> DomainError:
+    """A refusal of a reference-data rule as the import says it, naming the column: “上级区划代码”列：…"""
+    field = next(iter(refused.errors))
+    return DomainError(N_("“%(column)s”列：%(reason)s"), column=columns[field], reason=refused.errors[field])
 
 
 def _text(value) -> str:
@@ -52,27 +64,42 @@ def _text(value) -> str:
 
 # --- regions ---
 
+REGION_COLUMNS = {reference_data.CODE: "区划代码", reference_data.NAME: "名称", reference_data.LEVEL: "级别",
+                  reference_data.PARENT: "上级区划代码"}
+
+
 def _region_row(row, ctx):
     code, name, level, kind, parent = (_text(row.get(c)) for c in ("区划代码", "名称", "级别", "类型", "上级区划代码"))
-    if not (len(code) == 6 and code.isdigit()):
-        raise DomainError(N_("区划代码应为 6 位数字"))
-    if not name:
-        raise DomainError(N_("名称不能为空"))
-    if level not in ("1", "2", "3"):
-        raise DomainError(N_("级别应为 1、2 或 3"))
-    if level != "1" and parent not in ctx["regions"] and parent not in ctx["new_codes"]:
-        raise DomainError(N_("上级区划代码 %(code)s 不存在"), code=parent or N_("（空）"))
-    if level == "1" and parent:
-        raise DomainError(N_("省级区划不应有上级区划"))
+    try:
+        level = reference_data.check_region(
+            code, name, level, parent or None,
+            parent_exists=lambda parent_code: parent_code in ctx["regions"] or parent_code in ctx["new_codes"])
+    except DomainError as refused:
+        raise in_column(REGION_COLUMNS, refused)
     ctx["new_codes"].add(code)
-    return code, {"name": name, "level": int(level), "kind": kind or "", "parent_code": parent or None}
+    return code, {"name": name, "level": level, "kind": kind or "", "parent_code": parent or None}
+
+
+def _region_stored(region, column):
+    if column == "parent_code":
+        return region.parent.code if region.parent else None
+    return getattr(region, column, None)
+
+
+def _region_update(region, column, value, ctx):
+    """A changed parent moves the region (check_region let only a parent its code allows through)."""
+    if column == "parent_code":
+        parent = ctx["regions"][value] if value else None
+        region.parent_id = parent.id if parent else None
+        region.province_id = reference_data.province_id_below(parent)
+    else:
+        setattr(region, column, value)
 
 
 def _region_create(values, ctx):
     parent = ctx["regions"].get(values["parent_code"]) if values["parent_code"] else None
     region = Region(code=values["key"], name=values["name"], level=values["level"], kind=values["kind"],
-                    parent_id=parent.id if parent else None,
-                    province_id=None if parent is None else (parent.province_id or parent.id))
+                    parent_id=parent.id if parent else None, province_id=reference_data.province_id_below(parent))
     ctx["regions"][values["key"]] = region
     return region
 
@@ -165,7 +192,7 @@ DATASETS = {
         N_("行政区划"), ("区划代码", "名称", "级别", "类型", "上级区划代码"),
         lambda: [(r.code, r.name, r.level, r.kind, r.parent.code if r.parent else "")
                  for r in db.session.scalars(select(Region).order_by(Region.code))],
-        _region_row, _regions, _region_create),
+        _region_row, _regions, _region_create, stored=_region_stored, update=_region_update, compares_parent=True),
     "industries": Dataset(
         N_("国民经济行业分类"), ("行业代码", "行业名称", "层级", "上级代码"),
         lambda: [(i.code, i.name, i.level, i.parent.code if i.parent else "")
@@ -245,8 +272,9 @@ def plan(name: str, data: bytes) -> Plan:
         if model is None:
             result.added.append((number, key, parsed))
             continue
-        differences = {column: (getattr(model, column, None), value) for column, value in parsed.items()
-                       if column != "parent_code" and getattr(model, column, None) != value}
+        differences = {column: (dataset.stored(model, column), value) for column, value in parsed.items()
+                       if (column != "parent_code" or dataset.compares_parent)
+                       and dataset.stored(model, column) != value}
         if differences:
             result.changed.append((number, key, differences))
     return result
@@ -262,7 +290,7 @@ def apply(name: str, result: Plan) -> None:
         db.session.flush()
     for _, key, differences in result.changed:
         for column, (_, new) in differences.items():
-            setattr(existing[key], column, new)
+            dataset.update(existing[key], column, new, context)
     db.session.add(ConfigChange(user_id=current_user.id, username=current_user.username, table_name=name,
                                 action="import", before=None,
                                 after={"added": [k for _, k, _ in result.added],

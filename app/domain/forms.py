@@ -19,6 +19,7 @@ from app.domain import Message
 from app.vocabulary import N_
 from app.domain.accounts import email_error, normalize_credit_code, phone_error
 from app.domain.codes import credit_code_error
+from app.domain.reference_data import is_region_code
 
 SIMPLE_KINDS = {"text", "longtext", "integer", "decimal", "percent", "date", "choice", "multichoice", "region",
                 "industry", "phone", "email", "credit_code", "postcode"}
@@ -305,7 +306,7 @@ def parse_value(item: Field, raw: Any, problems: Problems, path: str, *, regions
         return [v for v in item.choices if v in values]
     if kind == "region":
         code = str(text).split(" ")[0]  # a code, or "130102 长安区" as the template shows it
-        if not (code.isascii() and code.isdigit() and len(code) == 6) or (regions is not None and code not in regions):
+        if not is_region_code(code) or (regions is not None and code not in regions):
             problems.add(path, Message(N_("%(label)s应为六位行政区划代码"), label=item.label))
             return None
         return code
