@@ -337,10 +337,11 @@ def derived_prefix(region: Region, parent: Region) -> str:
 
 
 def latest_form(declaration_type_id: int) -> int | None:
-    """The newest loaded form definition of a type (versions sort as text: 2026.1 < 2026.2 < 2027.1)."""
-    rows = db.session.execute(select(FormDefinition.id, FormDefinition.version)
-                              .where(FormDefinition.declaration_type_id == declaration_type_id)).all()
-    return max(rows, key=lambda row: row.version).id if rows else None
+    """The newest loaded form definition of a type, its version compared as a version (2026.10 after 2026.9)."""
+    from app.domain.forms import newest
+
+    return newest(db.session.execute(select(FormDefinition.version, FormDefinition.id)
+                                     .where(FormDefinition.declaration_type_id == declaration_type_id)).all())
 
 
 def find_authority(spec: dict) -> Authority:

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import Region
-from app.seeding import Loader, SeedError
+from app.models import FormDefinition, Region
+from app.seeding import Loader, SeedError, latest_form
 from tests.conftest import csrf_token
 from tests.http.test_console import admin_post, xlsx
 
@@ -174,3 +174,16 @@ def test_the_console_moves_a_region_and_keeps_its_children_consistent(app, clien
         assert child.parent.code == "139900" and child.province_id == ids["130000"]
         assert db.session.get(Region, ids["139900"]).code == "139900"
 
+
+def test_the_newest_form_is_chosen_by_version_not_by_text(app):
+    with app.app_context():
+        definition = db.session.scalars(select(FormDefinition)).first()
+        type_id = definition.declaration_type_id
+        added = [FormDefinition(declaration_type_id=type_id, version=v, title=definition.title,
+                                definition=definition.definition) for v in ("2026.9", "2026.10", "2026.3")]
+        db.session.add_all(added)
+        db.session.flush()
+        try:
+            assert latest_form(type_id) == added[1].id
+        finally:
+            db.session.rollback()

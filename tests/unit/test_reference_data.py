@@ -1,12 +1,13 @@
-"""The rules of the region tree (GB/T 2260), without a database."""
+"""The rules of the region tree (GB/T 2260) and of form versions, without a database."""
 import csv
+import json
 from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
 
 from app.domain import DomainError
-from app.domain import reference_data as rules
+from app.domain import forms, reference_data as rules
 from app.models.geo import CITY, COUNTY, PROVINCE
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -113,3 +114,39 @@ def test_province_id_comes_down_the_chain():
     assert rules.province_id_below(province) == 1
     assert rules.province_id_below(city) == 1
 
+
+# --- form versions ---
+
+def test_versions_compare_as_versions_not_as_text():
+    assert "2026.10" < "2026.9"  # what the text comparison got wrong
+    assert forms.version_key("2026.10") > forms.version_key("2026.9")
+    assert forms.version_key("2026.2.1") > forms.version_key("2026.2")
+    assert forms.version_key("2027.1") > forms.version_key("2026.99")
+    assert forms.newest([("2026.9", "a"), ("2026.10", "b"), ("2026.2", "c")]) == "b"
+    assert forms.newest([]) is None
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**8), min_size=1, max_size=4),
+       st.lists(st.integers(min_value=0, max_value=10**8), min_size=1, max_size=4))
+def test_version_order_is_the_order_of_its_numbers(a, b):
+    text_a, text_b = ".".join(map(str, a)), ".".join(map(str, b))
+    assert forms.version_key(text_a) == tuple(a)
+    assert (forms.version_key(text_a) < forms.version_key(text_b)) == (tuple(a) < tuple(b))
+
+
+@pytest.mark.parametrize("version", ["", "2026.", ".2", "2026..2", "2026.02", "2026.2a", "v2026", "2026.2-rc1",
+                                     "２０２６.２", "2026,2", "1" * 33])
+def test_only_dotted_numbers_are_versions(version):
+    """Text parts would have no obvious order, and a leading zero would make two texts one version."""
+    with pytest.raises(forms.DefinitionError):
+        forms.version_key(version)
+
+
+def test_a_definition_refuses_a_version_written_as_a_number():
+    """JSON 2026.10 is the float 2026.1: the edition would silently be another one."""
+    data = json.loads((SEEDS / "forms" / "green_factory.json").read_text(encoding="utf-8"))
+    assert forms.FormDefinition.from_dict(data).version == data["version"]
+    with pytest.raises(forms.DefinitionError, match="must be text"):
+        forms.FormDefinition.from_dict({**data, "version": 2026.10})
+    with pytest.raises(forms.DefinitionError, match="numbers separated by dots"):
+        forms.FormDefinition.from_dict({**data, "version": "2026.2b"})
