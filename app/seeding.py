@@ -40,8 +40,6 @@ from app.models.geo import CITY, COUNTY, PROVINCE
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 MINISTRY_NAME = "工业和信息化部节能与综合利用司"
-SEED_REGION_COLUMNS = {reference_data.CODE: "code", reference_data.NAME: "name", reference_data.LEVEL: "level",
-                       reference_data.PARENT: "parent_code"}
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -75,39 +73,39 @@ class Loader:
     # --- reference data -------------------------------------------------------------------------
 
     def regions(self, rows: list[dict[str, str]] | None = None) -> dict[str, Region]:
-        """seeds/regions.csv (or `rows` in its columns), each row checked by the same rules as the console's and
-        the import's; a row they refuse stops the load, naming the row and the rule."""
-        existing = {r.code: r for r in db.session.scalars(select(Region))}
-        rows = _csv("regions.csv") if rows is None else rows
+        """seeds/regions.csv, or `rows` in its columns."""
+        return self._tree(Region, "regions.csv", rows, reference_data.check_region, "parent_code",
+                          lambda row, level, parent: dict(
+                              code=row["code"], name=row["name"], level=level, kind=row["kind"],
+                              parent_id=parent.id if parent else None,
+                              province_id=reference_data.province_id_below(parent)))
+
+    def industries(self, rows: list[dict[str, str]] | None = None) -> None:
+        """seeds/industries.csv, or `rows` in its columns."""
+        self._tree(Industry, "industries.csv", rows, reference_data.check_industry, "parent",
+                   lambda row, level, parent: dict(code=row["code"], name=row["name"], level=level,
+                                                   parent_id=parent.id if parent else None))
+
+    def _tree(self, model, file: str, rows, check, parent_column: str, fields) -> dict:
+        """A code tree, upper levels first, each row checked by the same rules as the console's and the import's;
+        a row they refuse stops the load, naming the file, the row and the column."""
+        existing = {r.code: r for r in db.session.scalars(select(model))}
+        rows = _csv(file) if rows is None else rows
+        columns = {reference_data.CODE: "code", reference_data.NAME: "name", reference_data.LEVEL: "level",
+                   reference_data.PARENT: parent_column}
         for number, row in sorted(enumerate(rows, start=2), key=lambda item: item[1]["level"]):
             try:
-                level = reference_data.check_region(row["code"], row["name"], row["level"], row["parent_code"] or None,
-                                                    parent_exists=existing.__contains__)
+                level = check(row["code"], row["name"], row["level"], row[parent_column] or None,
+                              parent_exists=existing.__contains__)
             except DomainError as refused:
-                column = SEED_REGION_COLUMNS[next(iter(refused.errors))]
-                raise SeedError(f"seeds/regions.csv 第 {number} 行 {column}：{refused.message}") from refused
-            parent = existing[row["parent_code"]] if row["parent_code"] else None
+                column = columns[next(iter(refused.errors))]
+                raise SeedError(f"seeds/{file} 第 {number} 行 {column}：{refused.message}") from refused
+            parent = existing[row[parent_column]] if row[parent_column] else None
             if parent is not None and parent.id is None:
                 db.session.flush()  # a parent added by an earlier row gets its id
-            self.upsert(
-                Region, existing, row["code"],
-                code=row["code"], name=row["name"], level=level, kind=row["kind"],
-                parent_id=parent.id if parent else None, province_id=reference_data.province_id_below(parent),
-            )
+            self.upsert(model, existing, row["code"], **fields(row, level, parent))
         db.session.flush()
         return existing
-
-    def industries(self) -> None:
-        existing = {i.code: i for i in db.session.scalars(select(Industry))}
-        rows = _csv("industries.csv")
-        for level in (1, 2, 3, 4):
-            for row in (r for r in rows if int(r["level"]) == level):
-                parent = existing[row["parent"]] if row["parent"] else None
-                self.upsert(
-                    Industry, existing, row["code"],
-                    code=row["code"], name=row["name"], level=level, parent_id=parent.id if parent else None,
-                )
-            db.session.flush()
 
     def authorities(self, regions: dict[str, Region]) -> None:
         """The ministry; an authority for every province, city and county; supervision bodies; groups."""

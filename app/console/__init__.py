@@ -252,6 +252,24 @@ def _labels_formatter(enum_cls):
     return lambda view, context, model, name: "、".join(gettext(enum_cls(v).label) for v in getattr(model, name) or [])
 
 
+def checked_tree_row(model, check) -> None:
+    """A region or industry row as the reference-data rules see it (its code before the edit, the codes of the
+    rows hanging from it); a refusal is the form's error, in the words of the import."""
+    previous = sa_inspect(model).attrs.code.history.deleted
+    with db.session.no_autoflush:
+        children = db.session.scalars(select(type(model).code).where(type(model).parent_id == model.id)).all() \
+            if model.id else ()
+    try:
+        check(model.code or "", model.name or "", model.level, model.parent.code if model.parent else None,
+              parent_exists=lambda code: True, previous_code=previous[0] if previous else None, children=children)
+    except DomainError as refused:
+        raise ValidationError(refused.translated(gettext))
+
+
+# What is missing is said by the reference-data rules, in the same words as the import's, not by the form.
+RULES_SAY_WHAT_IS_MISSING = {column: {"validators": [Optional()]} for column in ("code", "name", "level")}
+
+
 class RegionConsole(ConsoleModelView):
     column_list = ["code", "name", "level", "kind", "parent"]
     column_searchable_list = ["code", "name"]
@@ -260,20 +278,10 @@ class RegionConsole(ConsoleModelView):
                      "parent": N_("上级区划"), "province": N_("所属省份")}
     form_columns = ["code", "name", "level", "kind", "parent"]
     form_ajax_refs = {"parent": {"fields": ["code", "name"], "page_size": 20}}
-    # What is missing is said by the region rules, in the same words as the import's, not by the form.
-    form_args = {column: {"validators": [Optional()]} for column in ("code", "name", "level")}
+    form_args = RULES_SAY_WHAT_IS_MISSING
 
     def validate_model(self, model):
-        previous = sa_inspect(model).attrs.code.history.deleted
-        with db.session.no_autoflush:
-            children = db.session.scalars(select(Region.code).where(Region.parent_id == model.id)).all() \
-                if model.id else ()
-        try:
-            reference_data.check_region(model.code or "", model.name or "", model.level,
-                                        model.parent.code if model.parent else None, parent_exists=lambda code: True,
-                                        previous_code=previous[0] if previous else None, children=children)
-        except DomainError as refused:
-            raise ValidationError(refused.translated(gettext))
+        checked_tree_row(model, reference_data.check_region)
         model.province_id = reference_data.province_id_below(model.parent)
 
 
@@ -304,6 +312,10 @@ class IndustryConsole(ConsoleModelView):
     column_labels = {"code": N_("行业代码"), "name": N_("行业名称"), "level": N_("层级"), "parent": N_("上级类别")}
     form_columns = ["code", "name", "level", "parent"]
     form_ajax_refs = {"parent": {"fields": ["code", "name"], "page_size": 20}}
+    form_args = RULES_SAY_WHAT_IS_MISSING
+
+    def validate_model(self, model):
+        checked_tree_row(model, reference_data.check_industry)
 
 
 class SubsystemConsole(ConsoleModelView):

@@ -115,6 +115,62 @@ def test_province_id_comes_down_the_chain():
     assert rules.province_id_below(city) == 1
 
 
+# --- industries (GB/T 4754) ---
+
+INDUSTRIES = {"C", "T", "13", "97", "131", "970"}.__contains__
+
+
+def test_every_seeded_industry_keeps_the_rules():
+    with open(SEEDS / "industries.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    codes = {row["code"] for row in rows}
+    for row in rows:
+        assert rules.check_industry(row["code"], row["name"], row["level"], row["parent"] or None,
+                                    parent_exists=codes.__contains__) == int(row["level"]), row
+
+
+@pytest.mark.parametrize("args, field, message", [
+    (("c", "测试", 1, None), "code", "行业代码应为门类字母或 2-4 位数字"),
+    (("CC", "测试", 1, None), "code", "行业代码应为门类字母或 2-4 位数字"),
+    (("13111", "测试", 4, "1311"), "code", "行业代码应为门类字母或 2-4 位数字"),
+    (("１３", "测试", 2, "C"), "code", "行业代码应为门类字母或 2-4 位数字"),
+    (("1", "测试", 2, "C"), "code", "行业代码应为门类字母或 2-4 位数字"),
+    (("1319", "", 4, "131"), "name", "行业名称不能为空"),
+    (("1319", "测" * 129, 4, "131"), "name", "名称不能超过 128 个字"),
+    (("1319", "测试", 5, "131"), "level", "层级应为 1-4"),
+    (("1319", "测试", 3, "131"), "level", "行业代码 1319 是小类，层级应为 4"),
+    (("U", "测试", 1, "T"), "parent", "门类没有上级类别"),
+    (("98", "测试", 2, None), "parent", "大类 98 的上级代码应为门类字母"),
+    (("98", "测试", 2, "97"), "parent", "大类 98 的上级代码应为门类字母"),
+    (("1319", "测试", 4, "970"), "parent", "行业代码 1319 的上级代码应为 131"),
+    (("139", "测试", 3, None), "parent", "行业代码 139 的上级代码应为 13"),
+    (("98", "测试", 2, "U"), "parent", "上级代码 U 不存在"),
+])
+def test_industry_refusals_name_the_field_and_the_rule(args, field, message):
+    with pytest.raises(DomainError) as refused:
+        rules.check_industry(*args, parent_exists=INDUSTRIES)
+    assert refused.value.message == message and list(refused.value.errors) == [field]
+
+
+def test_an_industry_code_with_children_may_change_only_where_they_still_agree():
+    with pytest.raises(DomainError, match="下级类别 131 的代码与它不一致"):
+        rules.check_industry("14", "食品制造业", 2, "C", parent_exists=INDUSTRIES, previous_code="13",
+                             children=["131", "132"])
+    # a 门类's 大类 name their 门类 in the tree only, so a 门类 may take another letter
+    assert rules.check_industry("U", "测试", 1, None, parent_exists=INDUSTRIES, previous_code="T",
+                                children=["97"]) == rules.SECTION
+
+
+@given(st.from_regex(r"[A-Z]|[0-9]{2,4}", fullmatch=True))
+def test_an_industry_code_names_its_level_and_its_parent_is_one_level_up(code):
+    level = rules.industry_level_of(code)
+    assert level == (1 if code.isalpha() else len(code))
+    if level > rules.DIVISION:
+        assert rules.industry_parent_fits(code, code[:-1]) and not rules.industry_parent_fits(code, code[:-2] or "A")
+    if level == rules.DIVISION:
+        assert rules.industry_parent_fits(code, "C") and not rules.industry_parent_fits(code, code[:1])
+
+
 # --- form versions ---
 
 def test_versions_compare_as_versions_not_as_text():
