@@ -266,8 +266,9 @@ def checked_tree_row(model, check) -> None:
         raise ValidationError(refused.translated(gettext))
 
 
-# What is missing is said by the reference-data rules, in the same words as the import's, not by the form.
-RULES_SAY_WHAT_IS_MISSING = {column: {"validators": [Optional()]} for column in ("code", "name", "level")}
+def rules_say_what_is_missing() -> dict:
+    """Form arguments that leave saying what is missing to the reference-data rules, in the import's words."""
+    return {column: {"validators": [Optional()]} for column in ("code", "name", "level")}
 
 
 class RegionConsole(ConsoleModelView):
@@ -278,7 +279,7 @@ class RegionConsole(ConsoleModelView):
                      "parent": N_("上级区划"), "province": N_("所属省份")}
     form_columns = ["code", "name", "level", "kind", "parent"]
     form_ajax_refs = {"parent": {"fields": ["code", "name"], "page_size": 20}}
-    form_args = RULES_SAY_WHAT_IS_MISSING
+    form_args = rules_say_what_is_missing()
 
     def validate_model(self, model):
         checked_tree_row(model, reference_data.check_region)
@@ -312,7 +313,7 @@ class IndustryConsole(ConsoleModelView):
     column_labels = {"code": N_("行业代码"), "name": N_("行业名称"), "level": N_("层级"), "parent": N_("上级类别")}
     form_columns = ["code", "name", "level", "parent"]
     form_ajax_refs = {"parent": {"fields": ["code", "name"], "page_size": 20}}
-    form_args = RULES_SAY_WHAT_IS_MISSING
+    form_args = rules_say_what_is_missing()
 
     def validate_model(self, model):
         checked_tree_row(model, reference_data.check_industry)
