@@ -34,6 +34,7 @@ from app.models import (
     SiteSetting,
     Subsystem,
 )
+from app.domain import DomainError, reference_data
 from app.domain.catalog import latest_form
 from app.domain.codes import org_code_of
 from app.models.geo import CITY, COUNTY, PROVINCE
@@ -72,32 +73,40 @@ class Loader:
 
     # --- reference data -------------------------------------------------------------------------
 
-    def regions(self) -> dict[str, Region]:
-        existing = {r.code: r for r in db.session.scalars(select(Region))}
-        rows = sorted(_csv("regions.csv"), key=lambda r: int(r["level"]))
-        for level in (PROVINCE, CITY, COUNTY):
-            for row in (r for r in rows if int(r["level"]) == level):
-                parent = existing[row["parent_code"]] if row["parent_code"] else None
-                self.upsert(
-                    Region, existing, row["code"],
-                    code=row["code"], name=row["name"], level=level, kind=row["kind"],
-                    parent_id=parent.id if parent else None,
-                    province_id=None if parent is None else (parent.province_id or parent.id),
-                )
-            db.session.flush()
-        return existing
+    def regions(self, rows: list[dict[str, str]] | None = None) -> dict[str, Region]:
+        """seeds/regions.csv, or `rows` in its columns."""
+        return self._tree(Region, "regions.csv", rows, reference_data.check_region, "parent_code",
+                          lambda row, level, parent: dict(
+                              code=row["code"], name=row["name"], level=level, kind=row["kind"],
+                              parent_id=parent.id if parent else None,
+                              province_id=reference_data.province_id_below(parent)))
 
-    def industries(self) -> None:
-        existing = {i.code: i for i in db.session.scalars(select(Industry))}
-        rows = _csv("industries.csv")
-        for level in (1, 2, 3, 4):
-            for row in (r for r in rows if int(r["level"]) == level):
-                parent = existing[row["parent"]] if row["parent"] else None
-                self.upsert(
-                    Industry, existing, row["code"],
-                    code=row["code"], name=row["name"], level=level, parent_id=parent.id if parent else None,
-                )
-            db.session.flush()
+    def industries(self, rows: list[dict[str, str]] | None = None) -> None:
+        """seeds/industries.csv, or `rows` in its columns."""
+        self._tree(Industry, "industries.csv", rows, reference_data.check_industry, "parent",
+                   lambda row, level, parent: dict(code=row["code"], name=row["name"], level=level,
+                                                   parent_id=parent.id if parent else None))
+
+    def _tree(self, model, file: str, rows, check, parent_column: str, fields) -> dict:
+        """A code tree, upper levels first, each row checked by the same rules as the console's and the import's;
+        a row they refuse stops the load, naming the file, the row and the column."""
+        existing = {r.code: r for r in db.session.scalars(select(model))}
+        rows = _csv(file) if rows is None else rows
+        columns = {reference_data.CODE: "code", reference_data.NAME: "name", reference_data.LEVEL: "level",
+                   reference_data.PARENT: parent_column}
+        for number, row in sorted(enumerate(rows, start=2), key=lambda item: item[1]["level"]):
+            try:
+                level = check(row["code"], row["name"], row["level"], row[parent_column] or None,
+                              parent_exists=existing.__contains__)
+            except DomainError as refused:
+                column = columns[next(iter(refused.errors))]
+                raise SeedError(f"seeds/{file} 第 {number} 行 {column}：{refused.message}") from refused
+            parent = existing[row[parent_column]] if row[parent_column] else None
+            if parent is not None and parent.id is None:
+                db.session.flush()  # a parent added by an earlier row gets its id
+            self.upsert(model, existing, row["code"], **fields(row, level, parent))
+        db.session.flush()
+        return existing
 
     def authorities(self, regions: dict[str, Region]) -> None:
         """The ministry; an authority for every province, city and county; supervision bodies; groups."""
@@ -345,6 +354,10 @@ def supervision_for(authority: Authority) -> Authority | None:
     return db.session.scalar(
         select(Authority).where(Authority.kind == AuthorityKind.SUPERVISION, Authority.region_id == node.region_id)
     )
+
+
+class SeedError(RuntimeError):
+    """A seed file the reference-data rules refuse."""
 
 
 class DemoRefused(RuntimeError):

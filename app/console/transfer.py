@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 
 from app.console import Guarded
-from app.domain import DomainError
+from app.domain import DomainError, reference_data
 from app.vocabulary import N_
 from app.domain.workbook import SheetLimits, check_package
 from app.extensions import db
@@ -46,6 +46,22 @@ class Dataset:
     plan_row: Callable[[dict, dict], tuple]  # (row values, context) → (key, values) or raises DomainError
     existing: Callable[[], dict]  # key → model
     create: Callable[[dict, dict], object]
+    # A planned column's change of a row (a tree's `parent_code` changes the parent); by default the attribute.
+    update: Callable[[object, str, object, dict], None] = lambda model, column, value, ctx: setattr(model, column,
+                                                                                                   value)
+
+
+def in_column(columns: dict[str, str], refused: DomainError) -> DomainError:
+    """A refusal of a reference-data rule as the import says it, naming the column: “上级区划代码”列：…"""
+    field = next(iter(refused.errors))
+    return DomainError(N_("“%(column)s”列：%(reason)s"), column=columns[field], reason=refused.errors[field])
+
+
+def _stored(model, column: str):
+    """A row's stored value of a planned column; a tree's `parent_code` is its parent's code."""
+    if column == "parent_code":
+        return model.parent.code if model.parent else None
+    return getattr(model, column, None)
 
 
 def _text(value) -> str:
@@ -54,27 +70,36 @@ def _text(value) -> str:
 
 # --- regions ---
 
+REGION_COLUMNS = {reference_data.CODE: "区划代码", reference_data.NAME: "名称", reference_data.LEVEL: "级别",
+                  reference_data.PARENT: "上级区划代码"}
+
+
 def _region_row(row, ctx):
     code, name, level, kind, parent = (_text(row.get(c)) for c in ("区划代码", "名称", "级别", "类型", "上级区划代码"))
-    if not (len(code) == 6 and code.isdigit()):
-        raise DomainError(N_("区划代码应为 6 位数字"))
-    if not name:
-        raise DomainError(N_("名称不能为空"))
-    if level not in ("1", "2", "3"):
-        raise DomainError(N_("级别应为 1、2 或 3"))
-    if level != "1" and parent not in ctx["regions"] and parent not in ctx["new_codes"]:
-        raise DomainError(N_("上级区划代码 %(code)s 不存在"), code=parent or N_("（空）"))
-    if level == "1" and parent:
-        raise DomainError(N_("省级区划不应有上级区划"))
+    try:
+        level = reference_data.check_region(
+            code, name, level, parent or None,
+            parent_exists=lambda parent_code: parent_code in ctx["regions"] or parent_code in ctx["new_codes"])
+    except DomainError as refused:
+        raise in_column(REGION_COLUMNS, refused)
     ctx["new_codes"].add(code)
-    return code, {"name": name, "level": int(level), "kind": kind or "", "parent_code": parent or None}
+    return code, {"name": name, "level": level, "kind": kind or "", "parent_code": parent or None}
+
+
+def _region_update(region, column, value, ctx):
+    """A changed parent moves the region (check_region let only a parent its code allows through)."""
+    if column == "parent_code":
+        parent = ctx["regions"][value] if value else None
+        region.parent_id = parent.id if parent else None
+        region.province_id = reference_data.province_id_below(parent)
+    else:
+        setattr(region, column, value)
 
 
 def _region_create(values, ctx):
     parent = ctx["regions"].get(values["parent_code"]) if values["parent_code"] else None
     region = Region(code=values["key"], name=values["name"], level=values["level"], kind=values["kind"],
-                    parent_id=parent.id if parent else None,
-                    province_id=None if parent is None else (parent.province_id or parent.id))
+                    parent_id=parent.id if parent else None, province_id=reference_data.province_id_below(parent))
     ctx["regions"][values["key"]] = region
     return region
 
@@ -85,18 +110,28 @@ def _regions():
 
 # --- industries ---
 
+INDUSTRY_COLUMNS = {reference_data.CODE: "行业代码", reference_data.NAME: "行业名称", reference_data.LEVEL: "层级",
+                    reference_data.PARENT: "上级代码"}
+
+
 def _industry_row(row, ctx):
     code, name, level, parent = (_text(row.get(c)) for c in ("行业代码", "行业名称", "层级", "上级代码"))
-    if not code or len(code) > 4:
-        raise DomainError(N_("行业代码应为门类字母或 2-4 位数字"))
-    if not name:
-        raise DomainError(N_("行业名称不能为空"))
-    if level not in ("1", "2", "3", "4"):
-        raise DomainError(N_("层级应为 1-4"))
-    if level != "1" and parent not in ctx["industries"] and parent not in ctx["new_codes"]:
-        raise DomainError(N_("上级代码 %(code)s 不存在"), code=parent or N_("（空）"))
+    try:
+        level = reference_data.check_industry(
+            code, name, level, parent or None,
+            parent_exists=lambda parent_code: parent_code in ctx["industries"] or parent_code in ctx["new_codes"])
+    except DomainError as refused:
+        raise in_column(INDUSTRY_COLUMNS, refused)
     ctx["new_codes"].add(code)
-    return code, {"name": name, "level": int(level), "parent_code": parent or None}
+    return code, {"name": name, "level": level, "parent_code": parent or None}
+
+
+def _industry_update(industry, column, value, ctx):
+    """A 大类 moved to another 门类 (the only parent change check_industry lets through)."""
+    if column == "parent_code":
+        industry.parent_id = ctx["industries"][value].id
+    else:
+        setattr(industry, column, value)
 
 
 def _industry_create(values, ctx):
@@ -167,12 +202,13 @@ DATASETS = {
         N_("行政区划"), ("区划代码", "名称", "级别", "类型", "上级区划代码"),
         lambda: [(r.code, r.name, r.level, r.kind, r.parent.code if r.parent else "")
                  for r in db.session.scalars(select(Region).order_by(Region.code))],
-        _region_row, _regions, _region_create),
+        _region_row, _regions, _region_create, update=_region_update),
     "industries": Dataset(
         N_("国民经济行业分类"), ("行业代码", "行业名称", "层级", "上级代码"),
         lambda: [(i.code, i.name, i.level, i.parent.code if i.parent else "")
                  for i in db.session.scalars(select(Industry).order_by(Industry.id))],
-        _industry_row, lambda: {i.code: i for i in db.session.scalars(select(Industry))}, _industry_create),
+        _industry_row, lambda: {i.code: i for i in db.session.scalars(select(Industry))}, _industry_create,
+        update=_industry_update),
     "authorities": Dataset(
         N_("主管部门"), ("类别", "区划代码", "名称"),
         lambda: [(a.kind.value, a.region.code, a.name) for a in db.session.scalars(
@@ -247,8 +283,8 @@ def plan(name: str, data: bytes) -> Plan:
         if model is None:
             result.added.append((number, key, parsed))
             continue
-        differences = {column: (getattr(model, column, None), value) for column, value in parsed.items()
-                       if column != "parent_code" and getattr(model, column, None) != value}
+        differences = {column: (_stored(model, column), value) for column, value in parsed.items()
+                       if _stored(model, column) != value}
         if differences:
             result.changed.append((number, key, differences))
     return result
@@ -264,7 +300,7 @@ def apply(name: str, result: Plan) -> None:
         db.session.flush()
     for _, key, differences in result.changed:
         for column, (_, new) in differences.items():
-            setattr(existing[key], column, new)
+            dataset.update(existing[key], column, new, context)
     db.session.add(ConfigChange(user_id=current_user.id, username=current_user.username, table_name=name,
                                 action="import", before=None,
                                 after={"added": [k for _, k, _ in result.added],

@@ -19,6 +19,7 @@ from app.domain import Message
 from app.vocabulary import N_
 from app.domain.accounts import email_error, normalize_credit_code, phone_error
 from app.domain.codes import credit_code_error
+from app.domain.reference_data import is_region_code
 
 SIMPLE_KINDS = {"text", "longtext", "integer", "decimal", "percent", "date", "choice", "multichoice", "region",
                 "industry", "phone", "email", "credit_code", "postcode"}
@@ -39,6 +40,8 @@ MAX_PLACES = 6
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?")
 _EXPONENT = re.compile(r"[+-]?[0-9.,]*[eE][+-]?[0-9]*")
 _POSTCODE = re.compile(r"[0-9]{6}")
+_VERSION = re.compile(r"(?:0|[1-9][0-9]{0,8})(?:\.(?:0|[1-9][0-9]{0,8}))*")
+VERSION_LIMIT = 32  # the column's length
 # Server-side limits of the text-like kinds that have no max_length of their own.
 KIND_LENGTHS = {"phone": 40, "email": 254, "region": 60, "industry": 60, "date": 30, "choice": 200}
 
@@ -116,6 +119,9 @@ class FormDefinition:
                              basis=data.get("basis", ""), title_field=data.get("title_field"))
         except (KeyError, TypeError, InvalidOperation) as problem:
             raise DefinitionError(f"{data.get('type', '?')}: {problem!r}") from problem
+        if not isinstance(data["version"], str):  # a JSON number 2026.10 would read as 2026.1
+            raise DefinitionError(f"{definition.type}: version {data['version']!r} must be text, such as \"2026.2\"")
+        version_key(definition.version)
         _check_unique([s.key for s in sections], "section key")
         _check_unique([s.sheet for s in sections], "sheet name")
         for rule in definition.rules:
@@ -147,6 +153,21 @@ class FormDefinition:
         for section in self.sections:
             for item in section.fields:
                 yield section, item
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A form version as the numbers it is made of, so that versions compare as versions: 2026.10 comes after
+    2026.9 and 2026.2.1 after 2026.2 (as text 2026.10 would come first). Only dotted numbers without leading zeros
+    are versions, so that each text has one key and each key one text (2026.02 would equal 2026.2)."""
+    if len(version) > VERSION_LIMIT or not _VERSION.fullmatch(version):
+        raise DefinitionError(f"version {version!r}: numbers separated by dots, such as 2026.2")
+    return tuple(int(part) for part in version.split("."))
+
+
+def newest(versions):
+    """The newest of (version, value) pairs, by `version_key`; None when there are none."""
+    pairs = list(versions)
+    return max(pairs, key=lambda pair: version_key(pair[0]))[1] if pairs else None
 
 
 def check_file(path: str | Path) -> FormDefinition:
@@ -305,7 +326,7 @@ def parse_value(item: Field, raw: Any, problems: Problems, path: str, *, regions
         return [v for v in item.choices if v in values]
     if kind == "region":
         code = str(text).split(" ")[0]  # a code, or "130102 长安区" as the template shows it
-        if not (code.isascii() and code.isdigit() and len(code) == 6) or (regions is not None and code not in regions):
+        if not is_region_code(code) or (regions is not None and code not in regions):
             problems.add(path, Message(N_("%(label)s应为六位行政区划代码"), label=item.label))
             return None
         return code
