@@ -417,7 +417,7 @@ BULK_WITHOUT_INDEXES = 100_000
 @contextmanager
 def bulk_loading(rows: int):
     """Large loads write the declaration tables without their secondary indexes and build them afterwards,
-    which is several times faster than keeping them up to date row by row; SQLite gets a larger page cache."""
+    rather than keeping them up to date row by row; SQLite gets a larger page cache."""
     connection = db.session.connection()
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
@@ -441,7 +441,7 @@ def bulk_loading(rows: int):
 
 def vacuum_analyze() -> None:
     """After a bulk load on PostgreSQL: statistics for the planner, and the visibility map without which a
-    count cannot be read from an index alone (a province's count took 65 ms instead of 3)."""
+    count cannot be read from an index alone."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for model in (Organization, Declaration, ReviewStep, ReviewRecord):
             connection.exec_driver_sql(f"VACUUM ANALYZE {model.__tablename__}")

@@ -93,10 +93,9 @@ def unindexed(session: Session, column):
     """`column` as SQLite should read it inside a scope: `column + 0` (`column || ''` for text) is the same
     value, but no index offers it. SQLite keeps no statistics here unless ANALYZE runs (see PITFALLS), so it
     guesses, and wrong guesses cost seconds at a million declarations: it walks the country-wide (batch,
-    type, status) index instead of a reviewer's own scope index when a batch or type is filtered (240 ms
-    instead of 15 for a province's list, 600 ms for a county's dashboard), or to skip the sort of a GROUP BY
-    (2.7 s instead of a 1.4 s scan). PostgreSQL plans from statistics, which the expression would only hide
-    (a province's list by batch and city took 145 ms instead of 4), so it gets the column itself."""
+    type, status) index instead of a reviewer's own scope index when a batch or type is filtered, or to skip
+    the sort of a GROUP BY (the README's performance section has the numbers). PostgreSQL plans from
+    statistics, which the expression would only hide, so it gets the column itself."""
     if session.get_bind().dialect.name != "sqlite":
         return column
     return column + literal_column("''" if isinstance(column.type, String) else "0")
