@@ -40,13 +40,17 @@ if os.environ.get("CI") and not os.environ.get("TEST_DATABASE_URL"):
 
 @dataclass
 class Template:
-    """A migrated and seeded database that test modules get copies of."""
+    """A migrated and seeded database, with the files the seed uploaded, that test modules get copies of."""
 
     backend: str
     url: str
     folder: Path
 
     _copies = itertools.count(1)
+
+    @property
+    def uploads(self) -> Path:
+        return self.folder / "uploads"
 
     def copy(self) -> str:
         number = next(self._copies)
@@ -114,13 +118,15 @@ def seeded(request, tmp_path_factory) -> Template:
 
 @pytest.fixture(scope="module")
 def app(seeded, request, tmp_path_factory):
-    """The module's own copy of the seeded database, and an app built over it (views are generated from its
-    types), with an upload folder of its own."""
+    """The module's own copy of the seeded database and of its upload folder, and an app built over them (views
+    are generated from its types)."""
     from app import create_app
     from app.extensions import db
 
     url = seeded.copy()
     uploads = tmp_path_factory.mktemp("uploads")
+    if seeded.uploads.exists():  # the seed's files (the demo organizations' 营业执照) go with its rows
+        shutil.copytree(seeded.uploads, uploads, dirs_exist_ok=True)
     application = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(uploads))
     application.config["BACKEND"] = seeded.backend
     yield application
