@@ -42,8 +42,10 @@ seed: migrate
 run: seed
 	$(BIN)/python run.py
 
+# In random order (pytest-randomly: the seed is printed first; --randomly-seed=N repeats an order, -p no:randomly
+# keeps the file order), with the 25 slowest steps listed at the end.
 test: install-test translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25 $(PYTEST_ARGS)
 
 bench: install-test translations
 	$(BIN)/python tests/perf/bench_lists.py

@@ -112,3 +112,6 @@ class TestConfig(Config):
     CAPTCHA_ENABLED = False  # the captcha tests turn it on
     AUTH_RATE_LIMIT = "1000 per minute"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # The suite signs in thousands of times: one round of PBKDF2 instead of FAB's scrypt, for the seeded demo
+    # accounts and every password set during the tests. Production keeps FAB's default (tests/http/test_production).
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"

@@ -1,16 +1,28 @@
-"""Fixtures: one migrated, seeded database per backend, and a test client per role.
+"""Fixtures: a migrated, seeded database for every test module, and a test client per role.
 
 Every test that takes `app` runs on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set.
 In CI (CI=true) a missing TEST_DATABASE_URL is an error, so the PostgreSQL run cannot be skipped silently.
+
+The migrations and the seed run once per backend, into a template; every test module gets a copy of it (a file copy
+on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL), its own upload folder and its own app, so what one module
+writes never reaches another, whatever order the modules run in. Tests inside a module share its copy and keep
+apart by what they create (each makes its own rows) or by undoing what they change.
 """
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 import re
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app import clock
 
@@ -26,9 +38,56 @@ if os.environ.get("CI") and not os.environ.get("TEST_DATABASE_URL"):
     raise pytest.UsageError("CI must run the suite on PostgreSQL too: set TEST_DATABASE_URL")
 
 
-def _database_url(backend: str, tmp_path_factory) -> str:
+@dataclass
+class Template:
+    """A migrated and seeded database, with the files the seed uploaded, that test modules get copies of."""
+
+    backend: str
+    url: str
+    folder: Path
+
+    _copies = itertools.count(1)
+
+    @property
+    def uploads(self) -> Path:
+        return self.folder / "uploads"
+
+    def copy(self) -> str:
+        number = next(self._copies)
+        if self.backend == "sqlite":
+            path = self.folder / f"module-{number}.db"
+            shutil.copyfile(make_url(self.url).database, path)
+            return f"sqlite:///{path}"
+        template = make_url(self.url)
+        name = f"{template.database}__m{number}"  # the template's name, so runs on other databases never meet
+        with _maintenance(template) as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
+        return template.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        if self.backend == "sqlite":
+            os.remove(make_url(url).database)
+            return
+        with _maintenance(make_url(self.url)) as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+@contextmanager
+def _maintenance(url):
+    """An autocommit connection to the server's `postgres` database: databases are created and dropped from
+    outside them, and a template must have no connection while it is copied."""
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _empty_database(backend: str, folder: Path) -> str:
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return f"sqlite:///{folder / 'template.db'}"
     url = os.environ["TEST_DATABASE_URL"]
     engine = create_engine(url)
     with engine.begin() as connection:  # a clean schema, so the migrations run from nothing
@@ -39,29 +98,41 @@ def _database_url(backend: str, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def app(request, tmp_path_factory):
-    """A migrated and seeded database, and an app built over it (views are generated from its types)."""
+def seeded(request, tmp_path_factory) -> Template:
+    """The backend's template: migrated from nothing and seeded with the reference and demo data, once a run."""
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.extensions import db
     from app.seeding import load
 
-    url = _database_url(request.param, tmp_path_factory)
-    instance = tmp_path_factory.mktemp("instance")
-    settings = dict(SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(instance / "uploads"))
-    builder = create_app("config.TestConfig", **settings)
+    folder = tmp_path_factory.mktemp(f"{request.param}-databases")
+    url = _empty_database(request.param, folder)
+    builder = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(folder / "uploads"))
     with builder.app_context():
         upgrade()
         load(demo=True, today=TODAY)
-    application = create_app("config.TestConfig", **settings)
-    application.config["BACKEND"] = request.param
-    yield application
+        db.engine.dispose()
+    return Template(request.param, url, folder)
+
+
+@pytest.fixture(scope="module")
+def app(seeded, request, tmp_path_factory):
+    """The module's own copy of the seeded database and of its upload folder, and an app built over them (views
+    are generated from its types)."""
+    from app import create_app
     from app.extensions import db
 
+    url = seeded.copy()
+    uploads = tmp_path_factory.mktemp("uploads")
+    if seeded.uploads.exists():  # the seed's files (the demo organizations' 营业执照) go with its rows
+        shutil.copytree(seeded.uploads, uploads, dirs_exist_ok=True)
+    application = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(uploads))
+    application.config["BACKEND"] = seeded.backend
+    yield application
     with application.app_context():
         db.engine.dispose()
-    with builder.app_context():
-        db.engine.dispose()
+    seeded.drop(url)
 
 
 @pytest.fixture

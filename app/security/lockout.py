@@ -7,6 +7,7 @@ import time
 
 from flask import current_app
 
+from app import clock
 from app.domain.sign_in import Throttle
 from app.security import shared_store
 
@@ -48,7 +49,7 @@ def failed(username: str, address: str) -> tuple[int, datetime.datetime | None]:
             and (shared_store.get(keys["lock"]) or 0) <= now:
         until = now + rules.lock_minutes * 60
         shared_store.put(keys["lock"], int(until), rules.lock_minutes * 60)
-        locked_until = datetime.datetime.fromtimestamp(until)
+        locked_until = clock.now() + datetime.timedelta(minutes=rules.lock_minutes)  # kept on the user, read by the app clock
     delay = rules.delay_after(failures)
     if delay:
         shared_store.put(keys["wait"], int(now + delay), delay)

@@ -73,7 +73,7 @@ class DeclarationInterface(PlatformInterface):
         if getattr(g, "user", None) is not None and g.user.is_authenticated \
                 and Actor.of(g.user).authority_kind is AuthorityKind.MINISTRY:
             count = query.limit(COUNT_CAP + 1).count()
-            g.declaration_count_capped = count > COUNT_CAP
+            g.declaration_count_cap = COUNT_CAP if count > COUNT_CAP else None  # said under the list
             return min(count, COUNT_CAP)
         return query.count()
 

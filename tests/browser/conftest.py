@@ -1,4 +1,4 @@
-"""A live server over the seeded test database, and Debian's Chromium driven by Playwright."""
+"""A live server over the module's seeded test database, and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
 import os
@@ -13,15 +13,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 
-@pytest.fixture(scope="session")
+def pytest_collection_modifyitems(items):
+    """Browser tests run once, on SQLite: skipped on PostgreSQL before any database is copied for them."""
+    here = Path(__file__).resolve().parent
+    skip = pytest.mark.skip(reason="browser tests run once, on the SQLite database")
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if here in item.path.parents and callspec and callspec.params.get("seeded", "sqlite") != "sqlite":
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
 def live_server(app):
-    if app.config["BACKEND"] != "sqlite":
-        pytest.skip("browser tests run once, on the SQLite database")
+    """The module's app served over HTTP (its own database and upload folder, like every module's)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    thread.join()
+    server.server_close()
 
 
 # Reports each Content-Security-Policy violation of a page to the test, whatever the page's own policy lets run

@@ -32,9 +32,9 @@ def do(session, declaration, name, username, audience, **args):
     return lc.apply(session, declaration, name, actor(session, username), audience, now=NOW, ip="127.0.0.1", **args)
 
 
-def evaluate(session, declaration, score="86.5", basic="符合"):
-    do(session, declaration, "choose_agency", "qiye", APPLICANT, agency_id=f.organization("河北绿标认证评价有限公司").id)
-    do(session, declaration, "request_evaluation", "qiye", APPLICANT)
+def evaluate(session, declaration, score="86.5", basic="符合", applicant="qiye"):
+    do(session, declaration, "choose_agency", applicant, APPLICANT, agency_id=f.organization("河北绿标认证评价有限公司").id)
+    do(session, declaration, "request_evaluation", applicant, APPLICANT)
     report = Attachment(purpose="evaluation_report", storage_key=f"test/{declaration.id}.pdf", original_name="报告.pdf",
                         content_type="application/pdf", size=10, sha256="0" * 64, declaration_id=declaration.id,
                         organization_id=declaration.agency_id)
@@ -78,10 +78,24 @@ def test_local_channel_through_every_level_with_evaluation(db_session):
 
 
 def test_province_level_authority_skips_county_and_city(db_session):
+    """宝武's authority is 河北省 itself: an evaluated 绿色工厂 goes straight to the province, the county and city
+    steps are 不适用 and their reviewers are not asked."""
     declaration = new(db_session, "yangqi", "green_factory")
-    db_session.flush()
-    with pytest.raises(DomainError, match="第三方评价"):
+    with pytest.raises(DomainError, match="第三方评价"):  # a 绿色工厂 needs its evaluation first
         do(db_session, declaration, "submit", "yangqi", APPLICANT)
+    evaluate(db_session, declaration, applicant="yangqi")
+    do(db_session, declaration, "submit", "yangqi", APPLICANT)
+    assert steps(db_session, declaration) == [
+        (ReviewLevel.COUNTY, StepState.NOT_APPLICABLE), (ReviewLevel.CITY, StepState.NOT_APPLICABLE),
+        (ReviewLevel.TOP, StepState.IN_REVIEW), (ReviewLevel.MINISTRY, StepState.NOT_STARTED)]
+    assert (declaration.county_step, declaration.city_step) == (StepState.NOT_APPLICABLE, StepState.NOT_APPLICABLE)
+    assert declaration.county_authority_id is None and declaration.city_authority_id is None
+    assert declaration.pending_authority_id == f.authority("province", "130000").id
+    for username in ("changan", "shijiazhuang"):
+        with pytest.raises(DomainError, match="不在本部门审核环节"):
+            do(db_session, declaration, "approve", username, REVIEWER)
+    do(db_session, declaration, "approve", "hebeisheng", REVIEWER)
+    assert declaration.top_step == StepState.APPROVED
 
 
 def test_province_level_authority_without_evaluation(db_session):

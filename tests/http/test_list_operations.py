@@ -12,16 +12,13 @@ from tests.conftest import csrf_token
 LIST = "/declarations/energy_saving_tech/list/"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def rows(app):
-    """One declaration of qiye per status a row can show; removed afterwards with everything they made."""
+    """One declaration of qiye per status a row can show, for each test (one of them acts on a row)."""
     with app.app_context():
         ids = f.one_per_status()
         db.session.commit()
-    yield ids
-    with app.app_context():
-        f.remove(ids.values())
-        db.session.commit()
+    return ids
 
 
 def operations(html: str, pk: int) -> list[str]:

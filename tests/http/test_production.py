@@ -52,3 +52,24 @@ def test_seed_outside_production_still_loads_the_demo(app, demo_calls):
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     assert len(demo_calls) == 1
+
+
+def test_passwords_are_hashed_with_scrypt_outside_the_tests(app):
+    """The test configuration hashes cheaply; the application's own configuration keeps FAB's scrypt."""
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import PlatformUser
+    from tests.conftest import login
+
+    real = create_app("config.Config", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                      UPLOAD_DIR=app.config["UPLOAD_DIR"])
+    with real.app_context():
+        user = db.session.scalars(select(PlatformUser).where(PlatformUser.username == "feiqiye")).one()
+        assert not user.password.startswith("scrypt:")  # seeded under the test configuration
+        real.appbuilder.sm.reset_password(user.id, "Neu@2027mima")
+        assert db.session.get(PlatformUser, user.id).password.startswith("scrypt:")
+        db.engine.dispose()
+    response = login(app.test_client(), "feiqiye", "Neu@2027mima")
+    assert response.status_code == 302 and "/login" not in response.headers["Location"]

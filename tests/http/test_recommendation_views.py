@@ -1,5 +1,6 @@
 """推荐管理 and 公示与名单 through the pages: gates, ranking, scope by other authorities' ids, the public page."""
 import io
+import itertools
 
 import openpyxl
 import pytest
@@ -27,11 +28,14 @@ def flashed(client, response) -> str:
     return page(client, response.headers["Location"])
 
 
-@pytest.fixture(scope="module")
+_batches = itertools.count(1)
+
+
+@pytest.fixture
 def package(app):
-    """河北省's package of three declarations in a batch of its own."""
+    """河北省's package of three declarations in a batch of its own, for each test (one submits it)."""
     with app.app_context():
-        batch = f.new_batch("推荐测试批", "energy_saving_tech")
+        batch = f.new_batch(f"推荐测试批{next(_batches)}", "energy_saving_tech")
         declarations = f.in_package(batch, 3)
         db.session.commit()
         return {"id": declarations[0].package_id, "members": [d.id for d in declarations], "batch": batch.id}
@@ -128,11 +132,13 @@ def test_package_gates_ranking_and_submission(app, client_as, package):
 
 
 def test_publicity_public_page_and_freezing(app, client_as, package):
-    """After 提交推荐 (previous test) the ministry decides, publishes, and the public sees only the list."""
+    """After 提交推荐 the ministry decides, publishes, and the public sees only the list."""
     gongxinbu = client_as("gongxinbu")
     first, second, third = package["members"]
-    if state(app, package["id"])[1] != PackageState.SUBMITTED:
-        pytest.skip("needs the submitted package of the previous test")
+    with app.app_context():
+        f.recommend(db.session.get(Declaration, first), "hebeisheng")
+        db.session.commit()
+    assert state(app, package["id"])[1] == PackageState.SUBMITTED
     result = post(gongxinbu, "/review/declarations/decide", decision="approve", rowid=[str(first), str(second)],
                   opinion="同意").get_data(as_text=True)
     assert "成功 2 项" in result and "通过（拟入选）" in result

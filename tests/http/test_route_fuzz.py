@@ -2,20 +2,16 @@
 values, query arguments and form fields, as the account that may reach each route and as an anonymous visitor.
 No answer is a 500 or shows a traceback.
 
-It runs on a database of its own (a fresh SQLite file, on PostgreSQL a schema of its own), so whatever a fuzzed
-post happens to save or delete disturbs no other test. A grid, not random draws: every value reaches every
-argument, in a fixed number of requests per route (a rotation), so a failure is reproducible from its URL."""
+Like every test module, it runs on a database of its own, so whatever a fuzzed post happens to save or delete
+disturbs no other test. A grid, not random draws: every value reaches every argument, in a fixed number of
+requests per route (a rotation), so a failure is reproducible from its URL."""
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
 
-import pytest
-from sqlalchemy import create_engine, text
-
-from tests.conftest import TODAY, csrf_token, login
+from tests.conftest import csrf_token, login
 from tests.http.routes import USERS, Access, is_integer, routes
 
 VALUES = ["-1", "0", "2147483648", "9223372036854775808", "9" * 40, "abc", "1e1000000", "字😀\u202e",
@@ -29,41 +25,6 @@ POSTED = ("opinion", "score", "rowid", "decision", "action", "agency_id", "field
           "id", "url", "basic_requirements", "highlights", "rank", "parent", "region_id")
 SKIPPED_LINKS = r"logout|/static/|/lang/"  # signing out or switching the language would change the fuzzing client
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File &#34;|File \"/")
-
-
-@pytest.fixture(scope="module")
-def scratch(app, tmp_path_factory):
-    """A freshly migrated and seeded database for this module alone, on the same backend as `app`."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.extensions import db
-    from app.seeding import load
-
-    if app.config["BACKEND"] == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
-        engine = None
-    else:
-        base = os.environ["TEST_DATABASE_URL"]
-        engine = create_engine(base)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS fuzz CASCADE"))
-            connection.execute(text("CREATE SCHEMA fuzz"))
-        url = base + ("&" if "?" in base else "?") + "options=-csearch_path%3Dfuzz"
-    settings = dict(SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path_factory.mktemp("fuzz-uploads")))
-    builder = create_app("config.TestConfig", **settings)
-    with builder.app_context():
-        upgrade()
-        load(demo=True, today=TODAY)
-        db.engine.dispose()
-    application = create_app("config.TestConfig", **settings)
-    yield application
-    with application.app_context():
-        db.engine.dispose()
-    if engine is not None:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA fuzz CASCADE"))
-        engine.dispose()
 
 
 class Forms(HTMLParser):
@@ -210,9 +171,9 @@ class Fuzz:
                         f"{quote(k)}={quote(v)}" for k, v in values.items() if k != "csrf_token"))
 
 
-def test_no_route_and_no_form_answers_500(scratch):
-    fuzz = Fuzz(scratch)
-    every = routes(scratch)
+def test_no_route_and_no_form_answers_500(app):
+    fuzz = Fuzz(app)
+    every = routes(app)
     for route in every:
         fuzz.reachers(route)
     for route in every:
