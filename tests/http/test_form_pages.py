@@ -19,22 +19,31 @@ TYPES = ["green_factory", "green_design_product", "green_design_enterprise", "gr
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture(scope="module")
-def drafts(app):
-    """One fresh draft of every type: 绿源 may declare all but 绿色园区, which the park declares."""
-    with app.app_context():
-        lvyuan = f.organization("石家庄绿源机械制造有限公司")
-        for declaration_type in db.session.scalars(select(DeclarationType)):
-            if "enterprise" in declaration_type.declarant_types and declaration_type not in lvyuan.declaration_types:
-                lvyuan.declaration_types.append(declaration_type)
-        batch = db.session.scalars(select(f.Batch)).first()
-        ids = {}
-        for code in TYPES:
+class Drafts(dict):
+    """A fresh draft of a type on first use in a test (id, username): 绿源 may declare all but 绿色园区, which the
+    park declares. Fresh per test, so what one test stores in a draft never reaches another."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.app = app
+
+    def __missing__(self, code):
+        with self.app.app_context():
+            lvyuan = f.organization("石家庄绿源机械制造有限公司")
+            for declaration_type in db.session.scalars(select(DeclarationType)):
+                if "enterprise" in declaration_type.declarant_types and declaration_type not in lvyuan.declaration_types:
+                    lvyuan.declaration_types.append(declaration_type)
+            batch = db.session.scalars(select(f.Batch)).first()
             username = "yuanqu" if code == "green_park" else "qiye"
             declaration_type = db.session.execute(select(DeclarationType).where(DeclarationType.code == code)).scalar_one()
-            ids[code] = (lifecycle.create(db.session, f.actor_of(username), declaration_type, batch, f.NOW).id, username)
-        db.session.commit()
-    return ids
+            self[code] = (lifecycle.create(db.session, f.actor_of(username), declaration_type, batch, f.NOW).id, username)
+            db.session.commit()
+        return self[code]
+
+
+@pytest.fixture
+def drafts(app):
+    return Drafts(app)
 
 
 @pytest.mark.parametrize("code", TYPES)
