@@ -179,9 +179,43 @@ def test_every_route_refuses_other_scopes_and_changes_nothing(app, client_as, ma
     assert upload_files(app) == files
     covered = {(case.route.endpoint, case.route.method) for case in generated}
     every = {(route.endpoint, route.method) for route in routes(app) if "logout" not in route.endpoint}
-    skipped = {(r.endpoint, r.method) for r in routes(app) if r.method != "GET" and access.may(
-        None if username == ANONYMOUS else username, r) and not declaration_arguments(r)}
-    assert every - covered <= skipped  # only permitted changes with no other scope in them are left out
+    left_out = {endpoint for endpoint, _ in every - covered}
+    unnamed = sorted(e for e in left_out if e not in LEFT_OUT and not e.startswith(LEFT_OUT_FAMILIES))
+    assert not unnamed, f"{username}: permitted changes the matrix does not send, and LEFT_OUT does not name: {unnamed}"
+
+
+# The permitted changes the matrix does not send (their own tests do), by endpoint, with why; a new one fails above
+# until it is named here. Changes an account may not make are always sent, and must be refused.
+LEFT_OUT = {
+    "LoginView.login": "signing in: tests/http/test_sign_in.py",
+    "RegistrationView.register": "registering a new organization: tests/http/test_registration_fuzz.py",
+    "ProfileView.organization": "the person's own organization: no other scope's id in it",
+    "ProfileView.password": "the person's own password: tests/http/test_sign_in.py",
+    "ProfileView.switch": "to one of the person's own organizations: tests/http/test_scope.py",
+    "ResetMyPasswordView.this_form_post": "FAB's own-password form: no other scope's id in it",
+    "UserInfoEditView.this_form_post": "FAB's own-details form: no other scope's id in it",
+    "ResetPasswordView.this_form_post": "IT staff resetting a password: tests/http/test_user_admin.py",
+    # a package's or a publicity's id, not a declaration's: another authority's is refused by
+    # tests/http/test_recommendation_views.py::test_other_authorities_get_404_or_403_and_change_nothing
+    "PublicationView.start": "the ministry's publicity of a batch",
+    "PublicationView.publish": "the ministry's publication of a batch",
+    "RecommendationPackageView.rank_members": "an authority's own package",
+    "RecommendationPackageView.submit": "an authority's own package",
+    "RecommendationPackageView.upload": "an authority's own package",
+    "RecommendationPackageView.withdraw": "an authority's own package",
+}
+# Families of endpoints left out for whoever may use them: IT staff's reference data, accounts and console
+# (tests/http/test_console.py, test_user_admin.py, test_reference_data.py), and FAB's bulk actions of lists.
+LEFT_OUT_FAMILIES = ("console", "UserAdminView.", "GroupView.", "BuiltinRoleView.", "RecommendationPackageView.action",
+                     "AuthorityReferenceView.action", "BatchReferenceView.action", "DeclarationTypeReferenceView.action",
+                     "IndustryReferenceView.action", "RegionReferenceView.action", "SubsystemReferenceView.action")
+
+
+def test_every_left_out_endpoint_exists(app):
+    """A name in LEFT_OUT outlives its route only by mistake."""
+    endpoints = {route.endpoint for route in routes(app)}
+    assert not set(LEFT_OUT) - endpoints
+    assert all(any(e.startswith(family) for e in endpoints) for family in LEFT_OUT_FAMILIES)
 
 
 def test_a_new_endpoint_is_covered_the_day_it_is_added(app, marked):
