@@ -226,9 +226,14 @@ def _my_turn(ctx: Context) -> str | None:
     return None
 
 
-def _step_open(ctx: Context) -> str | None:
+def _stale() -> DomainError:
+    """Someone else acted on the declaration first: a conflict, not a refusal of this person."""
+    return DomainError(STALE, kind="conflict")
+
+
+def _step_open(ctx: Context) -> DomainError | None:
     """The step the row says is in review must still be; otherwise someone else has just acted."""
-    return None if _is_pending(ctx.step, ctx.declaration) else STALE
+    return None if _is_pending(ctx.step, ctx.declaration) else _stale()
 
 
 def _is_pending(step: ReviewStep | None, declaration: Declaration) -> bool:
@@ -257,24 +262,24 @@ def _package_open(ctx: Context) -> str | None:
     return recommendation.closed_for(ctx.session, ctx.declaration)
 
 
-def _in_package(ctx: Context) -> str | None:
+def _in_package(ctx: Context) -> DomainError | None:
     """Package transitions are taken by the package's own operations (recommendation.py), which pass it."""
     package = ctx.args.get("package")
     if not isinstance(package, RecommendationPackage) or ctx.declaration.package_id != package.id:
-        return N_("该申报不在本推荐中")
+        return DomainError(N_("该申报不在本推荐中"), kind="not_found")
     return None
 
 
-def _waits_for_recommendation(ctx: Context) -> str | None:
+def _waits_for_recommendation(ctx: Context) -> DomainError | None:
     """Approved by its top authority, the ministry's step not started: the package may take it there."""
     step = ctx.steps.get(ReviewLevel.MINISTRY)
-    return None if step is not None and step.state == StepState.NOT_STARTED else STALE
+    return None if step is not None and step.state == StepState.NOT_STARTED else _stale()
 
 
-def _at_the_ministry(ctx: Context) -> str | None:
+def _at_the_ministry(ctx: Context) -> DomainError | None:
     """Recommended, the ministry not decided yet: the package may take it back."""
     step = ctx.steps.get(ReviewLevel.MINISTRY)
-    return None if step is not None and step.state == StepState.IN_REVIEW else STALE
+    return None if step is not None and step.state == StepState.IN_REVIEW else _stale()
 
 
 def _in_publication(ctx: Context) -> str | None:
@@ -287,9 +292,6 @@ def _in_publication(ctx: Context) -> str | None:
 
 
 OPINION_MAX = 2000
-
-# The refusals of guards that are not plain "not now": someone else acted first, or the row is not where asked.
-GUARD_KINDS = {STALE: "conflict", N_("该申报不在本推荐中"): "not_found"}
 
 
 def _opinion_refusal(transition: Transition, args: dict) -> str | None:
@@ -495,7 +497,7 @@ def _open_step(ctx: Context) -> ReviewStep:
     (PostgreSQL reads what has been committed meanwhile), leaving the next level's step or none."""
     step = current_step(ctx.session, ctx.declaration)
     if not _is_pending(step, ctx.declaration):
-        raise DomainError(STALE, kind="conflict")
+        raise _stale()
     return step
 
 
@@ -630,7 +632,7 @@ def refusal(transition: Transition, ctx: Context, audience: Audience) -> DomainE
                            status=S(ctx.declaration.status).label, action=transition.label)
     for guard in transition.guards:
         if (reason := guard(ctx)) is not None:
-            return reason if isinstance(reason, DomainError) else DomainError(reason, kind=GUARD_KINDS.get(reason, "refused"))
+            return reason if isinstance(reason, DomainError) else DomainError(reason)
     return None
 
 
@@ -699,7 +701,7 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
                     authority_id=authority_id, opinion=args.get("opinion"), ip=ip)
         session.flush()  # the version check: a concurrent change of the same declaration fails here
     except StaleDataError:
-        raise DomainError(STALE, kind="conflict")
+        raise _stale()
     return declaration
 
 
