@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 OWN_MODULES = {"app", "config", "run", "tests"}
-TEST_TOOLS = {"pytest", "hypothesis", "playwright", "locust", "gevent", "schemathesis"}
+TEST_TOOLS = {"pytest", "hypothesis", "playwright", "locust", "gevent", "schemathesis", "moto"}
 
 
 def _name(requirement: str) -> str:
