@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app import clock
+from app.domain import figures
 from app.domain.codes import make_credit_code, org_code_of
 from app.domain.lifecycle import LEVELS, STEP_COLUMN, TRANSITIONS, local_levels, opening_states
 from app.vocabulary import Channel, DeclarationStatus as S, PackageState, ReviewLevel, StepState
@@ -205,6 +206,7 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
                       Attachment.__tablename__):
             connection.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    figures.rebuild(db.session)  # the rows went in beside the lifecycle: the dashboard's figures are counted anew
     db.session.commit()
     if connection.dialect.name == "postgresql" and declarations >= BULK_WITHOUT_INDEXES:
         vacuum_analyze()
