@@ -22,7 +22,7 @@ BUDGET_MS = 50  # the national dashboard's p50, without any cache (issue 18)
 
 
 def main():
-    from sqlalchemy import event, func, select
+    from sqlalchemy import event, func, inspect, select
 
     from app import clock, create_app
     from app.domain import dashboard
@@ -33,7 +33,8 @@ def main():
     app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=DATABASE, CAPTCHA_ENABLED=False,
                      AUTH_RATE_LIMITED=False)
     with app.app_context():
-        have = db.session.scalar(select(func.count()).select_from(Declaration))
+        built = inspect(db.engine).has_table(DeclarationTally.__tablename__)
+        have = db.session.scalar(select(func.count()).select_from(Declaration)) if built else 0
     if have < N:
         build()
     with app.app_context():
