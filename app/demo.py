@@ -200,13 +200,13 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
             made["declarations"] += len(declaration_rows)
             made["steps"] += len(step_rows)
             made["records"] += len(record_rows)
+        figures.rebuild(db.session)  # the rows went in beside the lifecycle: the dashboard's figures counted anew
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":  # explicit ids do not move the serial sequences
         for table in (Organization.__tablename__, Declaration.__tablename__, RecommendationPackage.__tablename__,
                       Attachment.__tablename__):
             connection.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-    figures.rebuild(db.session)  # the rows went in beside the lifecycle: the dashboard's figures are counted anew
     db.session.commit()
     if connection.dialect.name == "postgresql" and declarations >= BULK_WITHOUT_INDEXES:
         vacuum_analyze()

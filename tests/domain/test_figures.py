@@ -213,3 +213,15 @@ def test_the_migration_fills_the_rows_as_a_rebuild_would(app):
         downgrade(revision="0015")
         upgrade()
         assert figures.stored(db.session) == expected
+
+
+def test_the_demo_load_leaves_the_rows_right(app):
+    """`flask demo generate` writes its rows in bulk, beside the lifecycle, and counts the figures anew."""
+    from app.demo import generate
+    from app.extensions import db
+
+    with app.app_context():
+        generate(400, organizations=60, seed=11, today=f.NOW.date())
+        rows = figures.stored(db.session)
+        assert rows == figures.recount(db.session)
+        assert sum(amounts[0] for key, amounts in rows.items() if key[0] == 0) >= 300  # most were submitted
