@@ -51,6 +51,7 @@ test: install-test translations
 
 bench: install-test translations
 	$(BIN)/python tests/perf/bench_lists.py
+	$(BIN)/python tests/perf/bench_dashboard.py
 	$(BIN)/python tests/perf/bench_export.py
 
 # gunicorn on PostgreSQL (LOAD_DATABASE_URL, default database `loadtest`) under 50 reviewers driven by locust.

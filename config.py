@@ -57,8 +57,6 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # the largest single request; each upload kind has its own, smaller limit
-    # A review scope's dashboard is counted at most this often per worker (a national one scans every row).
-    STATISTICS_SECONDS = int(os.environ.get("STATISTICS_SECONDS", "300"))
 
     # Flask-AppBuilder
     APP_NAME = "绿色制造通用线上申报平台"
@@ -108,7 +106,6 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    STATISTICS_SECONDS = 0  # every dashboard request counts afresh; the cache has its own test
     CAPTCHA_ENABLED = False  # the captcha tests turn it on
     AUTH_RATE_LIMIT = "1000 per minute"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
