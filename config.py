@@ -57,6 +57,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # the largest single request; each upload kind has its own, smaller limit
+    # Operations (app/operations): JSON logs (default in production), Prometheus metrics behind a bearer token.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT")  # json or text; unset: json in production, text elsewhere
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "0") == "1"
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
 
     # Flask-AppBuilder
     APP_NAME = "绿色制造通用线上申报平台"
