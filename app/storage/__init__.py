@@ -6,6 +6,7 @@ that does not commit is deleted when the transaction ends, so a refused or rolle
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import re
@@ -19,6 +20,7 @@ from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.domain.uploads import clean_display_name
 from app.extensions import db
 from app.models import Attachment
@@ -151,11 +153,9 @@ def discard(storage_keys) -> None:
 def check(older_than_seconds: int = 3600) -> tuple[list[StoredObject], list[str], list[StoredObject]]:
     """(objects without a row, keys of rows without an object, orphans too young to remove): an object younger
     than `older_than_seconds` may belong to an upload whose transaction has not committed yet."""
-    import datetime
-
     keys = set(db.session.scalars(select(Attachment.storage_key)))
     found = {item.key: item for item in backend().objects()}
-    cutoff = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=older_than_seconds)
+    cutoff = clock.host_utc() - datetime.timedelta(seconds=older_than_seconds)
     orphans = [item for key, item in sorted(found.items()) if key not in keys]
     old = [item for item in orphans if item.modified <= cutoff]
     young = [item for item in orphans if item.modified > cutoff]

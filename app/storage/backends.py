@@ -93,7 +93,7 @@ class S3Bucket:
     def __init__(self, url: str, endpoint_url: str | None = None, region: str | None = None):
         import boto3
         from boto3.s3.transfer import TransferConfig
-        from botocore.config import Config as BotoConfig
+        from boto3.session import Config as BotoConfig
 
         parts = urlsplit(url)
         if parts.scheme != "s3" or not parts.netloc:
@@ -120,11 +120,9 @@ class S3Bucket:
 
     def open(self, key: str):
         """The object's body: a stream with read(), iter_chunks() and close()."""
-        from botocore.exceptions import ClientError
-
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self.name(key))["Body"]
-        except ClientError as error:
+        except self.client.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
                 raise MissingObject(key) from None
             raise
