@@ -6,7 +6,8 @@
     objects/<key>      the stored files under their storage keys
 
 The database is taken first and the objects after it, so every row of the dump finds its file unless the file was
-removed in between (a draft deleted during the backup); `restore` reports such rows. A restore goes only into an
+removed in between (a draft deleted during the backup); the manifest names the rows that had no object when the
+backup was taken, and `restore` reports the rows without an object after it. A restore goes only into an
 empty database and an empty store, and checks every object against the manifest's sha256 before putting it.
 """
 from __future__ import annotations
@@ -65,8 +66,10 @@ def take(target: Path) -> dict:
                 size += len(chunk)
                 out.write(chunk)
         objects[item.key] = {"size": size, "sha256": digest.hexdigest()}
+    rows = set(db.session.scalars(select(Attachment.storage_key)))
     manifest = {"format": FORMAT, "taken_at": clock.host_utc().isoformat(),
-                "database": {"backend": url.get_backend_name(), "file": database}, "objects": objects}
+                "database": {"backend": url.get_backend_name(), "file": database}, "objects": objects,
+                "rows_without_objects": sorted(rows - objects.keys())}
     (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
 

@@ -106,6 +106,9 @@ def register_cli(app: Flask) -> None:
         size = sum(item["size"] for item in manifest["objects"].values())
         click.echo(f"已备份到 {target}：数据库（{manifest['database']['backend']}），文件 {len(manifest['objects'])} 个，"
                    f"共 {size} 字节")
+        if manifest["rows_without_objects"]:
+            click.echo(f"注意：{len(manifest['rows_without_objects'])} 条附件记录在存储中没有文件"
+                       "（见 flask storage check）")
 
     @app.cli.command("restore")
     @click.option("--from", "source", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -119,7 +122,8 @@ def register_cli(app: Flask) -> None:
         except BackupRefused as refused:
             raise click.ClickException(str(refused)) from None
         click.echo(f"已从 {source} 恢复：数据库（{manifest['database']['backend']}），文件 {len(manifest['objects'])} 个")
+        known = set(manifest.get("rows_without_objects", ()))
         for key in missing:
-            click.echo(f"备份中没有此记录的文件：{key}")
-        if missing:
+            click.echo(f"无文件的记录：{key}" + ("（备份时即已缺失）" if key in known else "（备份中没有此文件）"))
+        if set(missing) - known:
             raise SystemExit(1)

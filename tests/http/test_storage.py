@@ -40,11 +40,11 @@ def stored_keys(app) -> set[str]:
         return {item.key for item in storage.backend().objects()}
 
 
-def file_field(declaration) -> str:
-    """A file item of the form that takes PDF."""
+def file_fields(declaration) -> list[str]:
+    """The file items of the form that take PDF."""
     definition = lifecycle.definition_of(declaration)
-    return next(f"{s.key}.{i.key}" for s, i in definition.all_fields()
-                if i.kind == "file" and (not i.accept or "pdf" in i.accept))
+    return [f"{s.key}.{i.key}" for s, i in definition.all_fields()
+            if i.kind == "file" and (not i.accept or "pdf" in i.accept)]
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def draft(app):
     with app.app_context():
         declaration = f.drafted("qiye", "energy_saving_tech", f.new_batch(f"存储{uuid.uuid4().hex[:8]}"))
         db.session.commit()
-        pk, field = declaration.id, file_field(declaration)
+        pk, field = declaration.id, file_fields(declaration)[0]
     yield pk, field
     with app.app_context():
         f.remove([pk])
