@@ -50,6 +50,7 @@ test: install-test translations
 bench: install-test translations
 	$(BIN)/python tests/perf/bench_lists.py
 	$(BIN)/python tests/perf/bench_export.py
+	$(BIN)/python tests/perf/bench_attachments.py
 
 # gunicorn on PostgreSQL (LOAD_DATABASE_URL, default database `loadtest`) under 50 reviewers driven by locust.
 load: install-test translations

@@ -85,10 +85,11 @@ class LocalFolder:
 class S3Bucket:
     """Objects under `prefix` in a bucket; credentials come from boto3's usual chain (environment, profile, role).
 
-    Uploads go in parts of PART_BYTES, at most two at a time, which bounds what an upload holds in memory."""
+    Uploads go in parts of PART_BYTES, at most two read ahead and two in flight, which bounds what an upload
+    holds in memory."""
 
     kind = "s3"
-    PART_BYTES = 8 * 1024 * 1024
+    PART_BYTES = 5 * 1024 * 1024  # the smallest part S3 accepts
 
     def __init__(self, url: str, endpoint_url: str | None = None, region: str | None = None):
         import boto3
@@ -105,6 +106,7 @@ class S3Bucket:
                                                      s3={"addressing_style": "path" if endpoint_url else "auto"}))
         self.transfer = TransferConfig(multipart_threshold=self.PART_BYTES, multipart_chunksize=self.PART_BYTES,
                                        max_concurrency=2, io_chunksize=CHUNK)
+        self.transfer.max_in_memory_upload_chunks = 2  # s3transfer reads up to ten parts ahead by default
 
     def __repr__(self) -> str:
         return f"S3Bucket('s3://{self.bucket}/{self.prefix}')"
