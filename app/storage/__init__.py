@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import logging
 import re
 import shutil
 import tempfile
@@ -31,6 +32,7 @@ __all__ = ["MissingObject", "StoredObject", "backend", "check", "discard", "open
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,10}")
 _PENDING = "storage.uncommitted"
 _SPOOL_BYTES = 1024 * 1024
+_log = logging.getLogger(__name__)
 
 
 def backend() -> LocalFolder | S3Bucket:
@@ -116,8 +118,8 @@ def _ended(session, transaction) -> None:
         for store_, key in session.info.pop(_PENDING, ()):
             try:
                 store_.delete(key)
-            except Exception:  # an object left here is an orphan that `flask storage check --fix` removes
-                current_app.logger.warning("could not remove the uncommitted object %s", key, exc_info=True)
+            except Exception:  # noqa: BLE001  an object left here is an orphan for `flask storage check --fix`
+                _log.warning("could not remove the uncommitted object %s", key, exc_info=True)
 
 
 def open(attachment) -> BinaryIO:  # noqa: A001  (storage.open, as the callers read it)
@@ -147,7 +149,7 @@ def discard(storage_keys) -> None:
         try:
             store_.delete(key)
         except Exception:  # noqa: BLE001  an object left here is an orphan for `flask storage check --fix`
-            current_app.logger.warning("could not remove the object %s", key, exc_info=True)
+            _log.warning("could not remove the object %s", key, exc_info=True)
 
 
 def check(older_than_seconds: int = 3600) -> tuple[list[StoredObject], list[str], list[StoredObject]]:

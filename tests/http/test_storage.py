@@ -115,6 +115,17 @@ def test_an_object_of_a_rolled_back_transaction_is_removed(app, draft):
         assert db.session.scalars(select(Attachment).where(Attachment.storage_key == key)).first() is None
 
 
+def test_an_object_of_a_session_closed_without_commit_is_removed(app, draft):
+    """A request that stores a file and ends without committing (its session is removed at teardown)."""
+    pk, _ = draft
+    with app.app_context():
+        before = {item.key for item in storage.backend().objects()}
+        storage.store(pdf(), original_name="未提交.pdf", purpose="form_file", content_type="application/pdf",
+                      extension=".pdf", declaration_id=pk)
+        db.session.remove()
+        assert {item.key for item in storage.backend().objects()} == before
+
+
 def test_an_object_whose_row_cannot_be_flushed_is_removed(app):
     with app.app_context():
         before = {item.key for item in storage.backend().objects()}
