@@ -152,6 +152,30 @@ def test_a_committed_object_stays_and_reads_back_as_a_stream(app, draft):
             storage.read(attachment)
 
 
+class ForwardOnly:
+    """A stream that can be read once, forward only (a pipe, a socket)."""
+
+    def __init__(self, data: bytes):
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(size)
+
+    def seekable(self) -> bool:
+        return False
+
+
+def test_a_stream_that_cannot_be_read_twice_is_spooled_then_stored(app, draft):
+    pk, _ = draft
+    content = pdf(1_500_000)
+    with app.app_context():
+        attachment = storage.store(ForwardOnly(content), original_name="管道.pdf", purpose="form_file",
+                                   content_type="application/pdf", extension=".pdf", declaration_id=pk)
+        db.session.commit()
+        assert (attachment.size, attachment.sha256) == (len(content), hashlib.sha256(content).hexdigest())
+        assert storage.read(attachment) == content
+
+
 def test_a_missing_object_is_404(app, client_as, draft):
     pk, _ = draft
     with app.app_context():
