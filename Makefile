@@ -43,9 +43,11 @@ run: seed
 	$(BIN)/python run.py
 
 # In random order (pytest-randomly: the seed is printed first; --randomly-seed=N repeats an order, -p no:randomly
-# keeps the file order), with the 25 slowest steps listed at the end.
+# keeps the file order), with the 25 slowest steps listed at the end, on one process per core (pytest-xdist, each
+# file whole on one process; TEST_PROCESSES=0 runs everything in this one).
+TEST_PROCESSES ?= auto
 test: install-test translations
-	$(BIN)/python -m pytest --durations=25 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 bench: install-test translations
 	$(BIN)/python tests/perf/bench_lists.py

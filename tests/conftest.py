@@ -7,6 +7,10 @@ The migrations and the seed run once per backend, into a template; every test mo
 on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL), its own upload folder and its own app, so what one module
 writes never reaches another, whatever order the modules run in. Tests inside a module share its copy and keep
 apart by what they create (each makes its own rows) or by undoing what they change.
+
+`make test` runs the modules on several processes (pytest-xdist, whole files per process): each process has its own
+PostgreSQL template database (the configured one's name with the worker's suffix) and its own Redis database, so
+processes share nothing but the servers.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -41,6 +46,23 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 
 if os.environ.get("CI") and not os.environ.get("TEST_DATABASE_URL"):
     raise pytest.UsageError("CI must run the suite on PostgreSQL too: set TEST_DATABASE_URL")
+
+
+def _worker_number() -> int:
+    """0 without pytest-xdist or on its first process (gw0), 1 on gw1, and so on."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+
+
+def _own_redis_database() -> None:
+    """Each process counts in a Redis database of its own: the configured one, the next process the one below."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if url and _worker_number():
+        parts = urlsplit(url)
+        number = (int(parts.path.strip("/") or 0) - _worker_number()) % 16
+        os.environ["TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{number}"))
+
+
+_own_redis_database()
 
 
 @dataclass
@@ -94,6 +116,13 @@ def _empty_database(backend: str, folder: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{folder / 'template.db'}"
     url = os.environ["TEST_DATABASE_URL"]
+    if _worker_number():  # another process's template: the configured database's name with the worker's suffix
+        configured = make_url(url)
+        own = f"{configured.database}_{os.environ['PYTEST_XDIST_WORKER']}"
+        with _maintenance(configured) as connection:
+            if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}):
+                connection.execute(text(f'CREATE DATABASE "{own}"'))
+        url = configured.set(database=own).render_as_string(hide_password=False)
     engine = create_engine(url)
     with engine.begin() as connection:  # a clean schema, so the migrations run from nothing
         connection.execute(text("DROP SCHEMA public CASCADE"))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime
 import enum
+import math
 
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import FilterConverter, FilterEqual
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
 from flask_admin.model import typefmt
@@ -47,6 +48,7 @@ from app.models import (
 )
 from app.domain import DomainError, reference_data
 from app.domain.catalog import latest_form
+from app.domain.numbers import INTEGER_MAX
 from app.domain.sign_in import DETAILS
 from app.security import roles
 from app.web.ids import is_id
@@ -185,8 +187,36 @@ class ConsoleConverter(AdminModelConverter):
         return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 
+def _fitting(filter_class):
+    """Flask-Admin's filter, for which a value the column cannot hold is no filter: an enum name that is no member
+    (its own lets the KeyError out), a number past the integer range or an infinite one (the database's error)."""
+
+    class Fitting(filter_class):
+        def validate(self, value):
+            try:
+                if not super().validate(value):
+                    return False
+                cleaned = self.clean(value)
+            except KeyError:
+                return False
+            numbers = cleaned if isinstance(cleaned, list) else [cleaned]
+            return all(abs(n) <= INTEGER_MAX if isinstance(n, int) else math.isfinite(n)
+                       for n in numbers if isinstance(n, (int, float)) and not isinstance(n, bool))
+
+    Fitting.__name__ = filter_class.__name__
+    return Fitting
+
+
+class ConsoleFilterConverter(FilterConverter):
+    enum = tuple(_fitting(f) for f in FilterConverter.enum)
+    int_filters = tuple(_fitting(f) for f in FilterConverter.int_filters)
+    float_filters = tuple(_fitting(f) for f in FilterConverter.float_filters)
+
+
 class IdsInRange:
-    """Ids from the URL or a form are read only when a key can equal them."""
+    """Ids, page numbers and filter values from the URL or a form are read only when they can mean something."""
+
+    filter_converter = ConsoleFilterConverter()
 
     def get_one(self, id):
         """The row of a posted or linked id; an id no integer key can equal is no row (PostgreSQL would refuse
@@ -194,6 +224,11 @@ class IdsInRange:
         if _integer_key(self.model) and not is_id(str(id)):
             return None
         return super().get_one(id)
+
+    def get_list(self, page, *args, **kwargs):
+        """A page past every row is an empty page, a negative one the first: neither becomes an offset the
+        database cannot hold."""
+        return super().get_list(min(max(page or 0, 0), INTEGER_MAX), *args, **kwargs)
 
     def _create_ajax_loader(self, name, options):
         """A relation picked by id in an ajax field is read only when the id is one."""
