@@ -1,10 +1,26 @@
 """Command-line entry points: `flask seed` (reference and demo data), `flask prune-sign-ins` (audit retention),
 `flask storage check` (objects and rows that miss each other), `flask backup` / `flask restore`."""
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+
+
+@contextmanager
+def _store_reached():
+    """A store that cannot be reached (no such bucket, wrong credentials, no server) is said in one line."""
+    from app.backup import BackupRefused
+
+    try:
+        yield
+    except (click.ClickException, BackupRefused, SystemExit):
+        raise
+    except Exception as error:  # noqa: BLE001  boto3's and the file system's errors alike
+        from app.storage import backend
+
+        raise click.ClickException(f"无法访问文件存储 {backend()!r}：{error}") from None
 
 
 def register_cli(app: Flask) -> None:
@@ -75,7 +91,8 @@ def register_cli(app: Flask) -> None:
         """List the objects without a row and the rows without an object; exits 1 when any is found."""
         from app.storage import backend, check
 
-        orphans, missing, young = check(min_age)
+        with _store_reached():
+            orphans, missing, young = check(min_age)
         click.echo(f"存储：{backend()!r}")
         for item in orphans:
             click.echo(f"无记录的文件：{item.key}（{item.size} 字节，{item.modified:%Y-%m-%d %H:%M}）")
@@ -85,8 +102,9 @@ def register_cli(app: Flask) -> None:
             click.echo(f"另有 {len(young)} 个无记录的文件不足 {min_age} 秒，可能是尚未提交的上传，未计入")
         if fix and orphans:
             store = backend()
-            for item in orphans:
-                store.delete(item.key)
+            with _store_reached():
+                for item in orphans:
+                    store.delete(item.key)
             click.echo(f"已删除无记录的文件 {len(orphans)} 个")
         click.echo(f"无记录的文件 {len(orphans)} 个，无文件的记录 {len(missing)} 条")
         if missing or (orphans and not fix):
@@ -100,7 +118,8 @@ def register_cli(app: Flask) -> None:
         from app.backup import BackupRefused, take
 
         try:
-            manifest = take(target)
+            with _store_reached():
+                manifest = take(target)
         except BackupRefused as refused:
             raise click.ClickException(str(refused)) from None
         size = sum(item["size"] for item in manifest["objects"].values())
@@ -118,7 +137,8 @@ def register_cli(app: Flask) -> None:
         from app.backup import BackupRefused, restore as load
 
         try:
-            manifest, missing = load(source)
+            with _store_reached():
+                manifest, missing = load(source)
         except BackupRefused as refused:
             raise click.ClickException(str(refused)) from None
         click.echo(f"已从 {source} 恢复：数据库（{manifest['database']['backend']}），文件 {len(manifest['objects'])} 个")

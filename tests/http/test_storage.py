@@ -235,3 +235,14 @@ def test_storage_check_lists_both_kinds_and_fix_removes_only_orphan_objects(app,
         assert db.session.scalars(select(Attachment).where(Attachment.storage_key == missing)).one()
         again = runner.invoke(args=["storage", "check", "--min-age", "0"])
     assert re.search(r"无记录的文件 0 个", again.output) and f"无文件的记录：{missing}" in again.output
+
+
+def test_a_store_that_cannot_be_reached_is_said_in_one_line(app, s3_endpoint):
+    from app import create_app
+
+    missing = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                         STORAGE_URL=f"s3://no-such-bucket-{uuid.uuid4().hex[:8]}/x", S3_ENDPOINT_URL=s3_endpoint)
+    result = missing.test_cli_runner().invoke(args=["storage", "check"])
+    assert result.exit_code == 1 and "无法访问文件存储" in result.output and "NoSuchBucket" in result.output
+    with missing.app_context():
+        db.engine.dispose()
