@@ -53,6 +53,7 @@ bench: install-test translations
 	$(BIN)/python tests/perf/bench_lists.py
 	$(BIN)/python tests/perf/bench_dashboard.py
 	$(BIN)/python tests/perf/bench_export.py
+	$(BIN)/python tests/perf/bench_attachments.py
 
 # gunicorn on PostgreSQL (LOAD_DATABASE_URL, default database `loadtest`) under 50 reviewers driven by locust.
 load: install-test translations

@@ -56,6 +56,15 @@ class Config:
     RATELIMIT_ENABLED = True  # Flask-AppBuilder defaults it to False
     RATELIMIT_HEADERS_ENABLED = True
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    # The object store of uploaded files (app/storage): unset, the folder UPLOAD_DIR; `s3://bucket/prefix` for an
+    # S3-compatible store at S3_ENDPOINT_URL (AWS itself when unset), credentials from boto3's usual chain
+    # (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or an instance role). With STORAGE_PRESIGN=1 downloads
+    # redirect to a presigned URL valid STORAGE_PRESIGN_SECONDS instead of passing through the application.
+    STORAGE_URL = os.environ.get("STORAGE_URL", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_REGION = os.environ.get("S3_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    STORAGE_PRESIGN = os.environ.get("STORAGE_PRESIGN", "0") == "1"
+    STORAGE_PRESIGN_SECONDS = int(os.environ.get("STORAGE_PRESIGN_SECONDS", "300"))
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # the largest single request; each upload kind has its own, smaller limit
     # Operations (app/operations): JSON logs (default in production), Prometheus metrics behind a bearer token.
     LOG_FORMAT = os.environ.get("LOG_FORMAT")  # json or text; unset: json in production, text elsewhere

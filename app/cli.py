@@ -1,7 +1,27 @@
 """Command-line entry points: `flask seed` (reference and demo data), `flask prune-sign-ins` (audit retention),
-`flask figures rebuild` (the dashboard's summary rows, from scratch)."""
+`flask figures rebuild` (the dashboard's summary rows, from scratch), `flask storage check` (objects and rows
+that miss each other), `flask backup` / `flask restore`."""
+from contextlib import contextmanager
+from pathlib import Path
+
 import click
 from flask import Flask
+from flask.cli import AppGroup
+
+
+@contextmanager
+def _store_reached():
+    """A store that cannot be reached (no such bucket, wrong credentials, no server) is said in one line."""
+    from app.backup import BackupRefused
+
+    try:
+        yield
+    except (click.ClickException, BackupRefused, SystemExit):
+        raise
+    except Exception as error:  # noqa: BLE001  boto3's and the file system's errors alike
+        from app.storage import backend
+
+        raise click.ClickException(f"无法访问文件存储 {backend()!r}：{error}") from None
 
 
 def register_cli(app: Flask) -> None:
@@ -76,3 +96,72 @@ def register_cli(app: Flask) -> None:
         rows = summary.rebuild(db.session)
         db.session.commit()
         click.echo(f"看板统计已重建：{rows} 行，用时 {time.perf_counter() - started:.1f} 秒")
+
+    files = AppGroup("storage", help="The object store of uploaded files (STORAGE_URL).")
+    app.cli.add_command(files)
+
+    @files.command("check")
+    @click.option("--fix", is_flag=True, help="Remove the objects that no row names (rows are never touched).")
+    @click.option("--min-age", type=click.IntRange(0, None), default=3600, show_default=True,
+                  help="Seconds an object without a row must be old to count as an orphan: a younger one may "
+                       "belong to an upload whose transaction is still open.")
+    def storage_check(fix: bool, min_age: int) -> None:
+        """List the objects without a row and the rows without an object; exits 1 when any is found."""
+        from app.storage import backend, check
+
+        with _store_reached():
+            orphans, missing, young = check(min_age)
+        click.echo(f"存储：{backend()!r}")
+        for item in orphans:
+            click.echo(f"无记录的文件：{item.key}（{item.size} 字节，{item.modified:%Y-%m-%d %H:%M}）")
+        for key in missing:
+            click.echo(f"无文件的记录：{key}")
+        if young:
+            click.echo(f"另有 {len(young)} 个无记录的文件不足 {min_age} 秒，可能是尚未提交的上传，未计入")
+        if fix and orphans:
+            store = backend()
+            with _store_reached():
+                for item in orphans:
+                    store.delete(item.key)
+            click.echo(f"已删除无记录的文件 {len(orphans)} 个")
+        click.echo(f"无记录的文件 {len(orphans)} 个，无文件的记录 {len(missing)} 条")
+        if missing or (orphans and not fix):
+            raise SystemExit(1)
+
+    @app.cli.command("backup")
+    @click.option("--to", "target", required=True, type=click.Path(file_okay=False, path_type=Path),
+                  help="A new or empty folder for the backup.")
+    def backup(target: Path) -> None:
+        """Back up the database (pg_dump, or SQLite's backup API) and every object of the store."""
+        from app.backup import BackupRefused, take
+
+        try:
+            with _store_reached():
+                manifest = take(target)
+        except BackupRefused as refused:
+            raise click.ClickException(str(refused)) from None
+        size = sum(item["size"] for item in manifest["objects"].values())
+        click.echo(f"已备份到 {target}：数据库（{manifest['database']['backend']}），文件 {len(manifest['objects'])} 个，"
+                   f"共 {size} 字节")
+        if manifest["rows_without_objects"]:
+            click.echo(f"注意：{len(manifest['rows_without_objects'])} 条附件记录在存储中没有文件"
+                       "（见 flask storage check）")
+
+    @app.cli.command("restore")
+    @click.option("--from", "source", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  help="A folder written by `flask backup`.")
+    def restore(source: Path) -> None:
+        """Restore a backup into an empty database and an empty store (refused otherwise)."""
+        from app.backup import BackupRefused, restore as load
+
+        try:
+            with _store_reached():
+                manifest, missing = load(source)
+        except BackupRefused as refused:
+            raise click.ClickException(str(refused)) from None
+        click.echo(f"已从 {source} 恢复：数据库（{manifest['database']['backend']}），文件 {len(manifest['objects'])} 个")
+        known = set(manifest.get("rows_without_objects", ()))
+        for key in missing:
+            click.echo(f"无文件的记录：{key}" + ("（备份时即已缺失）" if key in known else "（备份中没有此文件）"))
+        if set(missing) - known:
+            raise SystemExit(1)

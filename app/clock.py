@@ -25,6 +25,12 @@ def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) + _shift
 
 
+def host_utc() -> datetime.datetime:
+    """The host's own time, aware UTC and never shifted: to compare with times that a file system or an object
+    store wrote (an object's age), which the shift does not move."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def shift(delta: datetime.timedelta) -> None:
     """Run the whole process `delta` away from the system clock (tests and rehearsals only)."""
     global _shift

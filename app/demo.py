@@ -10,17 +10,15 @@ acts on generated rows through `lifecycle.apply`. Deterministic for a given `see
 from __future__ import annotations
 
 import datetime
+import io
 import multiprocessing
 import random
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from queue import Empty
 from types import SimpleNamespace
-
-from flask import current_app
 
 from sqlalchemy import func, select
 
@@ -404,10 +402,11 @@ class Packages:
 
 
 def _write_packages(files: list[tuple], packages: list[tuple]) -> None:
-    root = Path(current_app.config["UPLOAD_DIR"])
+    from app.storage import backend
+
+    store = backend()
     for row in files:
-        (root / row[2]).parent.mkdir(parents=True, exist_ok=True)
-        (root / row[2]).write_bytes(DEMO_PDF)
+        store.put(row[2], io.BytesIO(DEMO_PDF), "application/pdf")
     _insert(Attachment, Packages.FILE_COLUMNS, files)
     _insert(RecommendationPackage, Packages.COLUMNS, packages)
 

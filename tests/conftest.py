@@ -19,6 +19,11 @@ import itertools
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,20 +153,88 @@ def seeded(request, tmp_path_factory) -> Template:
 @pytest.fixture(scope="module")
 def app(seeded, request, tmp_path_factory):
     """The module's own copy of the seeded database and of its upload folder, and an app built over them (views
-    are generated from its types)."""
+    are generated from its types). TEST_STORAGE=s3 puts the files in the session's S3 server instead."""
+    with application(seeded, request, tmp_path_factory, os.environ.get("TEST_STORAGE", "local")) as built:
+        yield built
+
+
+@contextmanager
+def application(seeded, request, tmp_path_factory, storage: str, **settings):
+    """An app over a fresh copy of the seeded database and of the seed's files, in a local folder or under a
+    prefix of its own in the S3 server (`storage` "local" or "s3")."""
     from app import create_app
     from app.extensions import db
 
     url = seeded.copy()
     uploads = tmp_path_factory.mktemp("uploads")
-    if seeded.uploads.exists():  # the seed's files (the demo organizations' 营业执照) go with its rows
-        shutil.copytree(seeded.uploads, uploads, dirs_exist_ok=True)
-    application = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(uploads))
+    if storage == "s3":
+        settings = {**object_store_settings(request.getfixturevalue("s3_endpoint")), **settings}
+    application = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(uploads), **settings)
     application.config["BACKEND"] = seeded.backend
+    if seeded.uploads.exists():  # the seed's files (the demo organizations' 营业执照) go with its rows
+        with application.app_context():
+            copy_folder_into_store(seeded.uploads)
     yield application
     with application.app_context():
         db.engine.dispose()
     seeded.drop(url)
+
+
+S3_BUCKET = "green-declaration-tests"
+
+
+def object_store_settings(endpoint: str) -> dict:
+    """A prefix of its own in the test bucket: every app starts with an empty store."""
+    return {"STORAGE_URL": f"s3://{S3_BUCKET}/{uuid.uuid4().hex}", "S3_ENDPOINT_URL": endpoint}
+
+
+def copy_folder_into_store(folder: Path) -> None:
+    """Files of a folder put into the app's store under the same keys."""
+    from app.storage import backend
+
+    store = backend()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                store.put(path.relative_to(folder).as_posix(), handle, "application/octet-stream")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """An S3 server for the session: TEST_S3_ENDPOINT_URL when set (.ci/run starts one), else moto's server on a
+    free port. Never skipped: a server that does not come up fails the tests that need it."""
+    import boto3
+
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        os.environ.setdefault(name, value)
+    endpoint, process = os.environ.get("TEST_S3_ENDPOINT_URL"), None
+    if not endpoint:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        endpoint = f"http://127.0.0.1:{port}"
+    try:
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        for _ in range(100):
+            try:
+                client.list_buckets()
+                break
+            except Exception:  # noqa: BLE001  not listening yet
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError("moto's S3 server exited at start") from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"no S3 server answers at {endpoint}")
+        if S3_BUCKET not in {bucket["Name"] for bucket in client.list_buckets()["Buckets"]}:
+            client.create_bucket(Bucket=S3_BUCKET)
+        yield endpoint
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture

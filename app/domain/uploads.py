@@ -11,6 +11,7 @@ import struct
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from PIL import Image
 
@@ -211,15 +212,30 @@ PDF_MAGIC = b"%PDF-"
 PDF_MAX_BYTES = 20 * 1024 * 1024
 
 
-def inspect_pdf(data: bytes, *, max_bytes: int = PDF_MAX_BYTES, subject: str = N_("评价报告")) -> None:
-    """A PDF judged by content: the header at the start and the end-of-file marker near the end."""
-    if not data:
+def inspect_pdf(data: bytes | BinaryIO, *, max_bytes: int = PDF_MAX_BYTES, subject: str = N_("评价报告")) -> None:
+    """A PDF judged by content: the header at the start and the end-of-file marker near the end (of the bytes,
+    or of a file, which is left where it was and never read whole)."""
+    if isinstance(data, bytes):
+        _judge_pdf(data[:len(PDF_MAGIC)], data[-2048:], len(data), max_bytes, subject)
+        return
+    start = data.tell()
+    size = data.seek(0, io.SEEK_END) - start
+    data.seek(start + max(0, size - 2048))
+    tail = data.read(2048)
+    data.seek(start)
+    head = data.read(len(PDF_MAGIC))
+    data.seek(start)
+    _judge_pdf(head, tail, size, max_bytes, subject)
+
+
+def _judge_pdf(head: bytes, tail: bytes, size: int, max_bytes: int, subject: str) -> None:
+    if not size:
         raise DomainError(EMPTY, kind="invalid")
-    if len(data) > max_bytes:
+    if size > max_bytes:
         raise DomainError(N_("%(subject)s不能超过 %(mb)d MB"), subject=subject, mb=max_bytes // (1024 * 1024), kind="invalid")
-    if not data.startswith(PDF_MAGIC):
+    if not head.startswith(PDF_MAGIC):
         raise DomainError(N_("%(subject)s只能上传 PDF 文件"), subject=subject, kind="invalid")
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in tail:
         raise DomainError(N_("%(subject)s文件不完整，请重新导出 PDF 后上传"), subject=subject, kind="invalid")
 
 
@@ -242,37 +258,55 @@ ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 _OFFICE_MAIN = {b"spreadsheetml.sheet.main": "xlsx", b"wordprocessingml.document.main": "docx"}
 
 
-def inspect_attachment(data: bytes, accept) -> AttachmentKind:
-    """A declaration attachment judged by content, never by name: PDF, JPEG, PNG, or macro-free xlsx/docx."""
-    if not data:
+def inspect_attachment(data: bytes | BinaryIO, accept) -> AttachmentKind:
+    """A declaration attachment judged by content, never by name: PDF, JPEG, PNG, or macro-free xlsx/docx.
+
+    Takes the bytes or the upload's (spooled) file, which is left where it was: a PDF is judged by its head and
+    tail and an Office file by its zip directory, so a large one is never read whole into memory."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    start = source.tell()
+    size = source.seek(0, io.SEEK_END) - start
+    source.seek(start)
+    try:
+        return _judge_attachment(source, start, size, accept)
+    finally:
+        source.seek(start)
+
+
+def _judge_attachment(source: BinaryIO, start: int, size: int, accept) -> AttachmentKind:
+    if not size:
         raise DomainError(EMPTY, kind="invalid")
-    if len(data) > ATTACHMENT_MAX_BYTES:
+    if size > ATTACHMENT_MAX_BYTES:
         raise DomainError(N_("附件不能超过 %(mb)d MB"), mb=ATTACHMENT_MAX_BYTES // (1024 * 1024), kind="invalid")
-    if data.startswith(PDF_MAGIC):
+    head = source.read(len(PNG_MAGIC))
+    source.seek(start)
+    if head.startswith(PDF_MAGIC):
         kind = "pdf"
-    elif data.startswith(PNG_MAGIC):
+    elif head.startswith(PNG_MAGIC):
         kind = "png"
-    elif data.startswith(JPEG_MAGIC):
+    elif head.startswith(JPEG_MAGIC):
         kind = "jpg"
-    elif data.startswith(b"PK\x03\x04"):
-        kind = _office_kind(data)
+    elif head.startswith(b"PK\x03\x04"):
+        kind = _office_kind(source)
     else:
         kind = None
     if kind is None or kind not in accept:
         raise DomainError(N_("此项附件只接受以下格式：%(allowed)s（按文件内容识别，改扩展名无效）"),
                           allowed="、".join(accept), kind="invalid")
     if kind == "pdf":
-        inspect_pdf(data, max_bytes=ATTACHMENT_MAX_BYTES, subject=N_("附件"))
-    elif kind in ("png", "jpg"):
-        inspect_image(data, max_bytes=ATTACHMENT_MAX_BYTES, subject=N_("附件"))
+        source.seek(start + max(0, size - 2048))
+        _judge_pdf(head, source.read(2048), size, ATTACHMENT_MAX_BYTES, N_("附件"))
+    elif kind in ("png", "jpg"):  # Pillow decodes the whole image anyway
+        source.seek(start)
+        inspect_image(source.read(), max_bytes=ATTACHMENT_MAX_BYTES, subject=N_("附件"))
     return ATTACHMENT_TYPES[kind]
 
 
-def _office_kind(data: bytes) -> str | None:
+def _office_kind(source: BinaryIO) -> str | None:
     import zipfile
 
     try:
-        package = zipfile.ZipFile(io.BytesIO(data))
+        package = zipfile.ZipFile(source)
         content_types = package.read("[Content_Types].xml")
         names = [name.lower() for name in package.namelist()]
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):

@@ -249,9 +249,8 @@ class DeclarationListView(PlatformModelView):
         upload = request.files.get("report")
         if upload is None or not upload.filename:
             return None
-        data = upload.stream.read(20 * 1024 * 1024 + 1)
-        inspect_pdf(data)
-        attachment = store(data, original_name=upload.filename, purpose="evaluation_report",
+        inspect_pdf(upload.stream)
+        attachment = store(upload.stream, original_name=upload.filename, purpose="evaluation_report",
                            content_type="application/pdf", extension=".pdf", declaration_id=declaration.id,
                            organization_id=g.user.active_organization_id, uploaded_by_id=g.user.id)
         return attachment.id
@@ -569,13 +568,12 @@ class ApplicantDeclarationView(DeclarationListView):
         if item is None or upload is None or not upload.filename:
             flash(gettext("请选择附件项目和文件"), "danger")
             return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
-        data = upload.stream.read(uploads.ATTACHMENT_MAX_BYTES + 1)
         try:
-            kind = uploads.inspect_attachment(data, item.accept or tuple(uploads.ATTACHMENT_TYPES))
+            kind = uploads.inspect_attachment(upload.stream, item.accept or tuple(uploads.ATTACHMENT_TYPES))
         except DomainError as refused:
             flash_refusal(refused)
             return redirect(url_for(f"{self.__class__.__name__}.edit_content", pk=pk))
-        attachment = store(data, original_name=upload.filename, purpose="form_file", content_type=kind.content_type,
+        attachment = store(upload.stream, original_name=upload.filename, purpose="form_file", content_type=kind.content_type,
                            extension=kind.extension, declaration_id=declaration.id,
                            organization_id=declaration.organization_id, uploaded_by_id=g.user.id)
         section_key, field_key = path.split(".")

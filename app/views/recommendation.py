@@ -110,12 +110,10 @@ class RecommendationPackageView(PlatformModelView):
         if upload is None or not upload.filename:
             flash(gettext("请选择要上传的文件"), "warning")
             return self._back(pk)
-        data = upload.stream.read(uploads.ATTACHMENT_MAX_BYTES + 1)
-
         def store_it():
             recommendation.check_editable(package, Actor.of(g.user))  # before a file is written
-            kind = uploads.inspect_attachment(data, UPLOAD_ACCEPTS[which])
-            attachment = store(data, original_name=upload.filename, purpose=recommendation.FILE_PURPOSES[which],
+            kind = uploads.inspect_attachment(upload.stream, UPLOAD_ACCEPTS[which])
+            attachment = store(upload.stream, original_name=upload.filename, purpose=recommendation.FILE_PURPOSES[which],
                                content_type=kind.content_type, extension=kind.extension, uploaded_by_id=g.user.id)
             recommendation.attach(db.session, package, which, attachment, Actor.of(g.user), clock.now())
 

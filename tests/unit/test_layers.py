@@ -37,7 +37,8 @@ LAYERS = {
                         # the declarative base and the user model models extend
                         ("flask_appbuilder.Model", "flask_appbuilder.security.sqla.models.User")),
     "app.domain": Layer(("app.domain", "app.models", "app.vocabulary", "app.clock"), FRAMEWORKS),
-    "app.storage": Layer(("app.domain", "app.models", "app.vocabulary", "app.clock", "app.extensions")),
+    "app.storage": Layer(("app.storage", "app.domain", "app.models", "app.vocabulary", "app.clock", "app.extensions")),
+    "app.backup": Layer(("app.storage", "app.models", "app.extensions", "app.clock"), FRONT_DOORS),
     "app.web": Layer(("app.web", *BELOW_WEB), FRONT_DOORS),
     # the declaration of the frameworks' private names that the front doors rely on: it names them, nothing of ours
     "app.framework_internals": Layer(()),
@@ -48,7 +49,7 @@ LAYERS = {
     "app.operations": Layer(("app.operations", *BELOW_WEB)),
     "app.seeding": Layer(BELOW_WEB),
     "app.demo": Layer(BELOW_WEB),
-    "app.cli": Layer(("app.seeding", "app.demo", "app.security", *BELOW_WEB)),
+    "app.cli": Layer(("app.seeding", "app.demo", "app.security", "app.backup", *BELOW_WEB)),
     "app.migrations": Layer(("app.models",)),  # env.py reads the models' metadata
     "app.migrations.versions": Layer(()),  # a revision is frozen: it never reads today's models
 }

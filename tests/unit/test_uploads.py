@@ -284,3 +284,45 @@ def test_path_of_refuses_a_symlink_leading_out(storage_app, tmp_path):
 ])
 def test_download_name_ends_in_the_sniffed_extension(original, extension, saved_as):
     assert download_name(original, extension) == saved_as
+
+
+def _xlsx(macro: bool = False) -> bytes:
+    import zipfile
+
+    from openpyxl import Workbook
+
+    out = io.BytesIO()
+    Workbook().save(out)
+    if not macro:
+        return out.getvalue()
+    with zipfile.ZipFile(out, "a") as package:
+        package.writestr("xl/vbaProject.bin", b"\x00" * 10)
+    return out.getvalue()
+
+
+PDF_FILE = b"%PDF-1.4\n" + b"% padding\n" * 1000 + b"trailer<<>>\n%%EOF\n"
+
+
+@pytest.mark.parametrize("as_file", [False, True], ids=["bytes", "file"])
+def test_an_attachment_is_judged_the_same_as_bytes_and_as_the_uploads_file(as_file):
+    """The views pass the request's spooled file: a PDF is judged by its head and tail, an Office file by its zip
+    directory, and the file is left where it was for storing."""
+    from app.domain.uploads import inspect_attachment
+
+    def given(data):
+        return io.BytesIO(data) if as_file else data
+
+    accept = ("pdf", "xlsx", "png")
+    for data, kind in ((PDF_FILE, "pdf"), (_xlsx(), "xlsx"), (PNG, "png")):
+        source = given(data)
+        assert inspect_attachment(source, accept).name == kind
+        if as_file:
+            assert source.tell() == 0
+    with pytest.raises(DomainError, match="含宏"):
+        inspect_attachment(given(_xlsx(macro=True)), accept)
+    with pytest.raises(DomainError, match="不完整"):
+        inspect_attachment(given(PDF_FILE[:-20]), accept)
+    with pytest.raises(DomainError, match="只接受以下格式"):
+        inspect_attachment(given(_xlsx()), ("pdf",))
+    with pytest.raises(DomainError, match="文件为空"):
+        inspect_attachment(given(b""), accept)
