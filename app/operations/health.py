@@ -9,8 +9,6 @@ permission, and only what any visitor could learn from an error page.
 from __future__ import annotations
 
 import logging
-import tempfile
-from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext
@@ -53,16 +51,7 @@ def redis_ready() -> str:
 
 
 def storage_ready() -> str:
-    """The object store's own `ready()` when it has one; otherwise the upload folder takes a file (an unnamed
-    temporary one, gone when closed)."""
-    ready = getattr(storage, "ready", None)
-    if ready is not None:
-        ready()
-        return OK
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile(dir=folder):
-        pass
+    storage.ready()
     return OK
 
 

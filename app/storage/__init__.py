@@ -27,7 +27,8 @@ from app.extensions import db
 from app.models import Attachment
 from app.storage.backends import CHUNK, LocalFolder, MissingObject, S3Bucket, StoredObject, open_backend
 
-__all__ = ["MissingObject", "StoredObject", "backend", "check", "discard", "open", "path_of", "read", "store"]
+__all__ = ["MissingObject", "StoredObject", "backend", "check", "discard", "open", "path_of", "read", "ready",
+           "store"]
 
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,10}")
 _PENDING = "storage.uncommitted"
@@ -41,6 +42,11 @@ def backend() -> LocalFolder | S3Bucket:
     if "object_store" not in extensions:
         extensions["object_store"] = open_backend(current_app.config)
     return extensions["object_store"]
+
+
+def ready() -> None:
+    """Raises when the store cannot be reached or written: the readiness check (`/readyz`) asks this."""
+    backend().reachable()
 
 
 def store(

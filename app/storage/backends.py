@@ -79,7 +79,10 @@ class LocalFolder:
                                    datetime.datetime.fromtimestamp(stat.st_mtime, datetime.timezone.utc))
 
     def reachable(self) -> None:
+        """The folder exists and takes a file (an unnamed temporary one, gone when closed)."""
         self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=self.root):
+            pass
 
 
 class S3Bucket:
@@ -101,9 +104,13 @@ class S3Bucket:
             raise ValueError(f"STORAGE_URL must look like s3://bucket/prefix, not {url!r}")
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/") + "/" if parts.path.strip("/") else ""
+        addressing = {"addressing_style": "path" if endpoint_url else "auto"}
         self.client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None,
-                                   config=BotoConfig(signature_version="s3v4",
-                                                     s3={"addressing_style": "path" if endpoint_url else "auto"}))
+                                   config=BotoConfig(signature_version="s3v4", s3=addressing))
+        # the readiness probe's own client: a store that stopped answering fails it in seconds, without retries
+        self.probe = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None,
+                                  config=BotoConfig(signature_version="s3v4", s3=addressing, connect_timeout=2,
+                                                    read_timeout=2, retries={"max_attempts": 1}))
         self.transfer = TransferConfig(multipart_threshold=self.PART_BYTES, multipart_chunksize=self.PART_BYTES,
                                        max_concurrency=2, io_chunksize=CHUNK)
         self.transfer.max_in_memory_upload_chunks = 2  # s3transfer reads up to ten parts ahead by default
@@ -144,7 +151,7 @@ class S3Bucket:
             "ResponseContentDisposition": disposition})
 
     def reachable(self) -> None:
-        self.client.head_bucket(Bucket=self.bucket)
+        self.probe.head_bucket(Bucket=self.bucket)
 
 
 def open_backend(config) -> LocalFolder | S3Bucket:

@@ -134,18 +134,16 @@ def test_an_upload_folder_that_takes_no_file_is_named(build, tmp_path):
     assert response.status_code == 503 and response.get_json()["failed"] == ["storage"]
 
 
-def test_readyz_asks_the_object_store_when_it_can_say(app, monkeypatch):
-    """Once app.storage has a `ready()` (the S3 backend), readiness is its answer, not the upload folder's."""
-    from app import storage
+def test_readyz_asks_the_s3_store(build, s3_endpoint):
+    """An S3 store is asked for its bucket: the test server's answers, a missing bucket or a closed port do not."""
+    from tests.conftest import object_store_settings
 
-    def unreachable():
-        raise ConnectionError("bucket unreachable")
-
-    monkeypatch.setattr(storage, "ready", unreachable, raising=False)
-    response = app.test_client().get("/readyz")
-    assert response.status_code == 503 and response.get_json()["failed"] == ["storage"]
-    monkeypatch.setattr(storage, "ready", lambda: None, raising=False)
-    assert app.test_client().get("/readyz").status_code == 200
+    assert build(**object_store_settings(s3_endpoint)).test_client().get("/readyz").status_code == 200
+    for endpoint, url in ((s3_endpoint, "s3://no-such-bucket/x"),
+                          (f"http://127.0.0.1:{closed_port()}", object_store_settings(s3_endpoint)["STORAGE_URL"])):
+        response = build(STORAGE_URL=url, S3_ENDPOINT_URL=endpoint).test_client().get("/readyz")
+        assert response.status_code == 503 and response.get_json()["failed"] == ["storage"], endpoint
+        assert "no-such-bucket" not in response.get_data(as_text=True)
 
 
 def test_the_refusal_is_said_in_english_too(build):
