@@ -57,6 +57,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # the largest single request; each upload kind has its own, smaller limit
+    # Background jobs (app/jobs.py) run on RQ through REDIS_URL (`flask worker`), inline without it. An export of
+    # more rows than EXPORT_JOB_ROWS is a job whose page shows progress and then offers the file; a smaller one
+    # downloads at once.
+    EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "5000"))
+    JOB_QUEUE = os.environ.get("JOB_QUEUE", "jobs")
     # A review scope's dashboard is counted at most this often per worker (a national one scans every row).
     STATISTICS_SECONDS = int(os.environ.get("STATISTICS_SECONDS", "300"))
 

@@ -5,11 +5,13 @@ without its file.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
 import uuid
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import current_app
 
@@ -25,7 +27,7 @@ def _root() -> Path:
 
 
 def store(
-    data: bytes,
+    data: bytes | BinaryIO,
     *,
     original_name: str,
     purpose: str,
@@ -35,7 +37,8 @@ def store(
     declaration_id=None,
     uploaded_by_id=None,
 ) -> Attachment:
-    """Write the bytes atomically under a fresh name, add the Attachment row and flush (the caller commits)."""
+    """Write the bytes (or a binary file, copied in chunks) atomically under a fresh name, add the Attachment row
+    and flush (the caller commits)."""
     if not _EXTENSION.fullmatch(extension):
         raise ValueError(f"bad extension {extension!r}")
     name = uuid.uuid4().hex
@@ -45,7 +48,7 @@ def store(
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            size, digest = _write(out, data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)
@@ -55,8 +58,8 @@ def store(
     attachment = Attachment(
         storage_key=key,
         original_name=clean_display_name(original_name),
-        size=len(data),
-        sha256=sha256_hex(data),
+        size=size,
+        sha256=digest,
         content_type=content_type,
         purpose=purpose,
         organization_id=organization_id,
@@ -70,6 +73,19 @@ def store(
         target.unlink(missing_ok=True)
         raise
     return attachment
+
+
+def _write(out, data) -> tuple[int, str]:
+    """(size, sha256) of what was written: bytes at once, a file object a megabyte at a time."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        out.write(data)
+        return len(data), sha256_hex(bytes(data))
+    size, digest = 0, hashlib.sha256()
+    while chunk := data.read(1 << 20):
+        out.write(chunk)
+        size += len(chunk)
+        digest.update(chunk)
+    return size, digest.hexdigest()
 
 
 def path_of(attachment) -> Path:

@@ -11,7 +11,7 @@ from app.vocabulary import DeclarationStatus as S, PackageState, PublicationStag
 from app.extensions import db
 from app.models import Declaration, PackageEvent, Publication, RecommendationPackage
 from tests import factories as f
-from tests.helpers import post_form as post
+from tests.helpers import job_file, post_form as post
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OUTSIDERS = ["qiye", "yangqi", "sanfang", "xiehui", "changan", "shijiazhuang", "jituan", "admin"]
@@ -92,7 +92,7 @@ def test_package_gates_ranking_and_submission(app, client_as, package):
         f"rank_{first}": "2", f"rank_{second}": "x", f"rank_{third}": "1"}))
     assert "推荐顺序已保存" in flashed(hebei, post(hebei, f"/recommendations/rank/{pk}", **{
         f"rank_{first}": "2", f"rank_{second}": "3", f"rank_{third}": "1"}))
-    summary = hebei.get(f"/recommendations/summary/{pk}")
+    _, summary = job_file(hebei, f"/recommendations/summary/{pk}")
     rows = list(openpyxl.load_workbook(io.BytesIO(summary.data), read_only=True).active.values)
     assert rows[0][:4] == ("序号", "单位名称", "申报名称", "统一社会信用代码") and len(rows) == 4
     with app.app_context():
