@@ -102,11 +102,13 @@ def start(kind_name: str, owner_id: int, title: str, parameters: dict) -> Job:
 def run(job_id: int) -> None:
     """Do a queued job's work: mark it running, write its sheet with progress, store the file, mark it done;
     a failure rolls back what the work did and records why."""
-    job = db.session.get(Job, job_id)
-    if job is None or job.status is not JobStatus.QUEUED:
+    claimed = db.session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+                                 .values(status=JobStatus.RUNNING, started_at=clock.now()))
+    db.session.commit()
+    if claimed.rowcount != 1:  # gone, or already taken (a job is run once, whoever else picked it up)
         return
+    job = db.session.get(Job, job_id)
     work, parameters, title, owner_id = KINDS[job.kind], dict(job.parameters or {}), job.title, job.owner_id
-    _set(job_id, status=JobStatus.RUNNING, started_at=clock.now())
     try:
         sheet = work.build(parameters)
         _set(job_id, total_rows=sheet.total)
