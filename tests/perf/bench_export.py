@@ -52,7 +52,7 @@ def main():
     from app.views.declarations import EXPORT_COLUMNS, REVIEW_EXPORT, export_rows
 
     if DATABASE.startswith("sqlite") and not Path(DATABASE.removeprefix("sqlite:///")).exists():
-        from bench_lists import build  # the same database as the list benchmark
+        from tests.perf.bench_lists import build  # the same database as the list benchmark
 
         build()
     uploads = tempfile.TemporaryDirectory(prefix="bench-export-uploads-")
