@@ -71,6 +71,11 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "0") == "1"
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
+    # Background jobs (app/jobs.py) run on RQ through REDIS_URL (`flask worker`), inline without it. An export of
+    # more rows than EXPORT_JOB_ROWS is a job whose page shows progress and then offers the file; a smaller one
+    # downloads at once.
+    EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "5000"))
+    JOB_QUEUE = os.environ.get("JOB_QUEUE", "jobs")
 
     # Flask-AppBuilder
     APP_NAME = "绿色制造通用线上申报平台"

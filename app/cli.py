@@ -1,6 +1,6 @@
 """Command-line entry points: `flask seed` (reference and demo data), `flask prune-sign-ins` (audit retention),
 `flask figures rebuild` (the dashboard's summary rows, from scratch), `flask storage check` (objects and rows
-that miss each other), `flask backup` / `flask restore`."""
+that miss each other), `flask backup` / `flask restore`, `flask worker` (background jobs)."""
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -59,6 +59,17 @@ def register_cli(app: Flask) -> None:
 
         keep = days or current_app.config["SIGN_IN_AUDIT_DAYS"]
         click.echo(f"removed {prune(keep)} sign-in events older than {keep} days")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Run the jobs queued now, then stop.")
+    def worker(burst: bool) -> None:
+        """Run background jobs (exports, 推荐汇总表) from REDIS_URL's queue with the application's context."""
+        from app.jobs import work
+
+        try:
+            work(burst=burst)
+        except RuntimeError as refused:
+            raise click.ClickException(str(refused)) from None
 
     demo = click.Group("demo", help="Demo and training data at national scale.")
     app.cli.add_command(demo)

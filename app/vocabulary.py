@@ -74,3 +74,10 @@ class SignInKind(Labelled):
     PASSWORD_CHANGE = "password_change", N_("修改密码")
     PASSWORD_RESET = "password_reset", N_("重置密码")
     DEACTIVATION = "deactivation", N_("停用账户")
+
+
+class JobStatus(Labelled):
+    QUEUED = "queued", N_("排队中")
+    RUNNING = "running", N_("生成中")
+    DONE = "done", N_("已完成")
+    FAILED = "failed", N_("失败")

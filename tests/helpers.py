@@ -17,3 +17,13 @@ def post_form(client, url: str, **data):
     """POST `data` to `url` with the session's CSRF token, as multipart/form-data like the pages' forms (values
     may be (file, name) tuples)."""
     return client.post(url, data={**data, "csrf_token": session_token(client)}, content_type="multipart/form-data")
+
+
+def job_file(client, url: str, **data):
+    """Start a background job by POSTing to `url` (without Redis it runs at once), follow to its page and download
+    its file: (job page response, file response)."""
+    started = post_form(client, url, **data)
+    assert started.status_code == 303, (url, started.status_code)
+    job_page = client.get(started.headers["Location"])
+    assert job_page.status_code == 200
+    return job_page, client.get(started.headers["Location"] + "/file")

@@ -79,7 +79,8 @@ _REVIEW = [
     allow("Dashboard", "can_show"),
     allow("RecommendationPackage", "can_list", "can_show", "can_download", "can_act"),
     allow("Publication", "can_list", "can_show", "can_download", "can_act"),
-    *menus("审核管理", "申报审核", "数据看板", "推荐管理", "公示与名单"),
+    allow("Job", "can_list", "can_show", "can_download"),  # 我的导出: each person's own background jobs
+    *menus("审核管理", "申报审核", "数据看板", "推荐管理", "公示与名单", "我的导出"),
 ]
 # IT staff administer users and reference data; they neither declare nor review.
 _ADMINISTER = [

@@ -12,6 +12,7 @@ from app.views.api import ApiDescription, DeclarationApi
 from app.web.language import said
 from app.views.dashboard import DashboardView
 from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
+from app.views.jobs import JobView
 from app.views.menu import DECLARATION_MENU_PREFIX, DeclarableType, install_menu_filter
 from app.views.profile import ProfileView
 from app.views.publication import PublicationView, PublicNoticeView
@@ -40,6 +41,8 @@ def register_views(appbuilder) -> None:
                         category="审核管理", category_label=_l("审核管理"))
     appbuilder.add_view_no_menu(PublicNoticeView)
     appbuilder.add_view(DashboardView, "数据看板", label=_l("数据看板"), icon="fa-bar-chart",
+                        category="审核管理", category_label=_l("审核管理"))
+    appbuilder.add_view(JobView, "我的导出", label=_l("我的导出"), icon="fa-download",
                         category="审核管理", category_label=_l("审核管理"))
     for view, name, label in reference_views():
         appbuilder.add_view(view, name, label=label, icon="fa-database", category="基础数据",

@@ -16,11 +16,11 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
-from app import clock
+from app import clock, jobs
 from app.domain import DomainError, dossier, forms, lifecycle, recommendation, uploads, workbook
 from app.domain import rounds as rounds_domain
 from app.domain.scope import Actor, Audience
-from app.vocabulary import DeclarationStatus, ReviewLevel, StepState
+from app.vocabulary import N_, DeclarationStatus, ReviewLevel, StepState
 from app.domain.places import full_names
 from app.domain.uploads import inspect_pdf
 from app.extensions import db
@@ -47,6 +47,7 @@ from app.web.language import said, say, translated_parts
 from app.web.refusals import field_errors, flash_refusal
 from app.views.cache import reference
 from app.views.filters import DeclarationFilterBar, param_id
+from app.views.jobs import export_threshold, started
 
 
 def _label(enum_cls):
@@ -671,16 +672,28 @@ class ReviewDeclarationView(DeclarationListView):
                     "package_state"]
     list_filters = [["id", DeclarationFilterBar, None]]
 
-    @expose("/export/")
+    @expose("/export/", methods=["GET", "POST"])
     @has_access
     def export(self):
-        """The list as xlsx: the same scope and filters as the page, every matching row, streamed to a
-        temporary file with openpyxl's write-only mode so memory stays flat however many rows match."""
+        """The list as xlsx: the same scope and filters as the page, every matching row. Up to EXPORT_JOB_ROWS
+        rows download at once (streamed to a temporary file with openpyxl's write-only mode); more are offered as
+        a background job, which the POST starts with the ids of the matching rows taken now."""
         get_filter_args(self._filters)
         query = self._filters.get_joined_filters(self._base_filters).apply_all(db.session.query(Declaration))
         query = query.order_by(Declaration.submitted_at.desc(), Declaration.id.desc())
-        return xlsx_rows(f"申报审核列表-{clock.today().isoformat()}.xlsx", "申报列表", EXPORT_COLUMNS,
-                         export_rows(query), EXPORT_WIDTHS)
+        name = f"申报审核列表-{clock.today().isoformat()}.xlsx"
+        if request.method == "POST":
+            ids = db.session.scalars(query.with_entities(Declaration.id).statement).all()
+            return started(jobs.start(REVIEW_EXPORT, g.user.id, name, {"ids": ids}))
+        limit = export_threshold()
+        count = query.with_entities(Declaration.id).order_by(None).limit(limit + 1).count()
+        if count <= limit:
+            return xlsx_rows(name, "申报列表", EXPORT_COLUMNS, export_rows(query), EXPORT_WIDTHS)
+        return self.render_template(
+            "jobs/start.html", title=gettext("导出 Excel"), action=request.full_path,
+            back=url_for(f"{self.__class__.__name__}.list", **request.args),
+            explanation=gettext("符合条件的申报超过 %(limit)d 条，文件将在后台生成：生成时可以离开本页，完成后在“我的导出”中下载。",
+                                limit=limit))
 
     @expose("/regions/")
     @has_access
@@ -773,6 +786,29 @@ def export_rows(query):
                f"{industry_code} {industry_name}" if industry_code else "", type_name,
                Batch.title_of(year, batch_name), status[state], submitted, step[county], step[city], step[top],
                step[ministry], agency_name or "", float(score) if score is not None else None, contact, phone]
+
+
+REVIEW_EXPORT = "review_export"
+
+
+@jobs.kind(REVIEW_EXPORT, N_("申报审核列表"))
+def review_export(parameters: dict) -> jobs.Sheet:
+    """A large review-list export as a job: the rows of the ids taken when it was asked for, in that order,
+    read a chunk of ids at a time through the same columns as a direct export."""
+    ids = list(parameters.get("ids") or ())
+
+    def chunks():
+        for start in range(0, len(ids), EXPORT_CHUNK):
+            part = ids[start:start + EXPORT_CHUNK]
+            place = {pk: n for n, pk in enumerate(part)}
+            rows = list(export_rows(db.session.query(Declaration).filter(Declaration.id.in_(part))))
+            rows.sort(key=lambda row: place[row[0]])
+            yield rows
+
+    return jobs.Sheet("申报列表", EXPORT_COLUMNS, len(ids), chunks(), EXPORT_WIDTHS)
+
+
+EXPORT_CHUNK = 2000
 
 
 def region_names() -> dict[int, str]:

@@ -8,13 +8,14 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from sqlalchemy import select
 
-from app import clock
-from app.domain import publication as publishing
+from app import clock, jobs
+from app.domain import DomainError, ErrorKind, publication as publishing
 from app.domain.scope import Actor
-from app.vocabulary import DeclarationStatus as S, PublicationStage
+from app.vocabulary import N_, DeclarationStatus as S, PublicationStage
 from app.extensions import db
 from app.models import Batch, Declaration, Publication
 from app.views.base import commit_or_flash, form_text
+from app.views.jobs import export_threshold, started
 from app.web.downloads import xlsx_rows
 from app.web.ids import as_id
 
@@ -101,10 +102,22 @@ class PublicationView(BaseView):
             db.session, publication, Actor.of(g.user), clock.now(), request.remote_addr),
             gettext("名单已发布"))
 
-    @expose("/export/<int:publication_id>")
+    @expose("/export/<int:publication_id>", methods=["GET", "POST"])
     @has_access
     def export(self, publication_id):
-        return _export(self._owned_publication(publication_id))
+        """Up to EXPORT_JOB_ROWS entries download at once; a longer list is offered as a job (the POST)."""
+        publication = self._owned_publication(publication_id)
+        if request.method == "POST":
+            return started(jobs.start(PUBLICATION_EXPORT, g.user.id, _export_name(publication),
+                                      {"publication_id": publication.id}))
+        limit = export_threshold()
+        if publishing.entry_count(db.session, publication) <= limit:
+            return _export(publication)
+        return self.render_template(
+            "jobs/start.html", title=gettext("导出 Excel"), action=request.full_path,
+            back=url_for("PublicationView.batch", batch_id=publication.batch_id),
+            explanation=gettext("名单超过 %(limit)d 条，文件将在后台生成：生成时可以离开本页，完成后在“我的导出”中下载。",
+                                limit=limit))
 
     def _act(self, publication: Publication, change, done: str):
         commit_or_flash(change, done)
@@ -152,11 +165,39 @@ class PublicNoticeView(BaseView):
 
 
 def _export(publication: Publication):
-    """The publicity list or the final list as xlsx, streamed in write-only mode."""
-    rows = publishing.entries(db.session, publication)
+    """The publicity list or the final list as xlsx, streamed in write-only mode (the public page's always: an
+    anonymous visitor has no jobs)."""
+    return xlsx_rows(_export_name(publication), "名单", EXPORT_COLUMNS,
+                     _export_rows(publishing.entries(db.session, publication)))
+
+
+def _export_name(publication: Publication) -> str:
     stage = "名单" if publication.stage == PublicationStage.PUBLISHED else "公示名单"
-    return xlsx_rows(f"{publication.batch.title}{stage}.xlsx", "名单", EXPORT_COLUMNS,
-                     ([n, r.unit_name, r.title or "", r.region or "", r.type_name] for n, r in enumerate(rows, 1)))
+    return f"{publication.batch.title}{stage}.xlsx"
+
+
+def _export_rows(entries, first: int = 1):
+    return ([n, r.unit_name, r.title or "", r.region or "", r.type_name] for n, r in enumerate(entries, first))
+
+
+PUBLICATION_EXPORT = "publication_export"
+EXPORT_CHUNK = 2000
+
+
+@jobs.kind(PUBLICATION_EXPORT, N_("公示名单"))
+def publication_export(parameters: dict) -> jobs.Sheet:
+    """A long publicity or final list as a job, a page of entries at a time (each read completely)."""
+    publication = db.session.get(Publication, parameters.get("publication_id") or 0)
+    if publication is None:
+        raise DomainError(jobs.GONE, kind=ErrorKind.NOT_FOUND)
+    total = publishing.entry_count(db.session, publication)
+
+    def chunks():
+        for offset in range(0, total, EXPORT_CHUNK):
+            yield list(_export_rows(publishing.entries(db.session, publication, offset=offset, limit=EXPORT_CHUNK),
+                                    offset + 1))
+
+    return jobs.Sheet("名单", EXPORT_COLUMNS, total, chunks())
 
 
 def _start_form(batch: Batch, today: datetime.date) -> dict:

@@ -11,15 +11,16 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext, lazy_gettext as _l
 
-from app import clock
-from app.domain import recommendation, uploads
+from app import clock, jobs
+from app.domain import DomainError, ErrorKind, recommendation, uploads
 from app.domain.scope import Actor
-from app.vocabulary import PackageState, StepState
+from app.vocabulary import N_, PackageState, StepState
 from app.extensions import db
 from app.models import Attachment, Declaration, RecommendationPackage
 from app.storage import store
 from app.views.base import PlatformInterface, PlatformModelView, commit_or_flash, form_text
-from app.web.downloads import attachment_download, xlsx_rows
+from app.views.jobs import started
+from app.web.downloads import attachment_download
 from app.web.language import translated_parts
 
 UPLOAD_ACCEPTS = {"letter": ("pdf",), "summary": ("pdf", "xlsx")}
@@ -80,14 +81,19 @@ class RecommendationPackageView(PlatformModelView):
             file_labels=recommendation.FILE_LABELS, step_label=lambda s: gettext(StepState(s).label) if s else "",
         )
 
-    @expose("/summary/<int:pk>")
+    @expose("/summary/<int:pk>", methods=["GET", "POST"])
     @has_access
     def summary_table(self, pk):
-        """推荐汇总表 (xlsx), generated from the package in the authority's ranking, to print and stamp."""
+        """推荐汇总表 (xlsx), generated from the package in the authority's ranking, to print and stamp: a job
+        (the POST starts it; the GET offers it), whose page offers the file when it is ready."""
         package = self._scoped(pk)
-        name = f"推荐汇总表-{package.authority.name}-{package.batch.title}-{package.declaration_type.name}.xlsx"
-        return xlsx_rows(name, "推荐汇总表", recommendation.SUMMARY_COLUMNS,
-                         recommendation.summary_rows(db.session, package))
+        if request.method == "POST":
+            name = f"推荐汇总表-{package.authority.name}-{package.batch.title}-{package.declaration_type.name}.xlsx"
+            return started(jobs.start(SUMMARY_TABLE, g.user.id, name, {"package_id": package.id}))
+        return self.render_template(
+            "jobs/start.html", title=gettext("推荐汇总表"), action=request.full_path,
+            back=url_for(f"{self.__class__.__name__}.show", pk=pk),
+            explanation=gettext("推荐汇总表按本推荐的排序在后台生成：生成时可以离开本页，完成后在“我的导出”中下载。"))
 
     @expose("/file/<int:pk>/<which>")
     @has_access
@@ -169,3 +175,16 @@ class RecommendationPackageView(PlatformModelView):
 
     def _back(self, pk):
         return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+
+
+SUMMARY_TABLE = "summary_table"
+
+
+@jobs.kind(SUMMARY_TABLE, N_("推荐汇总表"))
+def summary_table(parameters: dict) -> jobs.Sheet:
+    """The 推荐汇总表 of a package as it stands when the job runs (its ranking may have changed since)."""
+    package = db.session.get(RecommendationPackage, parameters.get("package_id") or 0)
+    if package is None:
+        raise DomainError(jobs.GONE, kind=ErrorKind.NOT_FOUND)
+    rows = recommendation.summary_rows(db.session, package)
+    return jobs.Sheet("推荐汇总表", recommendation.SUMMARY_COLUMNS, len(rows), jobs.chunked(rows, 500))

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Declaration, Evaluation
 from app.domain import lifecycle
 from tests import factories as f
-from tests.helpers import post_form as post
+from tests.helpers import job_file, post_form as post
 from tests.form_values import complete, flatten
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -90,7 +90,7 @@ def recommend_through_pages(app, province, pk):
     page = f"/recommendations/show/{package_id}"
     listing = province.get("/recommendations/list/").get_data(as_text=True)
     assert "未上传推荐函 · 未提交汇总表" in listing and page in listing
-    summary = province.get(f"/recommendations/summary/{package_id}")
+    _, summary = job_file(province, f"/recommendations/summary/{package_id}")
     assert summary.status_code == 200
     post(province, f"/recommendations/upload/{package_id}/letter", file=(io.BytesIO(PDF), "推荐函.pdf"))
     post(province, f"/recommendations/upload/{package_id}/summary", file=(io.BytesIO(summary.data), "汇总表.xlsx"))

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from app import clock
 from app.vocabulary import DeclarationStatus as S, PackageState, PublicationStage, StepState
 from app.extensions import db
-from app.models import Declaration, PackageEvent, Publication, RecommendationPackage
+from app.models import Declaration, Job, PackageEvent, Publication, RecommendationPackage
 from tests import factories as f
-from tests.helpers import post_form as post
+from tests.helpers import job_file, post_form as post
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OUTSIDERS = ["qiye", "yangqi", "sanfang", "xiehui", "changan", "shijiazhuang", "jituan", "admin"]
@@ -44,6 +44,7 @@ def package(app):
 def package_endpoints(pk: int, member: int):
     yield "GET", f"/recommendations/show/{pk}", None
     yield "GET", f"/recommendations/summary/{pk}", None
+    yield "POST", f"/recommendations/summary/{pk}", {}
     yield "GET", f"/recommendations/file/{pk}/letter", None
     yield "POST", f"/recommendations/upload/{pk}/letter", {"file": (io.BytesIO(PDF), "x.pdf")}
     yield "POST", f"/recommendations/rank/{pk}", {f"rank_{member}": "1"}
@@ -57,7 +58,7 @@ def state(app, pk):
         package = db.session.get(RecommendationPackage, pk)
         members = db.session.scalars(select(Declaration).where(Declaration.package_id == pk)).all()
         return (package.version, package.state, package.letter_id,
-                sorted((d.id, d.version, d.package_rank) for d in members))
+                sorted((d.id, d.version, d.package_rank) for d in members), db.session.query(Job).count())
 
 
 @pytest.mark.parametrize("username", OUTSIDERS + ["gongxinbu"])
@@ -92,7 +93,7 @@ def test_package_gates_ranking_and_submission(app, client_as, package):
         f"rank_{first}": "2", f"rank_{second}": "x", f"rank_{third}": "1"}))
     assert "推荐顺序已保存" in flashed(hebei, post(hebei, f"/recommendations/rank/{pk}", **{
         f"rank_{first}": "2", f"rank_{second}": "3", f"rank_{third}": "1"}))
-    summary = hebei.get(f"/recommendations/summary/{pk}")
+    _, summary = job_file(hebei, f"/recommendations/summary/{pk}")
     rows = list(openpyxl.load_workbook(io.BytesIO(summary.data), read_only=True).active.values)
     assert rows[0][:4] == ("序号", "单位名称", "申报名称", "统一社会信用代码") and len(rows) == 4
     with app.app_context():
@@ -190,6 +191,7 @@ def test_publicity_public_page_and_freezing(app, client_as, package):
     for username in ("hebeisheng", "jituan", "qiye", "admin"):
         client = client_as(username)
         for response in (client.get(f"/publications/export/{publication.id}"),
+                         post(client, f"/publications/export/{publication.id}"),
                          post(client, f"/publications/publish/{publication.id}"),
                          post(client, f"/publications/object/{publication.id}/{first}", opinion="越权"),
                          post(client, f"/publications/start/{package['batch']}", title="越权", starts=_today(),

@@ -17,7 +17,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 FRAMEWORKS = ("flask", "flask_appbuilder", "flask_admin", "flask_babel", "flask_login", "flask_wtf", "flask_limiter",
               "flask_talisman", "wtforms", "werkzeug", "jinja2", "markupsafe")
 FRONT_DOORS = ("flask_appbuilder", "flask_admin")
-BELOW_WEB = ("app.domain", "app.models", "app.vocabulary", "app.clock", "app.extensions", "app.storage")
+BELOW_WEB = ("app.domain", "app.models", "app.vocabulary", "app.clock", "app.extensions", "app.storage", "app.jobs")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ LAYERS = {
     "app.domain": Layer(("app.domain", "app.models", "app.vocabulary", "app.clock"), FRAMEWORKS),
     "app.storage": Layer(("app.storage", "app.domain", "app.models", "app.vocabulary", "app.clock", "app.extensions")),
     "app.backup": Layer(("app.storage", "app.models", "app.extensions", "app.clock"), FRONT_DOORS),
+    # background jobs: the queue and the runner; the kinds of work are registered by the views that offer them
+    "app.jobs": Layer(("app.domain", "app.models", "app.vocabulary", "app.clock", "app.extensions", "app.storage"),
+                      FRONT_DOORS),
     "app.web": Layer(("app.web", *BELOW_WEB), FRONT_DOORS),
     # the declaration of the frameworks' private names that the front doors rely on: it names them, nothing of ours
     "app.framework_internals": Layer(()),
