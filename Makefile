@@ -51,6 +51,7 @@ test: install-test translations
 
 bench: install-test translations
 	$(BIN)/python tests/perf/bench_lists.py
+	$(BIN)/python tests/perf/bench_dashboard.py
 	$(BIN)/python tests/perf/bench_export.py
 	$(BIN)/python tests/perf/bench_attachments.py
 

@@ -66,8 +66,11 @@ class Config:
     STORAGE_PRESIGN = os.environ.get("STORAGE_PRESIGN", "0") == "1"
     STORAGE_PRESIGN_SECONDS = int(os.environ.get("STORAGE_PRESIGN_SECONDS", "300"))
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # the largest single request; each upload kind has its own, smaller limit
-    # A review scope's dashboard is counted at most this often per worker (a national one scans every row).
-    STATISTICS_SECONDS = int(os.environ.get("STATISTICS_SECONDS", "300"))
+    # Operations (app/operations): JSON logs (default in production), Prometheus metrics behind a bearer token.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT")  # json or text; unset: json in production, text elsewhere
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "0") == "1"
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
 
     # Flask-AppBuilder
     APP_NAME = "绿色制造通用线上申报平台"
@@ -117,7 +120,6 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    STATISTICS_SECONDS = 0  # every dashboard request counts afresh; the cache has its own test
     CAPTCHA_ENABLED = False  # the captcha tests turn it on
     AUTH_RATE_LIMIT = "1000 per minute"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")

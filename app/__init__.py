@@ -16,6 +16,9 @@ def create_app(config_object: object | str = "config.Config", **overrides) -> Fl
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_complexity)
     _check_production_settings(app)
+    from app.operations import install_operations
+
+    install_operations(app)  # first, so that the request log and the metrics see each request whole
     from app.security.headers import install_security_headers
     from app.security.proxies import install_proxy_fix
 

@@ -1,5 +1,6 @@
 """Command-line entry points: `flask seed` (reference and demo data), `flask prune-sign-ins` (audit retention),
-`flask storage check` (objects and rows that miss each other), `flask backup` / `flask restore`."""
+`flask figures rebuild` (the dashboard's summary rows, from scratch), `flask storage check` (objects and rows that
+miss each other), `flask backup` / `flask restore`."""
 from pathlib import Path
 
 import click
@@ -62,6 +63,23 @@ def register_cli(app: Flask) -> None:
         elapsed = time.perf_counter() - started
         click.echo(f"新增单位 {made['organizations']}，申报 {made['declarations']}，审核环节 {made['steps']}，"
                    f"审核记录 {made['records']}；用时 {elapsed:.1f} 秒（{made['declarations'] / elapsed:,.0f} 条申报/秒）")
+
+    figures = click.Group("figures", help="The 数据看板's summary rows, kept live by every change of a declaration.")
+    app.cli.add_command(figures)
+
+    @figures.command("rebuild")
+    def rebuild() -> None:
+        """Compute every summary row again from the declarations and their review steps (after a bulk load or a
+        restore; the lifecycle keeps them right otherwise)."""
+        import time
+
+        from app.domain import figures as summary
+        from app.extensions import db
+
+        started = time.perf_counter()
+        rows = summary.rebuild(db.session)
+        db.session.commit()
+        click.echo(f"看板统计已重建：{rows} 行，用时 {time.perf_counter() - started:.1f} 秒")
 
     files = AppGroup("storage", help="The object store of uploaded files (STORAGE_URL).")
     app.cli.add_command(files)

@@ -23,6 +23,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select
 
 from app import clock
+from app.domain import figures
 from app.domain.codes import make_credit_code, org_code_of
 from app.domain.lifecycle import LEVELS, STEP_COLUMN, TRANSITIONS, local_levels, opening_states
 from app.vocabulary import Channel, DeclarationStatus as S, PackageState, ReviewLevel, StepState
@@ -197,6 +198,7 @@ def generate(declarations: int, organizations: int | None = None, seed: int = 20
             made["declarations"] += len(declaration_rows)
             made["steps"] += len(step_rows)
             made["records"] += len(record_rows)
+        figures.rebuild(db.session)  # the rows went in beside the lifecycle: the dashboard's figures counted anew
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":  # explicit ids do not move the serial sequences
         for table in (Organization.__tablename__, Declaration.__tablename__, RecommendationPackage.__tablename__,

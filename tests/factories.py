@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from app import clock
+from app.domain import figures
 from app.domain.codes import make_credit_code, org_code_of
 from app.vocabulary import Channel, DeclarationStatus, StepState
 from app.extensions import db
@@ -66,6 +67,7 @@ def declaration(org: Organization, *, type_code: str = "green_factory", submitte
         row.ministry_step = StepState.NOT_STARTED
     db.session.add(row)
     db.session.flush()
+    figures.changed(db.session, row.id, {})  # in the dashboard's summary rows, as the lifecycle puts it there
     return row
 
 
@@ -178,7 +180,10 @@ def remove(ids) -> None:
     from sqlalchemy import delete
 
     ids = list(ids)
+    counted = {pk: figures.contribution(db.session, pk) for pk in ids}
     for table in reversed(Declaration.metadata.sorted_tables):
         if "declaration_id" in table.c and table.name != "declaration":
             db.session.execute(delete(table).where(table.c.declaration_id.in_(ids)))
     db.session.execute(delete(Declaration).where(Declaration.id.in_(ids)))
+    for pk, before in counted.items():
+        figures.changed(db.session, pk, before)

@@ -1,22 +1,22 @@
-"""数据看板: what a reviewer's scope holds, counted by the database (SPEC §1, issue #7).
+"""数据看板: what a reviewer's scope holds, read from the summary rows kept by `app.domain.figures` (SPEC §1,
+issues #7 and #18).
 
-Every number is an aggregate computed by SQL (COUNT / AVG with GROUP BY) over the declarations that
-`declaration_scope(actor, REVIEWER)` selects, narrowed by the optional batch and type filters; no
-declaration row is loaded into Python. Scanning the scope is what costs at national scale, so the
-dashboard reads it as few times as it can, in a fixed number of statements (`STATEMENTS` at most):
+Every count comes from `DeclarationTally`, which each change of a declaration updates in its own transaction:
+the figures are never stale and no declaration row is scanned to count them. The scope is the summary rows of
+`reviewer_scope_id(actor)` (`app.domain.scope`), narrowed by the optional batch and type filters. In a fixed
+number of statements (`STATEMENTS` at most):
 
-1. the scope grouped by (status, type, batch, level under review), with how many of each group wait for
-   the actor; each group is joined to its batch window to know whether that level's deadline has passed.
-   Python only adds these few subtotals up (their number depends on how many statuses, types, batches
-   and levels there are, never on how many declarations);
-2. the scope grouped by region (the declaration's own indexed column: `province_id` for national bodies,
-   `region_id` otherwise), the groups then mapped in the same statement to the province, city or county
-   the page shows: by province for the ministry, a central-enterprise group and an association, by city
-   for a province, by county for a city (and a county);
-3. the average number of days each level took: review steps with both a start and a decision, every round;
-4. the longest-overdue declarations, for the list under the charts;
-5. the declaration types, so that a type without declarations still shows its 0;
-6. (province, city and county reviewers only) the level of the authority's own region.
+1. the scope's rows grouped by (status, type, batch, level under review, waiting in a package), with the review
+   steps' decisions and durations per level, each group joined to its batch window to know whether that level's
+   deadline has passed. Python only adds these few subtotals up;
+2. the scope's rows grouped by region (the province nationally, the declaration's own region otherwise), the groups
+   then mapped in the same statement to the province, city or county the page shows: by province for the
+   ministry, a central-enterprise group and an association, by city for a province, by county for a city (and a
+   county);
+3. the longest-overdue declarations, for the list under the charts: a query on the declarations themselves, so
+   it is exact, through the per-level indexes of those in review;
+4. the declaration types, so that a type without declarations still shows its 0;
+5. (province, city and county reviewers only) the level of the authority's own region.
 
 Labels of statuses and levels are the enums' msgids: the caller translates them.
 """
@@ -27,27 +27,33 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import Date, String, and_, case, false, func, literal, select
+from sqlalchemy import Date, and_, case, false, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.domain.scope import Actor, Audience, declaration_scope, unindexed
-from app.domain.lifecycle import STEP_COLUMN
-from app.vocabulary import DeclarationStatus, ReviewLevel, StepState
-from app.models import Authority, AuthorityKind, Batch, BatchWindow, Declaration, DeclarationType, Region, ReviewStep
+from app.domain import figures
+from app.domain.figures import in_review_at
+from app.domain.lifecycle import LEVEL_OF_KIND
+from app.domain.scope import NATIONAL_SCOPE, Actor, Audience, declaration_scope, reviewer_scope_id, unindexed
+from app.vocabulary import DeclarationStatus, ReviewLevel
+from app.models import (Authority, AuthorityKind, Batch, BatchWindow, Declaration, DeclarationTally, DeclarationType,
+                        Region)
 from app.models.geo import CITY, COUNTY, PROVINCE
+from app.models.tally import DECIDED, NO_LEVEL, SECONDS
 
-STATEMENTS = 6
+STATEMENTS = 5
 OVERDUE_LIST_SIZE = 10
 
-# The declaration's step column and the batch window's deadline column of each level.
-STEP_OF = {level: getattr(Declaration, column) for level, column in STEP_COLUMN.items()}
+# The batch window's deadline column of each level.
 DEADLINE_OF = {
     ReviewLevel.COUNTY: BatchWindow.county_deadline,
     ReviewLevel.CITY: BatchWindow.city_deadline,
     ReviewLevel.TOP: BatchWindow.top_deadline,
     ReviewLevel.MINISTRY: BatchWindow.ministry_deadline,
 }
+# The level at which each kind of authority reviews: its 待我审核 are the declarations in review there.
+SCOPE_LEVEL = {**LEVEL_OF_KIND, AuthorityKind.GROUP: ReviewLevel.TOP, AuthorityKind.ASSOCIATION: ReviewLevel.TOP,
+               AuthorityKind.MINISTRY: ReviewLevel.MINISTRY}
 
 
 @dataclass(frozen=True)
@@ -117,11 +123,13 @@ class Dashboard:
 
 def build(session: Session, actor: Actor, *, today: datetime.date, filters: Filters = Filters()) -> Dashboard:
     """The dashboard of `actor`'s reviewer scope on `today`."""
-    national = actor.authority_kind is AuthorityKind.MINISTRY
-    where = and_(declaration_scope(actor, Audience.REVIEWER), *_filter_clauses(session, filters, national))
+    figures.settle(session)  # what this transaction changed, too
+    scope_id = reviewer_scope_id(actor)
+    rows = and_(DeclarationTally.scope_id == scope_id if scope_id is not None else false(),
+                *_filter_clauses(filters))
     region_level = grouping_level(session, actor)
-    status, types, batches, in_review, overdue, total, mine, recommending = _facts(session, where, actor, today)
-    durations = _durations(session, where)
+    status, types, batches, in_review, overdue, total, mine, recommending, durations, late = \
+        _facts(session, rows, SCOPE_LEVEL.get(actor.authority_kind), today)
     return Dashboard(
         total=total,
         pending_mine=mine,
@@ -131,17 +139,28 @@ def build(session: Session, actor: Actor, *, today: datetime.date, filters: Filt
         by_type=[Count(pk, name, types.get(pk, 0)) for pk, name, active in _types(session)
                  if active or types.get(pk)],
         by_batch=[Count(pk, Batch.title_of(year, name), number) for (year, pk, name), number in
-                  sorted(batches.items(), key=lambda item: item[0][:2], reverse=True)],  # newest first
-        by_region=_by_region(session, where, region_level),
+                  sorted(batches.items(), key=lambda item: item[0][:2], reverse=True) if number],  # newest first
+        by_region=_by_region(session, rows, region_level),
         levels=[LevelFigures(level, in_review.get(level, 0), overdue.get(level, 0), *durations.get(level, (0, None)))
                 for level in ReviewLevel],
-        overdue_items=_overdue_items(session, where, today),
+        overdue_items=_overdue_items(session, and_(declaration_scope(actor, Audience.REVIEWER),
+                                                   *_declaration_filters(session, filters, scope_id == NATIONAL_SCOPE)),
+                                     today, late),
     )
 
 
-def _filter_clauses(session: Session, filters: Filters, national: bool) -> list[ColumnElement[bool]]:
-    """The batch and type filters: through the (batch, type) index for the national scope, which has no
-    narrower one; inside a regional scope, whose own index is the narrow way in, without it."""
+def _filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
+    clauses = []
+    if filters.batch_id is not None:
+        clauses.append(DeclarationTally.batch_id == filters.batch_id)
+    if filters.declaration_type_id is not None:
+        clauses.append(DeclarationTally.declaration_type_id == filters.declaration_type_id)
+    return clauses
+
+
+def _declaration_filters(session: Session, filters: Filters, national: bool) -> list[ColumnElement[bool]]:
+    """The batch and type filters on the declarations: through the (batch, type) index for the national scope,
+    which has no narrower one; inside a regional scope, whose own index is the narrow way in, without it."""
     def column(c):
         return c if national else unindexed(session, c)
 
@@ -165,47 +184,51 @@ def grouping_level(session: Session, actor: Actor) -> int:
     return min(own + 1, COUNTY)  # 深圳 and the other 计划单列市 review as provinces from a city: by county
 
 
-def _facts(session: Session, where, actor: Actor, today: datetime.date):
-    """One pass over the scope: counts by (status, type, batch, level under review), added up here."""
-    mine = Declaration.pending_authority_id == actor.authority_id if actor.authority_id else false()
-    # approved by the province (group, association) and waiting in its unsubmitted package: no level's turn
-    packaged = and_(Declaration.status == DeclarationStatus.UNDER_REVIEW.value, Declaration.package_id.is_not(None),
-                    Declaration.pending_authority_id.is_(None))
-    level = _in_review_level().label("at_level")
-    keys = [unindexed(session, c) for c in (Declaration.status, Declaration.declaration_type_id, Declaration.batch_id)]
-    groups = (
-        select(keys[0].label("status"), keys[1].label("type_id"), keys[2].label("batch_id"), level,
-               func.count().label("n"), func.count(case((mine, 1))).label("mine"),
-               func.count(case((packaged, 1))).label("packaged"))
-        .where(where)
-        .group_by(*keys, level)  # the same objects: PostgreSQL matches their parameters
-        .subquery()
-    )
-    deadline = case(*((groups.c.at_level == value.value, DEADLINE_OF[value]) for value in ReviewLevel),
+def _facts(session: Session, rows, own_level: ReviewLevel | None, today: datetime.date):
+    """One pass over the scope's summary rows, grouped by (status, type, batch, level under review, package)."""
+    t = DeclarationTally
+    keys = (t.status, t.declaration_type_id, t.batch_id, t.level, t.in_package)
+    amounts = [func.sum(t.declarations).label("n")]
+    for level in ReviewLevel:
+        amounts += [func.sum(getattr(t, DECIDED[level])), func.sum(getattr(t, SECONDS[level]))]
+    groups = select(*keys, *amounts).where(rows).group_by(*keys).subquery()
+    deadline = case(*((groups.c.level == value.value, DEADLINE_OF[value]) for value in ReviewLevel),
                     else_=literal(None, Date))
-    rows = session.execute(
-        select(groups.c.status, groups.c.type_id, groups.c.batch_id, Batch.year, Batch.name, groups.c.at_level,
-               groups.c.n, groups.c.mine, groups.c.packaged, case((deadline < today, 1), else_=0))
+    found = session.execute(
+        select(groups, Batch.year, Batch.name, case((deadline < today, 1), else_=0), deadline)
         .select_from(groups)
         .outerjoin(Batch, Batch.id == groups.c.batch_id)
         .outerjoin(BatchWindow, and_(BatchWindow.batch_id == groups.c.batch_id,
-                                     BatchWindow.declaration_type_id == groups.c.type_id))
+                                     BatchWindow.declaration_type_id == groups.c.declaration_type_id))
     ).all()
     status, types, batches = Counter(), Counter(), Counter()
     in_review, overdue = Counter(), Counter()
+    decided, seconds = Counter(), Counter()
+    late_groups: Counter = Counter()
     total = waiting = recommending = 0
-    for state, type_id, batch_id, year, name, at, number, for_me, in_package, late in rows:
+    for state, type_id, batch_id, at, in_package, number, *rest in found:
+        *timing, year, name, late, deadline = rest
+        number = int(number or 0)
         status[DeclarationStatus(state)] += number
         types[type_id] += number
         batches[(year, batch_id, name)] += number
         total += number
-        waiting += for_me
-        recommending += in_package
-        if at is not None:
+        if in_package:
+            recommending += number
+        if at != NO_LEVEL:
             in_review[ReviewLevel(at)] += number
             if late:
                 overdue[ReviewLevel(at)] += number
-    return status, types, batches, in_review, overdue, total, waiting, recommending
+                late_groups[(_date(deadline), batch_id, type_id, ReviewLevel(at))] += number
+            if own_level is not None and at == own_level.value:
+                waiting += number
+        for index, level in enumerate(ReviewLevel):
+            decided[level] += int(timing[2 * index] or 0)
+            seconds[level] += int(timing[2 * index + 1] or 0)
+    durations = {level: (decided[level], round(seconds[level] / decided[level] / 86400, 1))
+                 for level in ReviewLevel if decided[level]}
+    late = [(*key, number) for key, number in late_groups.items() if number]
+    return status, types, batches, in_review, overdue, total, waiting, recommending, durations, late
 
 
 def _types(session: Session) -> list[tuple[int, str, bool]]:
@@ -213,11 +236,12 @@ def _types(session: Session) -> list[tuple[int, str, bool]]:
                            .order_by(DeclarationType.sort, DeclarationType.id)).all()
 
 
-def _by_region(session: Session, where, level: int) -> list[RegionCount]:
-    """Counts per region of `level`. The declarations are grouped by their own region column first, with
-    no join per row; only those few groups are then mapped to the province, city or county they lie in."""
-    column = unindexed(session, Declaration.province_id if level == PROVINCE else Declaration.region_id)
-    counted = select(column.label("region_id"), func.count().label("n")).where(where).group_by(column).subquery()
+def _by_region(session: Session, rows, level: int) -> list[RegionCount]:
+    """Counts per region of `level`. The summary rows are grouped by their own region column first; only those
+    few groups are then mapped to the province, city or county they lie in."""
+    column = DeclarationTally.province_id if level == PROVINCE else DeclarationTally.region_id
+    counted = select(column.label("region_id"), func.sum(DeclarationTally.declarations).label("n")) \
+        .where(rows).group_by(column).subquery()
     own, parent, bucket = aliased(Region), aliased(Region), aliased(Region)
     if level == CITY:  # a county's city, if it has one; a city, a province-level row or a 直辖 county itself
         bucket_id = case((and_(own.level == COUNTY, parent.level == CITY), parent.id), else_=own.id)
@@ -226,63 +250,46 @@ def _by_region(session: Session, where, level: int) -> list[RegionCount]:
                   .subquery())
     else:
         source = select(counted.c.region_id.label("bucket_id"), counted.c.n).subquery()
-    rows = session.execute(
+    found = session.execute(
         select(bucket.id, bucket.name, bucket.level, func.sum(source.c.n))
         .select_from(source).outerjoin(bucket, bucket.id == source.c.bucket_id)
         .group_by(bucket.id, bucket.name, bucket.level, bucket.code)
         .order_by(bucket.code.is_(None), bucket.code)
     ).all()
     return [RegionCount(pk, name or "", int(number), region_level, region_level is not None and region_level < level)
-            for pk, name, region_level, number in rows]
+            for pk, name, region_level, number in found if number]
 
 
-def _in_review_level():
-    """Which level's step column says 审核中 (at most one does) while the declaration is under review, as the
-    level's value; None otherwise."""
-    return case((Declaration.status != DeclarationStatus.UNDER_REVIEW.value, literal(None, String)),
-                *((STEP_OF[level] == StepState.IN_REVIEW.value, literal(level.value)) for level in ReviewLevel))
-
-
-def _pending_deadline():
-    """The deadline of the level the declaration waits at, from its batch window."""
-    return case(*((STEP_OF[level] == StepState.IN_REVIEW.value, DEADLINE_OF[level]) for level in ReviewLevel),
-                else_=literal(None, Date))
-
-
-def _with_window(statement):
-    return statement.outerjoin(BatchWindow, and_(BatchWindow.batch_id == Declaration.batch_id,
-                                                 BatchWindow.declaration_type_id == Declaration.declaration_type_id))
-
-
-def _days(session: Session, start, end):
-    """end - start in days, as a number, on the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 86400.0
-    return func.julianday(end) - func.julianday(start)
-
-
-def _durations(session: Session, where) -> dict[ReviewLevel, tuple[int, Optional[float]]]:
-    """Per level: (decided steps with a known start, their average duration in days)."""
-    days = _days(session, ReviewStep.started_at, ReviewStep.decided_at)
+def _overdue_items(session: Session, where, today: datetime.date,
+                   late_groups: list[tuple[datetime.date, int, int, ReviewLevel, int]]) -> list[OverdueItem]:
+    """The longest-overdue declarations: read from the declarations themselves, so exact, but only in the
+    (batch, type, level) groups whose deadline has passed, earliest deadline first, and only in as many of them
+    as the list needs (`late_groups`: deadline, batch, type, level and how many are overdue, from the summary
+    rows). Each group is a range of the level's index of declarations in review, in submission order."""
+    chosen, enough = [], 0
+    for deadline, batch_id, type_id, level, number in sorted(late_groups, key=lambda g: (g[0], g[1], g[2], g[3])):
+        if enough >= OVERDUE_LIST_SIZE and deadline != chosen[-1][0]:
+            break
+        chosen.append((deadline, batch_id, type_id, level))
+        enough += number
+    if not chosen:
+        return []
+    branches = []
+    for deadline, batch_id, type_id, level in chosen:
+        branches.append(
+            select(Declaration.id, Declaration.submitted_at, literal(level.value).label("level"),
+                   literal(deadline, Date).label("deadline"))
+            .where(where, Declaration.batch_id == batch_id, Declaration.declaration_type_id == type_id,
+                   *in_review_at(level))
+            .order_by(Declaration.submitted_at, Declaration.id).limit(OVERDUE_LIST_SIZE).subquery())
+    found = union_all(*(select(branch) for branch in branches)).subquery()
     rows = session.execute(
-        select(ReviewStep.level, func.count(), func.avg(days))
-        .join(Declaration, Declaration.id == ReviewStep.declaration_id)
-        .where(where, ReviewStep.started_at.is_not(None), ReviewStep.decided_at.is_not(None))
-        .group_by(ReviewStep.level)
-    ).all()
-    return {ReviewLevel(value): (number, None if average is None else round(float(average), 1))
-            for value, number, average in rows}
-
-
-def _overdue_items(session: Session, where, today: datetime.date) -> list[OverdueItem]:
-    level, deadline = _in_review_level(), _pending_deadline()
-    rows = session.execute(
-        _with_window(select(Declaration.id, Declaration.unit_name, DeclarationType.name, Batch.year, Batch.name,
-                            level, deadline).select_from(Declaration))
+        select(Declaration.id, Declaration.unit_name, DeclarationType.name, Batch.year, Batch.name, found.c.level,
+               found.c.deadline)
+        .select_from(found).join(Declaration, Declaration.id == found.c.id)
         .join(DeclarationType, DeclarationType.id == Declaration.declaration_type_id)
         .join(Batch, Batch.id == Declaration.batch_id)
-        .where(where, Declaration.status == DeclarationStatus.UNDER_REVIEW.value, deadline < today)
-        .order_by(deadline, Declaration.submitted_at, Declaration.id)
+        .order_by(found.c.deadline, found.c.submitted_at, found.c.id)
         .limit(OVERDUE_LIST_SIZE)
     ).all()
     return [OverdueItem(pk, unit, type_name, Batch.title_of(year, batch), ReviewLevel(value), _date(day),

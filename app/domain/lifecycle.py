@@ -3,8 +3,9 @@
 Each transition names who may take it (an audience), the statuses it starts from, and guard functions
 that return the Chinese reason for a refusal. Views draw their buttons from `allowed()`; every action,
 from a button, a bulk selection or the API, goes through `apply()`, which checks again, changes the
-declaration, writes its review steps and an immutable review record, and leaves the commit to the
-caller, so one transaction holds the whole change. The declaration's version column makes a second,
+declaration, writes its review steps and an immutable review record, moves the declaration in the
+dashboard's summary rows (`figures`), and leaves the commit to the caller, so one transaction holds the
+whole change. The declaration's version column makes a second,
 concurrent change of the same row fail instead of overwriting the first.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import delete as sa_delete, func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, Message, dossier, forms
+from app.domain import DomainError, Message, dossier, figures, forms
 from app.vocabulary import Channel, DeclarationStatus as S, N_, PublicationStage, ReviewLevel, StepState
 from app.domain.scope import Actor, Audience
 from app.models import (
@@ -691,6 +692,7 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
         raise DomainError(message, kind="invalid")
     from_status = S(declaration.status)
     level, authority_id = transition.recorded_under(ctx)
+    counted = figures.contribution(session, declaration.id)  # the dashboard's rows move with the declaration
     try:
         declaration.updated_at = now
         transition.effect(ctx)
@@ -702,6 +704,7 @@ def apply(session: Session, declaration: Declaration, name: str, actor: Actor, a
         session.flush()  # the version check: a concurrent change of the same declaration fails here
     except StaleDataError:
         raise _stale()
+    figures.changed(session, declaration.id, counted)
     return declaration
 
 
@@ -758,6 +761,7 @@ def create(session: Session, actor: Actor, declaration_type: DeclarationType, ba
         declaration.form_data = values
         declaration.title = forms.title_of(definition, values)
     session.flush()
+    figures.changed(session, declaration.id, {})
     return declaration
 
 

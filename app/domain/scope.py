@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import String, false, literal_column
+from sqlalchemy import String, case, false, literal, literal_column, null
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -87,6 +87,26 @@ def declaration_scope(actor: Actor, audience: Audience) -> ColumnElement[bool]:
             return false()
         return column == actor.authority_id
     return false()
+
+
+NATIONAL_SCOPE = 0  # the ministry's scope in the dashboard's summary rows: no authority has id 0
+
+
+def reviewer_scope_id(actor: Actor) -> Optional[int]:
+    """The scope of `actor` as a reviewer, as the summary rows (`app.domain.figures`) are keyed: NATIONAL_SCOPE
+    for the ministry, the authority's id where one of its chain columns decides, None for no reviewer scope."""
+    if actor.authority_kind is AuthorityKind.MINISTRY:
+        return NATIONAL_SCOPE
+    if actor.authority_kind in _CHAIN_COLUMN and actor.authority_id is not None:
+        return actor.authority_id
+    return None
+
+
+def reviewer_scopes_of_row() -> list[ColumnElement]:
+    """The reviewer scopes a declaration row lies in, as `declaration_scope(…, REVIEWER)` decides them: one
+    expression per kind of scope, each the scope's id or NULL (the row is not in such a scope)."""
+    return [case((Declaration.submitted_at.is_not(None), literal(NATIONAL_SCOPE)), else_=null()),
+            Declaration.county_authority_id, Declaration.city_authority_id, Declaration.top_authority_id]
 
 
 def unindexed(session: Session, column):

@@ -11,7 +11,9 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# without disable_existing_loggers=False, an upgrade run inside a process (the tests, a restore) silences every
+# logger created before it, the request log and the readiness warnings among them
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

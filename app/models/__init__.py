@@ -27,3 +27,4 @@ from app.models.declaration import (  # noqa: F401
 from app.models.recommendation import PackageEvent, Publication, RecommendationPackage  # noqa: F401
 from app.models.token import SharedValue, UsedToken  # noqa: F401
 from app.models.audit import ConfigChange, SignInEvent, SiteSetting  # noqa: F401
+from app.models.tally import DeclarationTally  # noqa: F401

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from app.models.recommendation import RecommendationPackage
 
 
+# The condition of each level's partial index of the declarations in review there (`figures.in_review_at`).
+IN_REVIEW_AT = "status = 'under_review' AND {0}_step = 'in_review'"
 # What the reviewers' filter bar narrows a scope by, besides status and dates.
 FILTERED = ("batch_id", "declaration_type_id", "region_id", "industry_id")
 
@@ -69,6 +72,10 @@ class Declaration(Model):
         Index("ix_declaration_submitted", "submitted_at"),  # the ministry's national list, newest first
         Index("ix_declaration_agency", "agency_id", "status"),
         Index("ix_declaration_batch_type", "batch_id", "declaration_type_id", "status"),
+        # those in review at each level, by batch and type, oldest submission first: the dashboard's overdue list
+        *(Index(f"ix_declaration_in_review_{level}", "batch_id", "declaration_type_id", "submitted_at", "id",
+                postgresql_where=text(IN_REVIEW_AT.format(level)), sqlite_where=text(IN_REVIEW_AT.format(level)))
+          for level in ("county", "city", "top", "ministry")),
         IDS_NEVER_REUSED,
     )
 

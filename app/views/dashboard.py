@@ -4,12 +4,10 @@ A thin page over `app.domain.dashboard`: it reads the batch and type filters fro
 asks the domain for the numbers of the acting reviewer's scope, and renders them as tables (what clerks
 copy) and as charts drawn by the Chart.js served from app/static/vendor (no CDN). The chart data sits
 in a `<script type="application/json">` block read by app/static/js/dashboard.js: no inline script.
-The figures of a scope are kept for STATISTICS_SECONDS (`app.views.cache.statistics`); the page says when
-they were counted and offers 刷新.
+The figures are the summary rows every change of a declaration updates (`app.domain.figures`): live, so no
+cache; the page says the moment it read them.
 """
 from __future__ import annotations
-
-import datetime
 
 from flask import flash, g, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -22,7 +20,6 @@ from app.domain.scope import Actor, acting_authority
 from app.extensions import db
 from app.models import AuthorityKind, Batch, DeclarationType
 from app.models.geo import CITY, COUNTY, PROVINCE
-from app.views.cache import statistics
 from app.views.filters import batch_choices, option_tags, param_id, type_choices
 
 REGION_HEADINGS = {PROVINCE: N_("按省份统计"), CITY: N_("按地市统计"), COUNTY: N_("按区县统计")}
@@ -62,10 +59,7 @@ class DashboardView(BaseView):
         actor = Actor.of(g.user)
         today = clock.today()
         filters = dashboard.Filters(batch_id=batch_id, declaration_type_id=type_id)
-        counted_at, board = statistics(
-            ("dashboard", actor.authority_kind, actor.authority_id, filters, today),
-            lambda: dashboard.build(db.session, actor, today=today, filters=filters),
-            fresh=request.args.get("fresh") == "1")
+        board = dashboard.build(db.session, actor, today=today, filters=filters)
         list_args = {k: v for k, v in (("batch", batch_id), ("type", type_id)) if v is not None}
         return self.render_template(
             self.template,
@@ -76,8 +70,7 @@ class DashboardView(BaseView):
             batch_id=batch_id,
             type_id=type_id,
             today=today,
-            counted_at=datetime.datetime.fromtimestamp(counted_at),
-            refresh_url=url_for("DashboardView.index", **{**request.args.to_dict(), "fresh": "1"}),
+            counted_at=clock.now(),
             region_heading=gettext(REGION_HEADINGS[board.region_level]),
             region_column=gettext(REGION_COLUMNS[board.region_level]),
             list_url=lambda **more: url_for("ReviewDeclarationView.list", **{"tab": "all", **list_args, **more}),

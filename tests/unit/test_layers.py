@@ -45,6 +45,8 @@ LAYERS = {
     "app.security": Layer(("app.security", "app.web", "app.framework_internals", *BELOW_WEB)),
     "app.views": Layer(("app.views", "app.web", "app.security", "app.framework_internals", *BELOW_WEB)),
     "app.console": Layer(("app.console", "app.web", "app.security", "app.framework_internals", *BELOW_WEB)),
+    # health, request logs and metrics: beside the web, below nothing but the factory
+    "app.operations": Layer(("app.operations", *BELOW_WEB)),
     "app.seeding": Layer(BELOW_WEB),
     "app.demo": Layer(BELOW_WEB),
     "app.cli": Layer(("app.seeding", "app.demo", "app.security", "app.backup", *BELOW_WEB)),
