@@ -9,39 +9,39 @@ other instance.
 
 One run, start to finish:
 
-1. prepares the PostgreSQL database named by LOAD_DATABASE_URL (created if missing; never `test`, which the
+1. starts the object store: LOAD_S3_ENDPOINT_URL if given (bucket LOAD_S3_BUCKET, created if missing), else
+   moto's S3 server on LOAD_S3_PORT (default a free port), in memory; the run uses a prefix of its own;
+2. prepares the PostgreSQL database named by LOAD_DATABASE_URL (created if missing; never `test`, which the
    suite drops): `flask db upgrade`, `flask seed`, then `flask demo generate` up to LOAD_DECLARATIONS
    declarations (default 1,000,000; timed; an existing database that already has them is reused,
    `--rebuild` starts from an empty schema), then VACUUM (ANALYZE), as autovacuum would soon after;
-2. binds LOAD_USERS reviewer accounts (`load_*`, password Lvse@2026, created through the security manager
+3. binds LOAD_USERS reviewer accounts (`load_*`, password Lvse@2026, created through the security manager
    as `flask seed` creates the demo reviewers) to the authorities with the longest 待我审核 queues: a few
    ministry reviewers, provinces with two accounts each (so two people race for the same rows), cities
-   and counties;
-   binds LOAD_APPLICANTS applicant accounts (`load_applicant_*`, the same password, role 企业用户) each to one
-   generated enterprise with a superior authority, which is allowed to declare 绿色工厂;
-3. starts the object store: LOAD_S3_ENDPOINT_URL if given (its bucket LOAD_S3_BUCKET must exist or is
-   created), else moto's S3 server on LOAD_S3_PORT (default a free port), a prefix of its own per run;
-   then two gunicorn instances (`app:create_app()`, LOAD_WORKERS workers each, default 2 sync) on LOAD_PORTS
+   and counties; and LOAD_APPLICANTS applicant accounts (`load_applicant_*`, the same password, role 企业用户),
+   each to one generated enterprise with a superior authority, made able to declare 绿色工厂;
+4. starts two gunicorn instances (`app:create_app()`, LOAD_WORKERS workers each, default 2 sync) on LOAD_PORTS
    ("A,B", default two free loopback ports) with one SECRET_KEY, REDIS_URL, STORAGE_URL, CAPTCHA_ENABLED=0 and
-   AUTH_RATE_LIMIT raised to fit one address signing everyone in (the limiter stays on, in Redis, shared by the
-   instances; every simulated person comes from 127.0.0.1), and warms each worker up;
-4. runs locust headless (tests/perf/locustfile.py) for LOAD_DURATION seconds with LOAD_USERS reviewers and
+   AUTH_RATE_LIMIT raised to fit one address signing everyone in (the limiter stays on, in the shared Redis;
+   every simulated person comes from 127.0.0.1), and warms each worker up;
+5. runs locust headless (tests/perf/locustfile.py) for LOAD_DURATION seconds with LOAD_USERS reviewers and
    LOAD_APPLICANTS applicants;
-5. prints per request kind: requests, failures, p50/p95/p99/max (exact, from every request), the same per
+6. prints per request kind: requests, failures, p50/p95/p99/max (exact, from every request), the same per
    instance, and the overall p95 against the 200 ms budget; each gunicorn's own time per request from its
    access log; CPU shares;
-6. stops both instances and checks what the clients saw against the database and the store: every upload the
-   client saw confirmed downloaded through the other instance with the same sha256, has its row (same sha256
-   and size) on the applicant's draft, and its object in the S3 store with the same sha256; no instance wrote
-   a file into its own folder; each draft holds the text of its last confirmed save; every approval a client saw succeed
-   has exactly one approve review record by that account, no record exists that no client saw, no
-   declaration has two approvals of the same round and level, and the touched declarations' steps agree
-   with their rows; approvals refused without a failure are explained from the database (the other account of
-   the authority won the race, or the province's recommendation package is already submitted).
+7. stops both instances and checks what the clients saw against the database and the store: every approval a
+   client saw succeed has exactly one approve review record by that account, no record exists that no client
+   saw, no declaration has two approvals of the same round and level, and the touched declarations' steps
+   agree with their rows; approvals refused without a failure are explained from the database (the other
+   account of the authority won the race, or the province's recommendation package is already submitted).
+   Every upload the client saw confirmed came back through the other instance with the same sha256, has its
+   row (same sha256 and size) listed on the applicant's draft, and its object in the S3 store with the same
+   sha256; no instance wrote a file into its own folder; each draft holds the text of its last confirmed save.
 
 Asserts nothing about time: exits 1 when the exactly-once check or a check of the files or drafts fails, 2
-when a request failed (an HTTP error, a page that could not be read), else 0. The machine this was written on has 2 cores: locust, gunicorn and
-PostgreSQL share them, and so does whatever else runs there; the report measures both.
+when a request failed (an HTTP error, a page that could not be read), else 0. The machine this was written on
+has 2 cores: locust, gunicorn and PostgreSQL share them, and so does whatever else runs there; the report
+measures both.
 
     python tests/perf/load.py [--declarations N] [--users 50] [--applicants 10] [--duration 90] [--spawn-rate 2]
                               [--workers 2] [--worker-class sync|gthread] [--threads 1] [--think 1,3]
@@ -117,7 +117,7 @@ def options():
     return args
 
 
-# --- 1. the database --------------------------------------------------------------------------------
+# --- 2. the database ----------------------------------------------------------------------------------
 
 def ensure_database(url: str) -> None:
     from sqlalchemy import create_engine, text
@@ -177,7 +177,7 @@ def prepare(args, env: dict) -> dict:
     return facts
 
 
-# --- 2. the reviewers -------------------------------------------------------------------------------
+# --- 3. the reviewers and applicants ------------------------------------------------------------------
 
 def mix(users: int) -> dict[str, int]:
     """How many accounts per level: about 4% ministry, 40% provinces (two per authority), 36% cities, the
@@ -303,7 +303,7 @@ def applicants(app, count: int) -> list[dict]:
     return accounts
 
 
-# --- 3. the object store and the two instances -------------------------------------------------------
+# --- 1 and 4. the object store and the two instances --------------------------------------------------
 
 def start_object_store(args, run_dir: Path) -> tuple[str, subprocess.Popen | None]:
     """The S3 endpoint of the run: the one given, or moto's server started here (in memory, gone with it)."""
@@ -512,7 +512,7 @@ def wait_for_quiet(limit_s: int, threshold: float = 0.25) -> float:
         print(f"  the machine is {share:.0%} busy with other work; waiting for it to calm down")
 
 
-# --- 4. locust --------------------------------------------------------------------------------------
+# --- 5. locust ----------------------------------------------------------------------------------------
 
 def run_locust(args, ports: list[int], run_dir: Path, accounts: list[dict], people: list[dict]) -> Path:
     (run_dir / "accounts.json").write_text(json.dumps(accounts, ensure_ascii=False), encoding="utf-8")
@@ -534,7 +534,7 @@ def run_locust(args, ports: list[int], run_dir: Path, accounts: list[dict], peop
     return log
 
 
-# --- 5. the report ----------------------------------------------------------------------------------
+# --- 6. the report ------------------------------------------------------------------------------------
 
 def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile."""
@@ -603,7 +603,8 @@ def report(events: dict, duration: float) -> dict:
         rows += [row(f"{instance}: {name}", per_instance[(instance, name)])
                  for name in sorted((n for i, n in per_instance if i == instance),
                                     key=lambda n: -len(per_instance[(instance, n)]))]
-        rows.append(row(f"**{instance}: all requests**", [e for e in requests if (e.get("instance") or "?") == instance]))
+        rows.append(row(f"**{instance}: all requests**",
+                        [e for e in requests if (e.get("instance") or "?") == instance]))
     print("\nby instance (the client's figures):")
     print(table(rows, ["instance: request", "requests", "failures", "p50 ms", "p95 ms", "p99 ms", "max ms"]))
     times = sorted(e["ms"] for e in requests)
@@ -672,7 +673,7 @@ def server_times(access_log: Path, name: str) -> None:
     print("status codes: " + ", ".join(f"{s} × {n}" for s, n in sorted(statuses.items())))
 
 
-# --- 6. exactly once --------------------------------------------------------------------------------
+# --- 7. exactly once ----------------------------------------------------------------------------------
 
 def verify(url: str, accounts: list[dict], marker: int, events: dict) -> bool:
     from sqlalchemy import create_engine, text
@@ -790,7 +791,8 @@ def verify_files(url: str, storage: dict, people: list[dict], marker: int, event
     with engine.connect() as connection:
         rows = {r.id: r for r in connection.execute(text(
             "SELECT id, declaration_id, storage_key, size, sha256, uploaded_by_id, original_name FROM attachment "
-            "WHERE id > :marker AND uploaded_by_id = ANY(:ids) AND purpose = 'form_file'"), {"marker": marker, "ids": list(ids)}).all()}
+            "WHERE id > :marker AND uploaded_by_id = ANY(:ids) AND purpose = 'form_file'"),
+            {"marker": marker, "ids": list(ids)}).all()}
         forms = dict(connection.execute(text("SELECT id, form_data FROM declaration WHERE id = ANY(:ids)"),
                                         {"ids": sorted({e["pk"] for e in uploads})}).all())
     engine.dispose()

@@ -76,7 +76,8 @@ def _log(**entry) -> None:
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception=None, context=None, url=None, **kwargs):
     _log(t="req", name=name, ms=round(response_time, 2), ok=exception is None, level=(context or {}).get("level"),
-         instance=instance_of(url), check=request_type == "CHECK", error=str(exception)[:200] if exception else None, at=round(time.time(), 3))
+         instance=instance_of(url), check=request_type == "CHECK", error=str(exception)[:200] if exception else None,
+         at=round(time.time(), 3))
 
 
 def instance_of(url: str | None) -> str | None:
@@ -416,7 +417,8 @@ class Applicant(Visitor):
             events.request.fire(request_type="CHECK", name="draft form without a long-text field", response_time=0,
                                 response_length=0, exception=RuntimeError("nothing to type into"))
             return
-        data = [(name, value) for name, value in form.fields if name != "csrf_token"] + [("csrf_token", self.csrf or "")]
+        data = [(name, value) for name, value in form.fields if name != "csrf_token"]
+        data.append(("csrf_token", self.csrf or ""))
         with self.client.post(content, name="POST save draft", data=urlencode(data), headers=FORM,
                               allow_redirects=False, catch_response=True) as response:
             if response.status_code != 302:
@@ -447,7 +449,8 @@ class Applicant(Visitor):
                 _log(**entry, result="error", at=round(time.time(), 3))
                 return
         after, _ = self.page(content, "GET draft form after upload")
-        link = re.search(r'<a href="(' + re.escape(self.base) + r'/download/\d+/(\d+))">[^<]*' + re.escape(label), after)
+        link = re.search(r'<a href="(' + re.escape(self.base) + r'/download/\d+/(\d+))">[^<]*' + re.escape(label),
+                         after)
         if "附件已上传" not in _flash(after) or link is None:
             events.request.fire(request_type="CHECK", name="upload not confirmed", response_time=0, response_length=0,
                                 exception=RuntimeError(_flash(after)[:200] or "no link to the file"))
