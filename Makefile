@@ -55,7 +55,8 @@ bench: install-test translations
 	$(BIN)/python tests/perf/bench_export.py
 	$(BIN)/python tests/perf/bench_attachments.py
 
-# gunicorn on PostgreSQL (LOAD_DATABASE_URL, default database `loadtest`) under 50 reviewers driven by locust.
+# Two gunicorn instances sharing PostgreSQL (LOAD_DATABASE_URL, default database `loadtest`), Redis and an S3 store
+# (moto's server unless LOAD_S3_ENDPOINT_URL), under 50 reviewers and 10 applicants driven by locust.
 load: install-test translations
 	$(BIN)/python tests/perf/load.py
 
