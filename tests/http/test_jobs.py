@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 from openpyxl import load_workbook
@@ -38,6 +39,23 @@ def small_threshold(app):
     app.config["EXPORT_JOB_ROWS"] = before
 
 
+@contextmanager
+def redis_at(app, url):
+    """The module's app on another REDIS_URL for a while: the Redis clients it made for the old one (the shared
+    store's, the job queue's) are dropped on the way in and out, so no other test meets a client of this one."""
+    def forget():
+        app.extensions.pop("platform_redis", None)
+        app.extensions.pop("job_queue", None)
+
+    forget()
+    app.config["REDIS_URL"] = url
+    try:
+        yield url
+    finally:
+        app.config["REDIS_URL"] = None
+        forget()
+
+
 @pytest.fixture
 def redis_url(app):
     import redis
@@ -50,9 +68,8 @@ def redis_url(app):
             pytest.fail(f"Redis is not reachable at {url}; .ci/run starts it")
         pytest.skip(f"Redis is not reachable at {url}")
     redis.Redis.from_url(url).flushdb()
-    app.config["REDIS_URL"] = url
-    yield url
-    app.config["REDIS_URL"] = None
+    with redis_at(app, url):
+        yield url
 
 
 def rows_of(data: bytes) -> list[tuple]:
@@ -218,14 +235,10 @@ def test_with_redis_a_lost_job_is_said_failed(app, client_as, submitted, small_t
 
 
 def test_with_redis_unreachable_the_job_says_so(app, client_as, submitted, small_threshold):
-    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
-    try:
-        client = client_as("changan")
+    client = client_as("changan")
+    with redis_at(app, "redis://127.0.0.1:1/0"):
         pk = job_id(post_form(client, EXPORT))
-        app.config["REDIS_URL"] = None
-        assert "后台任务队列暂时无法连接" in client.get(f"/jobs/{pk}").get_data(as_text=True)
-    finally:
-        app.config["REDIS_URL"] = None
+    assert "后台任务队列暂时无法连接" in client.get(f"/jobs/{pk}").get_data(as_text=True)
 
 
 def test_worker_command_needs_redis(app):
