@@ -2,6 +2,10 @@
 with it."""
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from tests.conftest import csrf_token
 
 # Every signed-in role may open it, and its form carries the session's token.
@@ -27,3 +31,19 @@ def job_file(client, url: str, **data):
     job_page = client.get(started.headers["Location"])
     assert job_page.status_code == 200
     return job_page, client.get(started.headers["Location"] + "/file")
+
+
+def flushed_test_redis() -> str:
+    """TEST_REDIS_URL, reachable and emptied; unreachable, the test fails in CI (.ci/run starts Redis) and is
+    skipped elsewhere."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {url}; .ci/run starts it")
+        pytest.skip(f"Redis is not reachable at {url}")
+    redis.Redis.from_url(url).flushdb()
+    return url

@@ -1,6 +1,5 @@
 """A large export in Chromium with Redis: the list's 导出 Excel offers the job, its page shows 排队中 and a progress
 bar, and when a worker has run it the page's script notices by itself and offers the file."""
-import os
 
 import pytest
 from playwright.sync_api import expect
@@ -9,22 +8,14 @@ from app.extensions import db
 from tests import factories as f
 from tests.browser.conftest import screenshot
 from tests.browser.helpers import download, menu, sign_in
+from tests.helpers import flushed_test_redis
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def queued_jobs(app):
-    import redis
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {url}; .ci/run starts it")
-        pytest.skip(f"Redis is not reachable at {url}")
-    redis.Redis.from_url(url).flushdb()
+    url = flushed_test_redis()
     before = app.config["EXPORT_JOB_ROWS"]
     app.config.update(REDIS_URL=url, EXPORT_JOB_ROWS=1)
     yield url

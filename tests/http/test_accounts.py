@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Organization, PlatformUser
 from tests import factories as f
 from tests.conftest import DEMO_PASSWORD, csrf_token, login
+from tests.helpers import flushed_test_redis
 
 _serial = itertools.count(1)
 
@@ -272,19 +273,7 @@ def test_login_attempts_are_rate_limited(app):
 
 @pytest.fixture
 def redis_url():
-    import os
-
-    import redis
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {url}; .ci/run starts it")
-        pytest.skip(f"Redis is not reachable at {url}")
-    redis.Redis.from_url(url).flushdb()
-    return url
+    return flushed_test_redis()
 
 
 def test_rate_limit_is_shared_through_redis_between_workers(app, redis_url):

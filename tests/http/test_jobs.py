@@ -3,7 +3,6 @@ it; progress, failures said in Chinese, the owner's alone, the file the rows of 
 from __future__ import annotations
 
 import io
-import os
 import re
 from contextlib import contextmanager
 
@@ -16,7 +15,7 @@ from app.extensions import db
 from app.models import Declaration, Job
 from app.vocabulary import JobStatus
 from tests import factories as f
-from tests.helpers import job_file, post_form
+from tests.helpers import flushed_test_redis, job_file, post_form
 
 EXPORT = "/review/declarations/export/?tab=all"
 
@@ -58,16 +57,7 @@ def redis_at(app, url):
 
 @pytest.fixture
 def redis_url(app):
-    import redis
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {url}; .ci/run starts it")
-        pytest.skip(f"Redis is not reachable at {url}")
-    redis.Redis.from_url(url).flushdb()
+    url = flushed_test_redis()
     with redis_at(app, url):
         yield url
 
