@@ -81,3 +81,11 @@ class JobStatus(Labelled):
     RUNNING = "running", N_("生成中")
     DONE = "done", N_("已完成")
     FAILED = "failed", N_("失败")
+
+
+class ListingStatus(Labelled):
+    """A listed unit's standing on the 绿色制造名单 after 发布名单 (动态管理)."""
+
+    VALID = "valid", N_("有效")
+    UNDER_RECHECK = "under_recheck", N_("复核中")
+    REVOKED = "revoked", N_("已撤销")

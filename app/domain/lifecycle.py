@@ -21,7 +21,7 @@ from sqlalchemy import delete as sa_delete, func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, Message, dossier, figures, forms
+from app.domain import DomainError, Message, dossier, figures, forms, listing
 from app.vocabulary import Channel, DeclarationStatus as S, N_, PublicationStage, ReviewLevel, StepState
 from app.domain.scope import Actor, Audience
 from app.models import (
@@ -543,6 +543,11 @@ def _nothing(ctx: Context) -> None:
     return None
 
 
+def _list(ctx: Context) -> None:
+    """发布名单: the declaration becomes a listed unit of its batch's tier (listing.py)."""
+    listing.enter(ctx.session, ctx.declaration, ctx.actor, ctx.now)
+
+
 def _the_step_in_review(ctx: Context) -> tuple[ReviewLevel | None, int | None]:
     """A reviewer's decision is recorded under the step the guards checked."""
     return (ReviewLevel(ctx.step.level), ctx.step.authority_id) if ctx.step else (None, None)
@@ -605,7 +610,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     Transition("object", N_("公示异议，不予通过"), Audience.REVIEWER, frozenset({S.PUBLICITY}), (_in_publication,),
                _object, target=S.REJECTED, decides=StepState.REJECTED, needs_opinion=True,
                opinion_prompt=N_("请填写不予通过的原因（不超过 2000 字）"), recorded_under=_the_batch_owner),
-    Transition("publish", N_("发布名单"), Audience.REVIEWER, frozenset({S.PUBLICITY}), (_in_publication,), _nothing,
+    Transition("publish", N_("发布名单"), Audience.REVIEWER, frozenset({S.PUBLICITY}), (_in_publication,), _list,
                target=S.LISTED, recorded_under=_the_batch_owner),
 )}
 REVIEW_DECISIONS = ("approve", "return", "reject")

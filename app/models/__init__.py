@@ -29,3 +29,4 @@ from app.models.token import SharedValue, UsedToken  # noqa: F401
 from app.models.audit import ConfigChange, SignInEvent, SiteSetting  # noqa: F401
 from app.models.tally import DeclarationTally  # noqa: F401
 from app.models.job import Job  # noqa: F401
+from app.models.listing import ListedUnit, ListingEvent  # noqa: F401

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from app.domain import DomainError
 from app.domain import lifecycle as lc, publication as pub, recommendation as rec
 from app.domain.scope import Audience
-from app.vocabulary import DeclarationStatus as S, PackageState, PublicationStage, StepState
-from app.models import Attachment, Batch, Declaration, PackageEvent, RecommendationPackage, ReviewRecord
+from app.vocabulary import DeclarationStatus as S, ListingStatus, PackageState, PublicationStage, StepState
+from app.models import (Attachment, Batch, BatchTier, Declaration, ListedUnit, PackageEvent, RecommendationPackage,
+                        ReviewRecord)
 from tests import factories as f
 
 NOW = f.NOW
@@ -219,6 +220,11 @@ def test_publicity_then_the_list_freezes_declarations(db_session):
     with pytest.raises(DomainError, match="名单已发布"):
         pub.object_to(db_session, publication, declarations[0], ministry, later, "迟到的异议")
     assert records(db_session, declarations[0])[-2:] == ["publicize", "publish"]
+    units = db_session.scalars(select(ListedUnit).order_by(ListedUnit.declaration_id)).all()
+    assert [(u.declaration_id, u.tier, u.year, u.status, u.listed_on, u.listed_by_id) for u in units] == [
+        (d.id, BatchTier.NATIONAL, batch.year, ListingStatus.VALID, later.date(), batch.owner_id)
+        for d in (declarations[0], declarations[2])]
+    assert [(e.action, e.to_status, e.actor_name) for e in units[0].events] == [("listed", "valid", ministry.name)]
 
 
 def test_publicity_waits_for_every_pending_decision(db_session):

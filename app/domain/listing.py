@@ -1,0 +1,38 @@
+"""The 绿色制造名单 after 发布名单 (SPEC §7, 动态管理): a published declaration becomes a listed unit.
+
+`enter()` is called by the lifecycle's 发布名单 effect only, in the declaration's own transaction, so a unit is
+listed exactly when its declaration is. Later changes of a unit's standing (复核, 撤销) are recorded here too,
+each as a ListingEvent.
+"""
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy.orm import Session
+
+from app.domain.scope import Actor
+from app.models import Declaration, ListedUnit, ListingEvent
+from app.vocabulary import ListingStatus
+
+
+def enter(session: Session, declaration: Declaration, actor: Actor, now: datetime.datetime) -> ListedUnit:
+    """List `declaration` under its batch's tier and owner, as valid from today."""
+    batch = declaration.batch
+    unit = ListedUnit(
+        declaration_id=declaration.id, organization_id=declaration.organization_id,
+        declaration_type_id=declaration.declaration_type_id, batch_id=batch.id, tier=batch.tier, year=batch.year,
+        unit_name=declaration.unit_name, title=declaration.title, region_id=declaration.region_id,
+        province_id=declaration.province_id, industry_id=declaration.industry_id, listed_by_id=batch.owner_id,
+        listed_on=now.date(), status=ListingStatus.VALID, status_changed_on=now.date())
+    session.add(unit)
+    record(session, unit, "listed", actor, now, from_status=None, authority_id=batch.owner_id)
+    return unit
+
+
+def record(session: Session, unit: ListedUnit, action: str, actor: Actor, now: datetime.datetime, *,
+           from_status: ListingStatus | None, authority_id: int | None = None, opinion: str | None = None) -> None:
+    """Add the immutable history entry of a change of `unit`, which is already in its new standing."""
+    session.add(ListingEvent(
+        unit=unit, action=action, from_status=from_status.value if from_status else None,
+        to_status=ListingStatus(unit.status).value, authority_id=authority_id, actor_id=actor.user_id,
+        actor_name=actor.name, opinion=(opinion or "").strip() or None, created_at=now))
