@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -186,11 +187,18 @@ def _rq_id(job_id: int) -> str:
     return f"job-{job_id}"
 
 
+PROGRESS_SECONDS = 1.0  # the job page polls every few seconds: a fresher count would only cost commits
+
+
 def _counted(job_id: int, chunks: Iterable[list[list]]) -> Iterator[list]:
-    done = 0
+    done, committed, at = 0, 0, time.monotonic()
     for chunk in chunks:
         yield from chunk
         done += len(chunk)
+        if time.monotonic() - at >= PROGRESS_SECONDS:
+            _set(job_id, done_rows=done)
+            committed, at = done, time.monotonic()
+    if done != committed:
         _set(job_id, done_rows=done)
 
 

@@ -121,9 +121,12 @@ def test_the_job_page_and_file_are_the_owners_alone(app, client_as, submitted, s
 
 
 def test_progress_is_committed_chunk_by_chunk(app, client_as, submitted, small_threshold, monkeypatch):
+    """With no pause between reports, each chunk's count is committed (a running job commits it at most once per
+    PROGRESS_SECONDS, and always the last)."""
     from app.views import declarations
 
     monkeypatch.setattr(declarations, "EXPORT_CHUNK", 1)
+    monkeypatch.setattr(jobs, "PROGRESS_SECONDS", 0)
     seen = []
     original = jobs._set
 
