@@ -9,8 +9,6 @@ import datetime
 import enum
 import math
 
-from dataclasses import replace
-
 from flask import Flask, abort, flash, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
@@ -499,9 +497,16 @@ class FormDefinitionConsole(ConsoleModelView):
             return self.render("console/form_upload.html", text=text, errors=checked.errors)
         return self._preview(text, checked)
 
-    def _preview(self, text, checked):
-        from app.views.declarations import industry_choices, region_choices
+    @staticmethod
+    def _reference():
+        """(code, name) of every region and of every 小类 industry, for the preview's dropdowns and workbook."""
+        regions = db.session.execute(select(Region.code, Region.name).order_by(Region.code)).all()
+        industries = db.session.execute(select(Industry.code, Industry.name).where(Industry.level == 4)
+                                        .order_by(Industry.code)).all()
+        return regions, industries
 
+    def _preview(self, text, checked):
+        regions, industries = self._reference()
         definition = checked.definition
         published = db.session.scalars(select(FormDefinition).where(
             FormDefinition.declaration_type_id == checked.declaration_type.id)).all()
@@ -515,12 +520,12 @@ class FormDefinitionConsole(ConsoleModelView):
             indicators=[(s, i) for s, i in definition.all_fields() if i.kind == "indicator"],
             # the applicant's page, empty: the same fields template the declaration page draws
             preview=True, values={}, errors={}, totals={}, attachments={}, declaration=None, view_name="",
-            indicator_terms=forms.indicator_terms, industries=industry_choices(), regions=region_choices())
+            indicator_terms=forms.indicator_terms, industries=industries, regions=regions)
 
     @expose("/preview-workbook/", methods=["POST"])
     def preview_workbook(self):
         """The xlsx template the applicant will download, for the checked upload (nothing is stored)."""
-        from app.views.declarations import industry_choices, reference_names
+        from app.domain.dossier import Names
         from app.web.downloads import xlsx_file
 
         text, unreadable = self._uploaded_text()
@@ -528,8 +533,9 @@ class FormDefinitionConsole(ConsoleModelView):
         if checked is None or checked.errors:
             return self.render("console/form_upload.html", text=text,
                                errors=checked.errors if checked else (unreadable,))
+        regions, industries = self._reference()
         data = workbook.export(checked.definition, {}, type_name=checked.declaration_type.name,
-                               names=replace(reference_names(), industries=dict(industry_choices())))
+                               names=Names(regions=dict(regions), industries=dict(industries)))
         return xlsx_file(f"{checked.declaration_type.name}-{checked.definition.version}-预览.xlsx", data)
 
     @expose("/publish/", methods=["POST"])

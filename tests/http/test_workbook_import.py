@@ -2,6 +2,7 @@
 a value typed on the web is flagged), nothing is saved until the applicant confirms, a cancel changes nothing,
 and a refused or stale import never overwrites the form. The template offers dropdowns of names."""
 import io
+import json
 from pathlib import Path
 
 import pytest
