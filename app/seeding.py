@@ -163,14 +163,18 @@ class Loader:
         db.session.flush()
 
     def forms(self) -> None:
-        """Every seeds/forms/<type>.json as a versioned definition; a changed file must bump its version."""
-        from app.domain.forms import FormDefinition as Definition
+        """Every seeds/forms/*.json as a versioned definition of the type it names (a type may have several files,
+        one per version); a changed file must bump its version."""
+        from app.domain.forms import DefinitionError, FormDefinition as Definition
 
         types = {t.code: t for t in db.session.scalars(select(DeclarationType))}
         existing = {(f.declaration_type_id, f.version): f for f in db.session.scalars(select(FormDefinition))}
         for path in sorted((SEEDS / "forms").glob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
-            definition = Definition.from_dict(data)
+            try:  # the same checks as an upload in the console (app.domain.forms.check_definition)
+                definition = Definition.from_dict(data, types=set(types))
+            except DefinitionError as problem:
+                raise RuntimeError(f"{path.name}: " + "；".join(problem.errors)) from problem
             declaration_type = types[definition.type]
             row = existing.get((declaration_type.id, definition.version))
             if row is None:
@@ -260,9 +264,15 @@ class Loader:
                       owner_id=ministry.id)
         opens = today - datetime.timedelta(days=spec["days_open_before"])
         closes = today + datetime.timedelta(days=spec["days_open_after"])
+        pinned = spec.get("form_versions", {})  # a type's version the batch opened with, when not the newest
         for declaration_type in db.session.scalars(select(DeclarationType)):
+            form_id = latest_form(db.session, declaration_type.id)
+            if declaration_type.code in pinned:
+                form_id = db.session.scalar(select(FormDefinition.id).where(
+                    FormDefinition.declaration_type_id == declaration_type.id,
+                    FormDefinition.version == pinned[declaration_type.code]))
             batch.windows.append(BatchWindow(declaration_type_id=declaration_type.id, opens_on=opens, closes_on=closes,
-                                             form_definition_id=latest_form(db.session, declaration_type.id)))
+                                             form_definition_id=form_id))
         db.session.add(batch)
         self.stats["batch+"] += 1
         db.session.flush()

@@ -14,7 +14,7 @@ SAMPLE = {
 def sample(item: Field):
     if item.kind in SAMPLE:
         return SAMPLE[item.kind][: item.max_length] if item.max_length else SAMPLE[item.kind]
-    if item.kind in ("integer", "decimal", "percent"):
+    if item.kind in ("integer", "decimal", "percent", "indicator"):
         low = item.min if item.min is not None else Decimal(0)
         high = item.max if item.max is not None else low + 100
         middle = (low + high) / 2
@@ -58,7 +58,7 @@ def _strategy(item: Field):
         low = int(item.min) if item.min is not None else -10**6
         high = int(item.max) if item.max is not None else 10**6
         return st.integers(low, high)
-    if item.kind in ("decimal", "percent"):
+    if item.kind in ("decimal", "percent", "indicator"):
         low = item.min if item.min is not None else Decimal(-10**6)
         high = item.max if item.max is not None else Decimal(10**6)
         return st.decimals(low, high, places=min(item.places, 2), allow_nan=False, allow_infinity=False) \

@@ -9,7 +9,7 @@ import datetime
 import enum
 import math
 
-from flask import Flask, abort, g, redirect, request, url_for
+from flask import Flask, abort, flash, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter, FilterEqual
@@ -47,6 +47,7 @@ from app.models import (
     Subsystem,
 )
 from app.domain import DomainError, reference_data
+from app.domain import catalog, forms, workbook
 from app.domain.catalog import latest_form
 from app.domain.numbers import INTEGER_MAX
 from app.domain.sign_in import DETAILS
@@ -413,6 +414,12 @@ class BatchConsole(ConsoleModelView):
                     window.form_definition = db.session.get(
                         FormDefinition, latest_form(db.session, window.declaration_type.id))
         for window in model.windows:
+            chosen = window.form_definition
+            if chosen is not None and window.declaration_type is not None \
+                    and chosen.declaration_type_id != window.declaration_type.id:
+                raise ValidationError(gettext("%(type)s：申报书版本“%(form)s”属于其他申报类型",
+                                              type=gettext(str(window.declaration_type)), form=str(chosen)))
+        for window in model.windows:
             if window.opens_on and window.closes_on and window.opens_on > window.closes_on:
                 raise ValidationError(gettext("%(type)s：申报开始日期不能晚于截止日期",
                                               type=gettext(str(window.declaration_type))))
@@ -448,13 +455,109 @@ class AgencyConsole(ConsoleModelView):
 
 
 class FormDefinitionConsole(ConsoleModelView):
-    """Read-only: definitions come from seeds/forms and are never edited in place."""
+    """申报书版本: every published version, read-only (never edited or deleted: batch windows and declarations
+    keep the version they started with). 上传新版本 checks a definition as seeding checks seeds/forms, shows it as
+    the applicant will fill it in and as its xlsx template, and 发布 adds it as a new version. Nothing is stored
+    before 发布: the uploaded text travels with the pages, so an upload is discarded by leaving it."""
 
     can_create = can_edit = can_delete = False
+    list_template = "console/form_definitions.html"
     column_list = ["declaration_type", "version", "title", "loaded_at"]
     column_labels = {"declaration_type": N_("申报类型"), "version": N_("版本"), "title": N_("申报书"),
-                     "loaded_at": N_("载入时间")}
+                     "loaded_at": N_("发布时间")}
     column_exclude_list = ["definition"]
+    UPLOAD_LIMIT = 2 * 1024 * 1024
+
+    def _uploaded_text(self) -> tuple[str, str | None]:
+        """The definition posted as a file or typed into the box; (text, why it cannot be read)."""
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            data = upload.stream.read(self.UPLOAD_LIMIT + 1)
+            if len(data) > self.UPLOAD_LIMIT:
+                return "", gettext("文件超过 2 MB，不是申报书定义")
+            try:
+                return data.decode("utf-8-sig"), None
+            except UnicodeDecodeError:
+                return "", gettext("文件不是 UTF-8 编码的 JSON 文本")
+        text = request.form.get("definition") or ""
+        if len(text) > self.UPLOAD_LIMIT:
+            return "", gettext("内容超过 2 MB，不是申报书定义")
+        return text.replace("\x00", ""), None
+
+    @expose("/upload/", methods=["GET", "POST"])
+    def upload_view(self):
+        if request.method == "GET":
+            return self.render("console/form_upload.html", text="", errors=())
+        text, unreadable = self._uploaded_text()
+        if unreadable or not text.strip():
+            return self.render("console/form_upload.html", text=text,
+                               errors=(unreadable or gettext("请上传申报书定义文件（JSON），或粘贴其内容"),))
+        checked = catalog.check_upload(db.session, text)
+        if checked.errors:
+            return self.render("console/form_upload.html", text=text, errors=checked.errors)
+        return self._preview(text, checked)
+
+    @staticmethod
+    def _reference():
+        """(code, name) of every region and of every 小类 industry, for the preview's dropdowns and workbook."""
+        regions = db.session.execute(select(Region.code, Region.name).order_by(Region.code)).all()
+        industries = db.session.execute(select(Industry.code, Industry.name).where(Industry.level == 4)
+                                        .order_by(Industry.code)).all()
+        return regions, industries
+
+    def _preview(self, text, checked):
+        regions, industries = self._reference()
+        definition = checked.definition
+        published = db.session.scalars(select(FormDefinition).where(
+            FormDefinition.declaration_type_id == checked.declaration_type.id)).all()
+        newest_published = max((f.version for f in published), key=forms.version_key, default=None)
+        return self.render(
+            "console/form_preview.html", text=text, definition=definition, declaration_type=checked.declaration_type,
+            published=sorted(published, key=lambda f: forms.version_key(f.version)), newest=newest_published,
+            becomes_default=newest_published is None or forms.version_key(definition.version)
+            > forms.version_key(newest_published),
+            fields=sum(1 for _ in definition.all_fields()),
+            indicators=[(s, i) for s, i in definition.all_fields() if i.kind == "indicator"],
+            # the applicant's page, empty: the same fields template the declaration page draws
+            preview=True, values={}, errors={}, totals={}, attachments={}, declaration=None, view_name="",
+            indicator_terms=forms.indicator_terms, industries=industries, regions=regions)
+
+    @expose("/preview-workbook/", methods=["POST"])
+    def preview_workbook(self):
+        """The xlsx template the applicant will download, for the checked upload (nothing is stored)."""
+        from app.domain.dossier import Names
+        from app.web.downloads import xlsx_file
+
+        text, unreadable = self._uploaded_text()
+        checked = catalog.check_upload(db.session, text) if not unreadable else None
+        if checked is None or checked.errors:
+            return self.render("console/form_upload.html", text=text,
+                               errors=checked.errors if checked else (unreadable,))
+        regions, industries = self._reference()
+        data = workbook.export(checked.definition, {}, type_name=checked.declaration_type.name,
+                               names=Names(regions=dict(regions), industries=dict(industries)))
+        return xlsx_file(f"{checked.declaration_type.name}-{checked.definition.version}-预览.xlsx", data)
+
+    @expose("/publish/", methods=["POST"])
+    def publish_view(self):
+        text, unreadable = self._uploaded_text()
+        checked = catalog.check_upload(db.session, text) if not unreadable else None
+        if checked is None or checked.errors:
+            return self.render("console/form_upload.html", text=text,
+                               errors=checked.errors if checked else (unreadable,))
+        row = catalog.publish(db.session, text)
+        record("create", row, None, _snapshot(row))
+        db.session.commit()
+        flash(gettext("已发布%(type)s申报书 %(version)s 版；新建批次时可选择该版本，已开始的申报仍使用原版本。",
+                      type=checked.declaration_type.name, version=row.version), "success")
+        return redirect(url_for(".index_view"))
+
+    def on_model_change(self, form, model, is_created):  # no form edits a version; refuse any that slips in
+        raise ValidationError(gettext("申报书版本发布后不能修改；请上传新版本"))
+
+    def on_model_delete(self, model):
+        raise ValidationError(gettext("申报书版本发布后不能删除：批次和申报书仍按该版本填写")
+                              if catalog.in_use(db.session, model.id) else gettext("申报书版本发布后不能删除"))
 
 
 class SiteSettingConsole(ConsoleModelView):

@@ -1,14 +1,71 @@
-"""The catalogue's rules: which form definition a batch's window for a declaration type uses by default."""
+"""The catalogue's rules: which form definition a batch's window for a declaration type uses by default, and
+how IT staff publish a new version of a form (checked like seeds/forms, never edited once published)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.forms import newest
-from app.models import FormDefinition
+from app.domain import DomainError, ErrorKind
+from app.domain.forms import FormDefinition as FormDefinition_, check_text, newest, version_key
+from app.models import DeclarationType, FormDefinition
+from app.vocabulary import N_
 
 
 def latest_form(session: Session, declaration_type_id: int) -> int | None:
     """The newest loaded form definition of a type, its version compared as a version (2026.10 after 2026.9)."""
     return newest(session.execute(select(FormDefinition.version, FormDefinition.id)
                                   .where(FormDefinition.declaration_type_id == declaration_type_id)).all())
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An uploaded definition after the checks: its data, the definition it builds (None when refused), every
+    problem in Chinese (each named by where it is), and the declaration type it names."""
+
+    data: dict | None
+    definition: FormDefinition_ | None
+    errors: tuple[str, ...]
+    declaration_type: DeclarationType | None = None
+
+
+def check_upload(session: Session, text: str) -> Checked:
+    """An uploaded definition (JSON text) checked as seeding checks seeds/forms, and against what is published:
+    a type that exists, a version not yet published for it (a published version is never replaced)."""
+    types = {t.code: t for t in session.scalars(select(DeclarationType))}
+    data, errors = check_text(text, types=set(types))
+    if errors:
+        return Checked(data, None, tuple(errors))
+    declaration_type = types[data["type"]]
+    published = session.scalars(select(FormDefinition.version)
+                                .where(FormDefinition.declaration_type_id == declaration_type.id)).all()
+    if data["version"] in published:
+        return Checked(data, None, (f"version：{declaration_type.name}的版本 {data['version']} 已发布，"
+                                    f"发布后不再修改；请使用新的版本号（已发布：{'、'.join(sorted(published, key=version_key))}）",),
+                       declaration_type)
+    return Checked(data, FormDefinition_.from_dict(data, types=set(types)), (), declaration_type)
+
+
+def publish(session: Session, text: str) -> FormDefinition:
+    """发布: the checked upload becomes a new version of its declaration type; nothing else changes (batch
+    windows keep the version they chose, declarations the one they started with)."""
+    checked = check_upload(session, text)
+    if checked.errors:
+        raise DomainError(N_("申报书定义有 %(count)d 处问题，未发布：%(errors)s"), kind=ErrorKind.INVALID,
+                          count=len(checked.errors), errors="；".join(checked.errors))
+    row = FormDefinition(declaration_type_id=checked.declaration_type.id, version=checked.definition.version,
+                         title=checked.definition.title, definition=checked.data)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def in_use(session: Session, form_definition_id: int) -> bool:
+    """Whether a batch window or a declaration uses a version (such a version is never edited or deleted)."""
+    from app.models import BatchWindow, Declaration
+
+    return bool(session.scalar(select(BatchWindow.id).where(BatchWindow.form_definition_id == form_definition_id)
+                               .limit(1)) or
+                session.scalar(select(Declaration.id).where(Declaration.form_definition_id == form_definition_id)
+                               .limit(1)))

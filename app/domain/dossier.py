@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Iterator, Mapping
 
-from app.domain.forms import VERDICTS, Field, FormDefinition
+from app.domain.forms import VERDICTS, Field, FormDefinition, indicator_score
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ def text_of(item: Field, value, names: Names) -> str:
         return "、".join(str(v) for v in values)
     if item.kind == "percent":
         return f"{value}%"
+    if item.kind == "indicator":
+        score = indicator_score(item, value)
+        return f"{value}（得分 {score if score is not None else '—'} / {item.points}）"
     return str(value)
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from app.domain.reference_data import is_region_code
 
 SIMPLE_KINDS = {"text", "longtext", "integer", "decimal", "percent", "date", "choice", "multichoice", "region",
                 "industry", "phone", "email", "credit_code", "postcode"}
-KINDS = SIMPLE_KINDS | {"file", "table", "checklist", "score_table"}
+KINDS = SIMPLE_KINDS | {"file", "table", "checklist", "score_table", "indicator"}
 ACCEPT = {"pdf", "jpg", "png", "xlsx", "docx"}
 PREFILLS = {"organization.name", "organization.credit_code", "organization.legal_representative",
             "organization.legal_representative_phone", "organization.address", "organization.nature",
@@ -33,7 +34,7 @@ PREFILLS = {"organization.name", "organization.credit_code", "organization.legal
 VERDICTS = ("符合", "不符合")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _SHEET_FORBIDDEN = set("[]:*?/\\")
-NUMBER_KINDS = ("integer", "decimal", "percent")
+NUMBER_KINDS = ("integer", "decimal", "percent", "indicator")
 MAX_INTEGER_DIGITS = 15  # beyond this a figure is a typing slip, and Decimal's 28 digits would start rounding
 MAX_PLACES = 6
 # Plain decimals only, thousands separators allowed (1,234.5); no exponent, no spaces, ASCII digits.
@@ -47,7 +48,12 @@ KIND_LENGTHS = {"phone": 40, "email": 254, "region": 60, "industry": 60, "date":
 
 
 class DefinitionError(ValueError):
-    """A form definition that does not follow seeds/forms/README.md."""
+    """A form definition that does not follow seeds/forms/README.md; `errors` lists every problem, each named
+    by where it is (`sections[2].fields[5].kind：…`)."""
+
+    def __init__(self, errors):
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        super().__init__("；".join(self.errors))
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,10 @@ class Field:
     min_rows: int = 0
     max_rows: int = 0
     items: tuple[dict, ...] = ()
+    baseline: Decimal | None = None  # indicator: 基准值 (0 points at or worse)
+    leading: Decimal | None = None  # indicator: 引领值 (full points at or better)
+    direction: str = ""  # indicator: lower_is_better | higher_is_better
+    points: Decimal | None = None  # indicator: full points
 
     @property
     def fixed_rows(self) -> bool:
@@ -111,33 +121,14 @@ class FormDefinition:
     title_field: str | None = None  # `section.field` whose value names the declaration in lists
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FormDefinition":
-        try:
-            sections = tuple(_section(s) for s in data["sections"])
-            definition = cls(type=data["type"], version=str(data["version"]), title=data["title"],
-                             sections=sections, rules=tuple(_rule(r) for r in data.get("rules", [])),
-                             basis=data.get("basis", ""), title_field=data.get("title_field"))
-        except (KeyError, TypeError, InvalidOperation) as problem:
-            raise DefinitionError(f"{data.get('type', '?')}: {problem!r}") from problem
-        if not isinstance(data["version"], str):  # a JSON number 2026.10 would read as 2026.1
-            raise DefinitionError(f"{definition.type}: version {data['version']!r} must be text, such as \"2026.2\"")
-        version_key(definition.version)
-        _check_unique([s.key for s in sections], "section key")
-        _check_unique([s.sheet for s in sections], "sheet name")
-        for rule in definition.rules:
-            target = definition.field_at(rule.field)  # raises when the rule names no field
-            if rule.kind == "min_total" and (target.kind != "score_table" or rule.min is None):
-                raise DefinitionError(f"{definition.type}: min_total needs a score_table and min")
-            if rule.kind == "compare" and rule.value is None:
-                raise DefinitionError(f"{definition.type}: compare rule without value")
-            parts = rule.field.split(".")
-            if target.kind == "table" and (len(parts) != 4 or not parts[2].isdigit()
-                                           or int(parts[2]) >= target.row_count_limit
-                                           or parts[3] not in {c.key for c in target.columns}):
-                raise DefinitionError(f"{definition.type}: rule {rule.field} names no table cell")
-        if definition.title_field:
-            definition.field_at(definition.title_field)
-        return definition
+    def from_dict(cls, data: dict, types=None) -> "FormDefinition":
+        """A checked definition; DefinitionError lists every problem (`check_definition`) when it is not one."""
+        if errors := check_definition(data, types):
+            raise DefinitionError(errors)
+        sections = tuple(_section(s) for s in data["sections"])
+        return cls(type=data["type"], version=str(data["version"]), title=data["title"],
+                   sections=sections, rules=tuple(_rule(r) for r in data.get("rules", [])),
+                   basis=data.get("basis", ""), title_field=data.get("title_field"))
 
     def field_at(self, path: str) -> Field:
         section_key, _, rest = path.partition(".")
@@ -178,59 +169,30 @@ def check_file(path: str | Path) -> FormDefinition:
 
 
 def _section(data: dict) -> Section:
-    if not _KEY.match(data["key"]):
-        raise DefinitionError(f"section key {data['key']!r}")
+    """A section of a checked definition."""
     sheet = data.get("sheet") or data["title"][:31]
-    if len(sheet) > 31 or set(sheet) & _SHEET_FORBIDDEN:
-        raise DefinitionError(f"sheet name {sheet!r}")
-    fields = tuple(_field(f) for f in data["fields"])
-    _check_unique([f.key for f in fields], f"field key in {data['key']}")
-    return Section(key=data["key"], title=data["title"], sheet=sheet, fields=fields)
+    return Section(key=data["key"], title=data["title"], sheet=sheet,
+                   fields=tuple(_built_field(f) for f in data["fields"]))
 
 
 FIELD_KEYS = {"key", "label", "kind", "required", "hint", "prefill", "max_length", "unit", "min", "max", "places",
-              "choices", "accept", "multiple", "columns", "rows", "min_rows", "max_rows", "items"}
+              "choices", "accept", "multiple", "columns", "rows", "min_rows", "max_rows", "items",
+              "baseline", "leading", "direction", "points"}
 
 
 def _field(data: dict, in_table: bool = False) -> Field:
-    if unknown := set(data) - FIELD_KEYS:
-        raise DefinitionError(f"field {data.get('key')!r}: unknown keys {sorted(unknown)}")
+    check = DefinitionCheck()
+    check.field(data, f"field {data.get('key')!r}", in_table)
+    if check.errors:
+        raise DefinitionError(check.errors)
+    return _built_field(data)
+
+
+def _built_field(data: dict) -> Field:
+    """A field of a checked definition."""
     kind = data["kind"]
-    if kind not in KINDS or (in_table and kind not in SIMPLE_KINDS):
-        raise DefinitionError(f"field {data.get('key')!r}: kind {kind!r}")
-    if not _KEY.match(data["key"]):
-        raise DefinitionError(f"field key {data['key']!r}")
-    if data.get("prefill") and data["prefill"] not in PREFILLS:
-        raise DefinitionError(f"field {data['key']!r}: prefill {data['prefill']!r}")
-    if not 0 <= int(data.get("places", 0)) <= MAX_PLACES:
-        raise DefinitionError(f"field {data['key']!r}: places 0-{MAX_PLACES}")
-    if kind == "longtext" and not data.get("max_length"):
-        raise DefinitionError(f"field {data['key']!r}: longtext needs max_length")
-    if kind in ("choice", "multichoice") and not data.get("choices"):
-        raise DefinitionError(f"field {data['key']!r}: choices")
-    if kind == "file" and not (data.get("accept") and set(data["accept"]) <= ACCEPT):
-        raise DefinitionError(f"field {data['key']!r}: accept")
-    if kind == "table" and not data.get("rows") and int(data.get("min_rows", 0)) > int(data.get("max_rows", 0)):
-        raise DefinitionError(f"table {data['key']!r}: min_rows > max_rows")
-    if data.get("min") is not None and data.get("max") is not None and Decimal(str(data["min"])) > Decimal(str(data["max"])):
-        raise DefinitionError(f"field {data['key']!r}: min > max")
-    columns = tuple(_field(c, in_table=True) for c in data.get("columns", []))
-    if kind == "table":
-        if not columns:
-            raise DefinitionError(f"table {data['key']!r} without columns")
-        _check_unique([c.key for c in columns], f"column key in {data['key']}")
-        if not data.get("rows") and not 0 < int(data.get("max_rows", 0)) <= 200:
-            raise DefinitionError(f"table {data['key']!r}: rows or max_rows (1-200)")
+    columns = tuple(_built_field(c) for c in data.get("columns", []))
     items = tuple(data.get("items", []))
-    if kind in ("checklist", "score_table"):
-        if not items:
-            raise DefinitionError(f"{kind} {data['key']!r} without items")
-        _check_unique([str(i["code"]) for i in items], f"item code in {data['key']}")
-        for item in items:
-            if not item.get("text"):
-                raise DefinitionError(f"{data['key']} item {item.get('code')}: text")
-            if kind == "score_table" and not Decimal(str(item["max"])) > 0:
-                raise DefinitionError(f"{data['key']} item {item['code']}: max")
     return Field(
         key=data["key"], label=data["label"], kind=kind, required=bool(data.get("required")),
         hint=data.get("hint", ""), prefill=data.get("prefill"),
@@ -240,7 +202,9 @@ def _field(data: dict, in_table: bool = False) -> Field:
         places=int(data.get("places", 0 if kind == "integer" else 2)), choices=tuple(data.get("choices", ())),
         accept=tuple(data.get("accept", ())), multiple=bool(data.get("multiple")), columns=columns,
         rows=tuple(data.get("rows", ())), min_rows=int(data.get("min_rows", 0)),
-        max_rows=int(data.get("max_rows", 0)), items=items,
+        max_rows=int(data.get("max_rows", 0)), items=items, baseline=_decimal_or_none(data.get("baseline")),
+        leading=_decimal_or_none(data.get("leading")), direction=data.get("direction", ""),
+        points=_decimal_or_none(data.get("points")),
     )
 
 
@@ -508,7 +472,10 @@ def _clean_scores(item: Field, answers: dict, problems: Problems, path: str) -> 
 
 
 def score_total(item: Field, value: dict) -> Decimal:
-    """The sum of the item scores that are numbers; text typed into a refused page counts as nothing."""
+    """The sum of the item scores that are numbers; text typed into a refused page counts as nothing. An
+    indicator's score is computed from its measured value (`indicator_score`)."""
+    if item is not None and item.kind == "indicator":
+        return indicator_score(item, value) or Decimal(0)
     if not isinstance(value, dict):
         return Decimal(0)
     return sum((score for v in (value or {}).values() if (score := as_number(v.get("score") if isinstance(v, dict)
@@ -735,3 +702,388 @@ def _shown(value) -> str:
     if isinstance(value, list):
         return "，".join(_shown(v) for v in value)
     return "" if value is None or isinstance(value, dict) else str(value).replace("\x00", "")
+
+
+# --- checking a definition: every problem at once, each named by where it is --------------------------------
+
+INDICATOR_DIRECTIONS = {"lower_is_better": "越低越好", "higher_is_better": "越高越好"}
+TOP_KEYS = {"type", "version", "title", "basis", "title_field", "sections", "rules"}
+SECTION_KEYS = {"key", "title", "sheet", "fields"}
+ITEM_KEYS = {"code", "text", "group", "max", "required"}
+RULE_KEYS = {"kind", "field", "message", "level", "op", "value", "min"}
+TITLE_LIMIT = 100  # the form_definition.title column
+
+
+def _listed(values) -> str:
+    return ", ".join(sorted(values))
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class DefinitionCheck:
+    """Walks a definition as JSON data and collects every departure from seeds/forms/README.md, in Chinese,
+    each prefixed by where it is (`sections[2].fields[5].kind`). The one home of the schema rules: the seeding
+    loader, the console upload and `FormDefinition.from_dict` all go through it."""
+
+    def __init__(self, types=None):
+        self.errors: list[str] = []
+        self.types = types  # known declaration type codes, or None not to check them
+
+    def add(self, where: str, message: str) -> None:
+        self.errors.append(f"{where}：{message}" if where else message)
+
+    def text(self, data: dict, key: str, where: str, *, required: bool = True, limit: int | None = None) -> bool:
+        value = data.get(key)
+        if value is None or value == "":
+            if required:
+                self.add(f"{where}.{key}" if where else key, "必填，应为非空文本")
+            return False
+        if not isinstance(value, str):
+            self.add(f"{where}.{key}" if where else key, f"应为文本，现为 {json.dumps(value, ensure_ascii=False)[:40]}")
+            return False
+        if limit and len(value) > limit:
+            self.add(f"{where}.{key}" if where else key, f"不能超过 {limit} 字（现为 {len(value)} 字）")
+            return False
+        return True
+
+    def number(self, data: dict, key: str, where: str, *, required: bool = False) -> bool:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(f"{where}.{key}", "必填，应为数字")
+            return False
+        if not _is_number(value):
+            self.add(f"{where}.{key}", f"应为数字，现为 {json.dumps(value, ensure_ascii=False)[:40]}")
+            return False
+        return True
+
+    def whole(self, data: dict, key: str, where: str, low: int, high: int) -> bool:
+        value = data.get(key)
+        if value is None:
+            return False
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            self.add(f"{where}.{key}", f"应为 {low} 至 {high} 的整数，现为 {json.dumps(value, ensure_ascii=False)[:40]}")
+            return False
+        return True
+
+    def unknown(self, data: dict, allowed: set, where: str) -> None:
+        for key in sorted(set(data) - allowed, key=str):
+            self.add(where, f"未知的键 “{key}”，可用：{_listed(allowed)}")
+
+    def unique(self, values: list[tuple[str, str]], what: str) -> None:
+        seen: dict[str, str] = {}
+        for where, value in values:
+            if value in seen:
+                self.add(where, f"{what} “{value}” 与 {seen[value]} 重复")
+            else:
+                seen[value] = where
+
+    def definition(self, data) -> list[str]:
+        if not isinstance(data, dict):
+            self.add("", "申报书定义应为 JSON 对象（{ … }）")
+            return self.errors
+        self.unknown(data, TOP_KEYS, "顶层")
+        if self.text(data, "type", "") and self.types is not None and data["type"] not in self.types:
+            self.add("type", f"未知的申报类型 “{data['type']}”，可用：{_listed(self.types)}")
+        version = data.get("version")
+        if version is None:
+            self.add("version", "必填，应为文本，如 \"2026.2\"")
+        elif not isinstance(version, str):
+            self.add("version", f"应写成文本（加引号），如 \"2026.2\"，现为 {json.dumps(version)[:40]}")
+        elif len(version) > VERSION_LIMIT or not _VERSION.fullmatch(version):
+            self.add("version", f"“{version[:40]}” 不是版本号：应为以点分隔的数字（不带前导零），如 2026.2")
+        self.text(data, "title", "", limit=TITLE_LIMIT)
+        self.text(data, "basis", "", required=False, limit=500)
+        sections = data.get("sections")
+        paths: dict[str, dict] = {}
+        if not isinstance(sections, list) or not sections:
+            self.add("sections", "必填，应为至少一个分表的列表")
+        else:
+            keys, sheets = [], []
+            for index, section in enumerate(sections):
+                where = f"sections[{index}]"
+                if not isinstance(section, dict):
+                    self.add(where, "应为对象")
+                    continue
+                self.section(section, where, paths)
+                if isinstance(section.get("key"), str):
+                    keys.append((f"{where}.key", section["key"]))
+                sheet = section.get("sheet") or (section.get("title") if isinstance(section.get("title"), str) else "")
+                if isinstance(sheet, str) and sheet:
+                    sheets.append((f"{where}.sheet", sheet[:31]))
+            self.unique(keys, "分表 key")
+            self.unique(sheets, "工作表名")
+        if data.get("title_field") is not None:
+            target = data["title_field"]
+            if not isinstance(target, str) or ".".join(target.split(".")[:2]) not in paths or target.count(".") != 1:
+                self.add("title_field", f"“{target}” 不是本申报书的字段（应写成 分表key.字段key）")
+        rules = data.get("rules", [])
+        if not isinstance(rules, list):
+            self.add("rules", "应为列表")
+        else:
+            for index, rule in enumerate(rules):
+                self.rule(rule, f"rules[{index}]", paths)
+        return self.errors
+
+    def section(self, data: dict, where: str, paths: dict) -> None:
+        self.unknown(data, SECTION_KEYS, where)
+        if self.text(data, "key", where) and not _KEY.match(data["key"]):
+            self.add(f"{where}.key", f"“{data['key']}” 应为小写英文字母开头的英文标识（a-z、0-9、_，至多 40 位）")
+        self.text(data, "title", where, limit=200)
+        sheet = data.get("sheet") or data.get("title")
+        if data.get("sheet") is not None and not isinstance(data["sheet"], str):
+            self.add(f"{where}.sheet", "应为文本")
+        elif isinstance(sheet, str) and data.get("sheet") and (len(sheet) > 31 or set(sheet) & _SHEET_FORBIDDEN):
+            self.add(f"{where}.sheet", f"工作表名 “{sheet[:40]}” 不能超过 31 字，且不能含 [ ] : * ? / \\")
+        fields = data.get("fields")
+        if not isinstance(fields, list) or not fields:
+            self.add(f"{where}.fields", "必填，应为至少一个字段的列表")
+            return
+        keys = []
+        for index, item in enumerate(fields):
+            here = f"{where}.fields[{index}]"
+            if not isinstance(item, dict):
+                self.add(here, "应为对象")
+                continue
+            self.field(item, here)
+            if isinstance(item.get("key"), str):
+                keys.append((f"{here}.key", item["key"]))
+                if isinstance(data.get("key"), str):
+                    paths[f"{data['key']}.{item['key']}"] = item
+        self.unique(keys, "字段 key")
+
+    def field(self, data: dict, where: str, in_table: bool = False) -> None:
+        self.unknown(data, FIELD_KEYS, where)
+        if self.text(data, "key", where) and not _KEY.match(data["key"]):
+            self.add(f"{where}.key", f"“{data['key']}” 应为小写英文字母开头的英文标识（a-z、0-9、_，至多 40 位）")
+        self.text(data, "label", where, limit=200)
+        kind = data.get("kind")
+        allowed = SIMPLE_KINDS if in_table else KINDS
+        if not isinstance(kind, str) or kind not in allowed:
+            shown = json.dumps(kind, ensure_ascii=False)[:40] if not isinstance(kind, str) else kind[:40]
+            if isinstance(kind, str) and kind in KINDS:
+                self.add(f"{where}.kind", f"表格的列不能是 “{kind}”，可用：{_listed(allowed)}")
+            else:
+                self.add(f"{where}.kind", f"未知的字段类型 “{shown}”，可用：{_listed(allowed)}")
+            kind = None
+        for flag in ("required", "multiple"):
+            if flag in data and not isinstance(data[flag], bool):
+                self.add(f"{where}.{flag}", "应为 true 或 false")
+        self.text(data, "hint", where, required=False, limit=500)
+        self.text(data, "unit", where, required=False, limit=20)
+        if data.get("prefill") is not None and data["prefill"] not in PREFILLS:
+            self.add(f"{where}.prefill", f"未知的预填来源 “{str(data['prefill'])[:60]}”，可用：{_listed(PREFILLS)}")
+        self.whole(data, "places", where, 0, MAX_PLACES)
+        if "max_length" in data:
+            self.whole(data, "max_length", where, 1, 100000)
+        elif kind == "longtext":
+            self.add(f"{where}.max_length", "长文本（longtext）必须给出字数上限 max_length")
+        low, high = self.number(data, "min", where), self.number(data, "max", where)
+        if low and high and Decimal(str(data["min"])) > Decimal(str(data["max"])):
+            self.add(f"{where}.min", f"最小值 {data['min']} 大于最大值 {data['max']}")
+        if kind in ("choice", "multichoice"):
+            choices = data.get("choices")
+            if not isinstance(choices, list) or not choices or not all(isinstance(c, str) and c for c in choices):
+                self.add(f"{where}.choices", "选择题必须给出选项：非空文本的列表")
+            else:
+                self.unique([(f"{where}.choices[{i}]", c) for i, c in enumerate(choices)], "选项")
+        if kind == "file":
+            accept = data.get("accept")
+            if not isinstance(accept, list) or not accept:
+                self.add(f"{where}.accept", f"附件必须给出可上传的格式，可用：{_listed(ACCEPT)}")
+            else:
+                for value in accept:
+                    if value not in ACCEPT:
+                        self.add(f"{where}.accept", f"未知的附件格式 “{str(value)[:20]}”，可用：{_listed(ACCEPT)}")
+        if kind == "table":
+            self.table(data, where)
+        elif "columns" in data:
+            self.add(f"{where}.columns", "只有表格（table）才有列")
+        if kind in ("checklist", "score_table"):
+            self.items(data, where, kind)
+        if kind == "indicator":
+            self.indicator(data, where)
+
+    def table(self, data: dict, where: str) -> None:
+        columns = data.get("columns")
+        if not isinstance(columns, list) or not columns:
+            self.add(f"{where}.columns", "表格必须给出至少一列")
+        else:
+            keys = []
+            for index, column in enumerate(columns):
+                here = f"{where}.columns[{index}]"
+                if not isinstance(column, dict):
+                    self.add(here, "应为对象")
+                    continue
+                self.field(column, here, in_table=True)
+                if isinstance(column.get("key"), str):
+                    keys.append((f"{here}.key", column["key"]))
+            self.unique(keys, "列 key")
+        rows = data.get("rows")
+        if rows is not None:
+            if not isinstance(rows, list) or not rows or not all(isinstance(r, str) and r for r in rows):
+                self.add(f"{where}.rows", "固定行应为非空文本的列表")
+            elif len(rows) > 200:
+                self.add(f"{where}.rows", f"最多 200 行（现为 {len(rows)} 行）")
+            return
+        if not self.whole(data, "max_rows", where, 1, 200) and "max_rows" not in data:
+            self.add(f"{where}.max_rows", "表格必须给出固定行 rows，或行数上限 max_rows（1 至 200）")
+        if self.whole(data, "min_rows", where, 0, 200) and isinstance(data.get("max_rows"), int) \
+                and data["min_rows"] > data["max_rows"]:
+            self.add(f"{where}.min_rows", f"最少行数 {data['min_rows']} 大于最多行数 {data['max_rows']}")
+
+    def items(self, data: dict, where: str, kind: str) -> None:
+        items = data.get("items")
+        if not isinstance(items, list) or not items:
+            self.add(f"{where}.items", "必须给出至少一个条款")
+            return
+        codes = []
+        for index, item in enumerate(items):
+            here = f"{where}.items[{index}]"
+            if not isinstance(item, dict):
+                self.add(here, "应为对象")
+                continue
+            self.unknown(item, ITEM_KEYS, here)
+            code = item.get("code")
+            if not isinstance(code, (str, int)) or isinstance(code, bool) or str(code) == "":
+                self.add(f"{here}.code", "必填，条款编号")
+            else:
+                codes.append((f"{here}.code", str(code)))
+            self.text(item, "text", here, limit=2000)
+            if kind == "score_table":
+                if self.number(item, "max", here, required=True) and not item["max"] > 0:
+                    self.add(f"{here}.max", f"满分应大于 0，现为 {item['max']}")
+                self.text(item, "group", here, required=False, limit=100)
+        self.unique(codes, "条款编号")
+
+    def indicator(self, data: dict, where: str) -> None:
+        direction = data.get("direction")
+        if direction not in INDICATOR_DIRECTIONS:
+            self.add(f"{where}.direction", f"定量指标必须给出方向，可用：{_listed(INDICATOR_DIRECTIONS)}")
+        if self.number(data, "points", where, required=True) and not data["points"] > 0:
+            self.add(f"{where}.points", f"分值应大于 0，现为 {data['points']}")
+        baseline = self.number(data, "baseline", where, required=True)
+        leading = self.number(data, "leading", where, required=True)
+        if not data.get("unit"):
+            self.add(f"{where}.unit", "定量指标必须给出计量单位（无量纲时写 “—”）")
+        if baseline and leading and direction in INDICATOR_DIRECTIONS:
+            base, lead = Decimal(str(data["baseline"])), Decimal(str(data["leading"]))
+            if direction == "lower_is_better" and not lead < base:
+                self.add(f"{where}.leading", f"越低越好的指标，引领值 {data['leading']} 应低于基准值 {data['baseline']}")
+            if direction == "higher_is_better" and not lead > base:
+                self.add(f"{where}.leading", f"越高越好的指标，引领值 {data['leading']} 应高于基准值 {data['baseline']}")
+
+    def rule(self, data, where: str, paths: dict) -> None:
+        if not isinstance(data, dict):
+            self.add(where, "应为对象")
+            return
+        self.unknown(data, RULE_KEYS, where)
+        kind = data.get("kind")
+        if kind not in ("min_total", "compare"):
+            self.add(f"{where}.kind", f"未知的规则类型 “{str(kind)[:40]}”，可用：compare, min_total")
+        if data.get("level", "error") not in ("error", "warning"):
+            self.add(f"{where}.level", f"未知的级别 “{str(data.get('level'))[:20]}”，可用：error, warning")
+        if data.get("op", "<=") not in ("<=", "<", ">=", ">", "=="):
+            self.add(f"{where}.op", f"未知的比较符 “{str(data.get('op'))[:20]}”，可用：<, <=, ==, >, >=")
+        self.text(data, "message", where, limit=500)
+        target = data.get("field")
+        if not isinstance(target, str) or not target:
+            self.add(f"{where}.field", "必填，写成 分表key.字段key")
+            return
+        parts = target.split(".")
+        item = paths.get(".".join(parts[:2]))
+        if item is None:
+            self.add(f"{where}.field", f"“{target[:80]}” 不是本申报书的字段")
+            return
+        if kind == "min_total":
+            if item.get("kind") != "score_table":
+                self.add(f"{where}.field", f"min_total 只能用于评分表（score_table），“{target}” 是 {item.get('kind')}")
+            self.number(data, "min", where, required=True)
+        if kind == "compare":
+            self.number(data, "value", where, required=True)
+            if item.get("kind") == "table":
+                columns = {c.get("key") for c in item.get("columns") or [] if isinstance(c, dict)}
+                limit = len(item["rows"]) if isinstance(item.get("rows"), list) else item.get("max_rows") or 0
+                if len(parts) != 4 or not parts[2].isdigit() or int(parts[2]) >= limit or parts[3] not in columns:
+                    self.add(f"{where}.field", f"“{target[:80]}” 不是表格 {parts[1]} 的单元格（分表.表格.行号.列key）")
+            elif len(parts) != 2:
+                self.add(f"{where}.field", f"“{target[:80]}” 应写成 分表key.字段key")
+
+
+def check_definition(data, types=None) -> list[str]:
+    """Every problem of a definition (parsed JSON), in Chinese, each named by where it is; [] when none."""
+    return DefinitionCheck(types).definition(data)
+
+
+def check_text(text: str, types=None) -> tuple[dict | None, list[str]]:
+    """An uploaded definition as text: (data, []) when it follows the schema, else (data or None, every problem).
+    A JSON syntax error names its line and column."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as problem:
+        return None, [f"第 {problem.lineno} 行第 {problem.colno} 列：JSON 格式错误（{_JSON_WORDS.get(problem.msg, problem.msg)}）"]
+    except (ValueError, RecursionError):
+        return None, ["JSON 格式错误：无法读取"]
+    return data, check_definition(data, types)
+
+
+_JSON_WORDS = {
+    "Expecting value": "此处应为一个值",
+    "Expecting ',' delimiter": "缺少逗号",
+    "Expecting ':' delimiter": "缺少冒号",
+    "Expecting property name enclosed in double quotes": "键名应使用英文双引号",
+    "Unterminated string starting at": "字符串缺少结尾的引号",
+    "Extra data": "JSON 结束后还有多余内容",
+    "Invalid control character at": "字符串中有非法控制字符",
+    "Invalid \\escape": "非法的转义符",
+}
+
+
+# --- quantitative indicators: the score of a measured value ------------------------------------------------
+
+def indicator_score(item: Field, value) -> Decimal | None:
+    """The points a measured value earns (seeds/forms/README.md): at or worse than 基准值 0, at or better than
+    引领值 the full points, linear in between, rounded half up to 2 places; None when there is no number."""
+    measured = as_number(value)
+    if measured is None or item.kind != "indicator":
+        return None
+    baseline, leading, points = item.baseline, item.leading, item.points
+    if item.direction == "lower_is_better":
+        measured, baseline, leading = -measured, -baseline, -leading
+    if measured <= baseline:
+        return Decimal("0.00")
+    if measured >= leading:
+        return points.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (points * (measured - baseline) / (leading - baseline)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def page_totals(definition: FormDefinition, values: dict) -> dict[str, Decimal | None]:
+    """What the page shows as computed, by field path: each score table's total and each indicator's score
+    (None while it has no number)."""
+    totals: dict[str, Decimal | None] = {}
+    for section, item in definition.all_fields():
+        value = (values.get(section.key) or {}).get(item.key)
+        if item.kind == "score_table":
+            totals[f"{section.key}.{item.key}"] = score_total(item, value)
+        elif item.kind == "indicator":
+            totals[f"{section.key}.{item.key}"] = indicator_score(item, value)
+    return totals
+
+
+def indicator_terms(item: Field) -> str:
+    """基准值, 引领值, points and direction of an indicator as one line, for the page, the xlsx and the print."""
+    unit = "" if item.unit in ("", "—") else item.unit
+    return (f"基准值 {item.baseline}{unit}，引领值 {item.leading}{unit}，"
+            f"{INDICATOR_DIRECTIONS.get(item.direction, '')}，满分 {item.points} 分")
+
+
+def indicator_total(definition: FormDefinition, values: dict) -> tuple[Decimal, Decimal]:
+    """(points earned, points possible) over every indicator field of a definition."""
+    earned, possible = Decimal(0), Decimal(0)
+    for section, item in definition.all_fields():
+        if item.kind == "indicator":
+            possible += item.points
+            earned += indicator_score(item, (values.get(section.key) or {}).get(item.key)) or 0
+    return earned, possible

@@ -29,7 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from app.domain import DomainError, Message
 from app.vocabulary import N_
 from app.domain.dossier import Change, Names, changes
-from app.domain.forms import VERDICTS, Field, FormDefinition, clean, score_total
+from app.domain.forms import VERDICTS, Field, FormDefinition, clean, indicator_terms, score_total
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
@@ -134,8 +134,9 @@ def layout(definition: FormDefinition) -> Iterator[Cell | Label]:
                 label = item.label + (f"（{item.unit}）" if item.unit else "") + ("*" if item.required else "")
                 yield Label(sheet, row, 1, label)
                 yield Cell(sheet, row, 2, (section.key, item.key), item)
-                if item.hint:
-                    yield Label(sheet, row, 3, item.hint)
+                hint = "；".join(filter(None, (indicator_terms(item) if item.kind == "indicator" else "", item.hint)))
+                if hint:
+                    yield Label(sheet, row, 3, hint)
                 row += 1
 
 
@@ -159,7 +160,7 @@ def _as_cell(item: Field, value, names: Names | None = None):
         return None
     if item.kind == "multichoice":
         return "、".join(value)
-    if item.kind in ("decimal", "percent"):
+    if item.kind in ("decimal", "percent", "indicator"):
         return str(value)  # text keeps the exact decimal; the cell is formatted as text
     if item.kind in ("region", "industry") and names is not None:
         return _coded(str(value), _names_for(item, names))
@@ -257,7 +258,7 @@ def export(definition: FormDefinition, values: dict, *, unit_name: str = "", typ
                 cell.data_type = "s"  # text that looks like a formula stays text (formula injection)
         cell.fill, cell.border, cell.alignment = INPUT_FILL, BOX, WRAP
         cell.protection = Protection(locked=False)
-        if entry.field.kind in ("decimal", "percent", "text", "longtext", "phone", "credit_code", "region",
+        if entry.field.kind in ("decimal", "percent", "indicator", "text", "longtext", "phone", "credit_code", "region",
                                 "industry"):
             cell.number_format = "@"
         if entry.field.kind == "date":

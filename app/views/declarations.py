@@ -413,8 +413,7 @@ class ApplicantDeclarationView(DeclarationListView):
         return self.render_template(
             "declarations/content.html", declaration=declaration, definition=definition, values=values,
             errors=errors, view_name=self.__class__.__name__, attachments=attachments,
-            totals={f"{s.key}.{i.key}": forms.score_total(i, (values.get(s.key) or {}).get(i.key))
-                    for s, i in definition.all_fields() if i.kind == "score_table"},
+            totals=forms.page_totals(definition, values), indicator_terms=forms.indicator_terms,
             file_fields=[(f"{s.key}.{i.key}", i.label) for s, i in definition.all_fields() if i.kind == "file"],
             industries=industry_choices(), regions=region_choices(), workbook_problems=workbook_problems,
             sent_back=_sent_back(declaration, db.session.scalars(select(ReviewRecord).where(

@@ -2,6 +2,7 @@
 a value typed on the web is flagged), nothing is saved until the applicant confirms, a cancel changes nothing,
 and a refused or stale import never overwrites the form. The template offers dropdowns of names."""
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -279,7 +280,7 @@ def test_a_region_may_be_given_by_code_or_name(app, client_as, draft, typed):
 
 # --- any workbook through the page ----------------------------------------------------------------
 
-TYPES = sorted(path.stem for path in FORMS.glob("*.json"))
+TYPES = sorted({json.loads(path.read_text(encoding="utf-8"))["type"] for path in FORMS.glob("*.json")})
 DOWNLOADED: dict[tuple[str, int], bytes] = {}  # each draft's workbook, downloaded once per database
 
 

@@ -203,7 +203,7 @@ def test_a_definition_refuses_a_version_written_as_a_number():
     """JSON 2026.10 is the float 2026.1: the edition would silently be another one."""
     data = json.loads((SEEDS / "forms" / "green_factory.json").read_text(encoding="utf-8"))
     assert forms.FormDefinition.from_dict(data).version == data["version"]
-    with pytest.raises(forms.DefinitionError, match="must be text"):
+    with pytest.raises(forms.DefinitionError, match="应写成文本"):
         forms.FormDefinition.from_dict({**data, "version": 2026.10})
-    with pytest.raises(forms.DefinitionError, match="numbers separated by dots"):
+    with pytest.raises(forms.DefinitionError, match="不是版本号"):
         forms.FormDefinition.from_dict({**data, "version": "2026.2b"})
