@@ -9,12 +9,14 @@ import enum
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import String, case, false, literal, literal_column, null
+from sqlalchemy import String, case, exists, false, literal, literal_column, null, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models.authority import AuthorityKind
 from app.models.declaration import Declaration
+from app.models.listing import ListedUnit
+from app.models.organization import OrgType
 from app.vocabulary import DeclarationStatus
 
 
@@ -86,6 +88,21 @@ def declaration_scope(actor: Actor, audience: Audience) -> ColumnElement[bool]:
         if column is None:
             return false()
         return column == actor.authority_id
+    return false()
+
+
+def listed_unit_scope(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause selecting the listed units (app.models.listing) `actor` may see after the list: an
+    organization its own; a reviewer those whose listed declaration's chain passed through its authority, so
+    the province (and its cities and counties) that recommended a unit keep it after 发布名单; the ministry
+    every one. Agencies see none."""
+    if actor.authority_kind is AuthorityKind.MINISTRY:
+        return true()
+    column = _CHAIN_COLUMN.get(actor.authority_kind)
+    if column is not None and actor.authority_id is not None:
+        return exists().where(Declaration.id == ListedUnit.declaration_id, column == actor.authority_id)
+    if actor.authority_id is None and actor.organization_id is not None and actor.org_type != OrgType.AGENCY:
+        return ListedUnit.organization_id == actor.organization_id
     return false()
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.domain import DomainError
 from app.domain import lifecycle as lc, publication as pub, recommendation as rec
-from app.domain.scope import Audience
+from app.domain.scope import Audience, listed_unit_scope
 from app.vocabulary import DeclarationStatus as S, ListingStatus, PackageState, PublicationStage, StepState
 from app.models import (Attachment, Batch, BatchTier, Declaration, ListedUnit, PackageEvent, RecommendationPackage,
                         ReviewRecord)
@@ -225,6 +225,14 @@ def test_publicity_then_the_list_freezes_declarations(db_session):
         (d.id, BatchTier.NATIONAL, batch.year, ListingStatus.VALID, later.date(), batch.owner_id)
         for d in (declarations[0], declarations[2])]
     assert [(e.action, e.to_status, e.actor_name) for e in units[0].events] == [("listed", "valid", ministry.name)]
+    # after the list: the unit's own organization, its chain's reviewers and the ministry see it; no one else
+    seen = {username: set(db_session.scalars(select(ListedUnit.declaration_id).where(
+        listed_unit_scope(f.actor_of(username))))) for username in
+        ("qiye", "yuanqu", "changan", "shijiazhuang", "hebeisheng", "jituan", "gongxinbu", "sanfang")}
+    owners = {u.declaration_id: u.organization_id for u in units}
+    assert seen["gongxinbu"] == seen["hebeisheng"] == set(owners)
+    assert seen["qiye"] == {d for d, o in owners.items() if o == f.actor_of("qiye").organization_id}
+    assert seen["sanfang"] == seen["jituan"] == set()
 
 
 def test_publicity_waits_for_every_pending_decision(db_session):
