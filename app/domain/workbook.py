@@ -556,12 +556,13 @@ def write_rows(handle, title: str, header: list[str], rows, widths: list[float] 
     for index, width in enumerate(widths or (), start=1):  # write-only: only before the first row
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append(header)
-    risky = ("=", "+", "-", "@")
+    risky = frozenset("=+-@")
+    append = sheet.append
     for row in rows:
         for index, value in enumerate(row):
-            if isinstance(value, str) and value[:1] in risky:
+            if isinstance(value, str) and value and value[0] in risky:
                 cell = WriteOnlyCell(sheet, value)
                 cell.data_type = "s"
                 row[index] = cell
-        sheet.append(row)
+        append(row)
     book.save(handle)
