@@ -457,7 +457,7 @@ class AgencyConsole(ConsoleModelView):
         attributes = sa_inspect(model).attrs
         before = tuple((getattr(attributes, name).history.deleted or [getattr(model, name)])[0]
                        for name in ("legal_representative", "legal_representative_id_number"))
-        agencies.representative_changed(db.session, model, before, Actor.of(g.user), clock.now())
+        agencies.representative_changed(db.session, model, before, Actor.of(current_user), clock.now())
 
     def get_query(self):
         return super().get_query().filter(Organization.org_type == OrgType.AGENCY)

@@ -249,6 +249,24 @@ def flag_of(session: Session, declaration: Declaration, day: datetime.date) -> A
     return suspension_on(session, declaration.agency_id, day)
 
 
+FLAGGED_SHOWN = 50
+
+
+def flagged(session: Session, actor: Actor, day: datetime.date) -> list[tuple[Declaration, AgencySuspension]]:
+    """The declarations in `actor`'s review scope whose chosen agency is in a 不再采信 period today and that are
+    not decided yet, newest first (at most FLAGGED_SHOWN): the warning above the reviewer's list."""
+    rows = session.execute(select(Declaration, AgencySuspension).join(
+        AgencySuspension, and_(AgencySuspension.agency_id == Declaration.agency_id, in_force(day)))
+        .where(declaration_scope(actor, Audience.REVIEWER), Declaration.status.in_([s.value for s in UNDECIDED]))
+        .order_by(Declaration.submitted_at.desc(), Declaration.id.desc()).limit(FLAGGED_SHOWN)).all()
+    seen, found = set(), []
+    for declaration, suspension in rows:
+        if declaration.id not in seen:
+            seen.add(declaration.id)
+            found.append((declaration, suspension))
+    return found
+
+
 def suspend(session: Session, actor: Actor, agency: Organization, now: datetime.datetime, *, starts: str, ends: str,
             reason: str) -> AgencySuspension:
     """The ministry stops accepting the agency's reports from `starts` to `ends` (both included)."""
