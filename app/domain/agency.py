@@ -139,19 +139,23 @@ def _national_in(year: int):
     return and_(Batch.id == Declaration.batch_id, Batch.tier == BatchTier.NATIONAL, Batch.year == year)
 
 
-def _projects(year: int):
-    """(agency id, declaration id) of every national project of `year`: chosen, or evaluated by the agency."""
+def _projects(year: int, agency_ids: list[int] | None = None):
+    """(agency id, declaration id) of every national project of `year`: chosen, or evaluated by the agency; only
+    those of `agency_ids` when given (each branch filtered, so each reads its agency index)."""
     chosen = select(Declaration.agency_id.label("agency_id"), Declaration.id.label("declaration_id")) \
         .join(Batch, _national_in(year)).where(Declaration.agency_id.is_not(None))
     evaluated = select(Evaluation.agency_id.label("agency_id"), Declaration.id.label("declaration_id")) \
         .join(Declaration, Declaration.id == Evaluation.declaration_id).join(Batch, _national_in(year))
+    if agency_ids is not None:
+        chosen = chosen.where(Declaration.agency_id.in_(agency_ids))
+        evaluated = evaluated.where(Evaluation.agency_id.in_(agency_ids))
     return union(chosen, evaluated).subquery()
 
 
 def project_count(session: Session, agencies: list[Organization], year: int, *, excluding: int | None = None) -> int:
     """The national projects of `year` of these agencies together, each declaration once."""
-    projects = _projects(year)
-    query = select(projects.c.declaration_id).where(projects.c.agency_id.in_([a.id for a in agencies])).distinct()
+    projects = _projects(year, [a.id for a in agencies])
+    query = select(projects.c.declaration_id).distinct()
     if excluding is not None:
         query = query.where(projects.c.declaration_id != excluding)
     return len(session.scalars(query).all())

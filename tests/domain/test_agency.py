@@ -105,7 +105,8 @@ def test_the_cap_counts_every_agency_of_one_legal_representative(db_session, bat
     draft = f.drafted("qiye", "green_factory", batch)
     with pytest.raises(DomainError) as refused:
         choose(draft, second)
-    assert refused.value.message == (f"该机构法定代表人名下机构{NOW.year}年度已承担 15 个国家级评价项目，已达上限 15 个，请另选机构")
+    assert refused.value.message == (f"该机构法定代表人名下机构{NOW.year}年度已承担 15 个国家级评价项目，"
+                                     "已达上限 15 个，请另选机构")
     assert draft.agency_id is None
     with pytest.raises(DomainError, match="已承担 15 个"):
         choose(draft, first)

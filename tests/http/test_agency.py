@@ -189,11 +189,13 @@ def test_the_legal_representative_is_edited_in_the_profile_and_kept_in_the_histo
         form = dataclasses.asdict(application_of(db.session.get(Organization, world["sanfang"])))
     form = {k: v for k, v in form.items() if v not in (False, None)}
     form["registered_capital"] = form.get("registered_capital") or "5000000"  # the demo agency has none yet
-    bad = post_form(agency, "/profile/organization/", **{**form, "legal_representative_id_number": "130104197508123021"})
+    bad = post_form(agency, "/profile/organization/",
+                    **{**form, "legal_representative_id_number": "130104197508123021"})
     assert "居民身份证号码校验位错误" in bad.get_data(as_text=True)
     new_number = "11010519491231002X"
     try:
-        saved = post_form(agency, "/profile/organization/", **{**form, "legal_representative_id_number": new_number.lower()})
+        saved = post_form(agency, "/profile/organization/",
+                          **{**form, "legal_representative_id_number": new_number.lower()})
         assert saved.status_code == 302, re.findall(r'data-field="(\w+)">([^<]+)', saved.get_data(as_text=True))
         with app.app_context():
             assert db.session.get(Organization, world["sanfang"]).legal_representative_id_number == new_number
@@ -224,3 +226,24 @@ def test_it_staff_edit_the_legal_representative_in_the_console(app, client_as, w
         history = agencies.events(db.session, world["yueping"])
         assert history[0].action == "representative" and history[0].actor_name == "admin"
         assert agencies.masked(number) in history[0].detail and number not in history[0].detail
+
+
+def test_an_agency_registers_with_its_legal_representatives_number(app):
+    from tests.http.test_accounts import field_error, png, register
+
+    client = app.test_client()
+    page = client.get("/register/agency/").get_data(as_text=True)
+    assert 'name="legal_representative_id_number"' in page
+    assert 'name="legal_representative_id_number"' not in client.get("/register/enterprise/").get_data(as_text=True)
+    _, refused = register(client, "agency", licence=png(), subsystems=[], declaration_types=[], supervision="0",
+                          legal_representative_id_number="130104197508123021")
+    assert field_error(refused.get_data(as_text=True), "legal_representative_id_number") == "居民身份证号码校验位错误，请核对"
+    form, response = register(app.test_client(), "agency", licence=png(), subsystems=[], declaration_types=[],
+                              supervision="0", legal_representative_id_number="130104197508123020")
+    assert response.status_code == 302, field_error(response.get_data(as_text=True), r"\w+")
+    with app.app_context():
+        user = db.session.execute(select(PlatformUser).where(PlatformUser.username == form["username"])).scalar_one()
+        organization = user.active_organization
+        assert organization.legal_representative_id_number == NUMBER
+        # one legal representative with 河北绿标: counted together
+        assert {a.name for a in agencies.same_representative(db.session, organization)} >= {SANFANG, organization.name}
