@@ -55,7 +55,7 @@ from app.vocabulary import DeclarationStatus as S, N_
 
 DEFAULT_PROJECT_CAP = 15
 CAP_SETTING = "agency_project_cap"  # a site setting IT staff edit in the console
-FINDINGS = ("合格", "基本合格", "不合格")
+FINDINGS = (N_("合格"), N_("基本合格"), N_("不合格"))
 UNDECIDED = frozenset({S.DRAFT, S.EVALUATING, S.EVALUATED, S.RETURNED, S.UNDER_REVIEW})
 TEXT_MAX = 2000
 REASON_MAX = 500
