@@ -194,6 +194,7 @@ class Loader:
         defaults = {
             "login_notice": ("申报流程说明", "\n".join(current_app.config["LOGIN_NOTICE"])),
             "helpdesk_phone": ("咨询电话", current_app.config["HELPDESK_PHONE"]),
+            "agency_project_cap": ("同一法定代表人名下机构每年国家级评价项目上限", "15"),
         }
         present = set(db.session.scalars(select(SiteSetting.key)))
         for key, (label, value) in defaults.items():
@@ -292,6 +293,7 @@ class Loader:
                 if "industry" in spec else None,
                 legal_representative=spec.get("legal_representative"),
                 legal_representative_phone=spec.get("legal_representative_phone"),
+                legal_representative_id_number=spec.get("legal_representative_id_number"),
                 registration_authority=spec.get("registration_authority"),
                 registered_capital=Decimal(spec["registered_capital"]) if "registered_capital" in spec else None,
                 founded_on=datetime.date.fromisoformat(spec["founded_on"]) if "founded_on" in spec else None,

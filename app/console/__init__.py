@@ -47,6 +47,8 @@ from app.models import (
     Subsystem,
 )
 from app.domain import DomainError, reference_data
+from app.domain import agency as agencies
+from app.domain.scope import Actor
 from app.domain import catalog, forms, workbook
 from app.domain.catalog import latest_form
 from app.domain.numbers import INTEGER_MAX
@@ -433,13 +435,29 @@ class AgencyConsole(ConsoleModelView):
     """第三方评价机构的资格: IT staff suspend or restore an agency; a suspended one can no longer be chosen."""
 
     can_create = can_delete = False
-    column_list = ["name", "credit_code", "legal_representative", "legal_representative_phone", "active"]
-    column_searchable_list = ["name", "credit_code", "legal_representative"]
+    column_list = ["name", "credit_code", "legal_representative", "legal_representative_id_number",
+                   "legal_representative_phone", "active"]
+    column_searchable_list = ["name", "credit_code", "legal_representative", "legal_representative_id_number"]
     column_filters = ["active"]
     column_labels = {"name": N_("机构名称"), "credit_code": N_("统一社会信用代码"),
                      "legal_representative": N_("法定代表人"), "legal_representative_phone": N_("联系电话"),
+                     "legal_representative_id_number": N_("法定代表人居民身份证号码"),
                      "active": N_("具备评价资格")}
-    form_columns = ["active"]
+    form_columns = ["legal_representative", "legal_representative_id_number", "active"]
+
+    def validate_model(self, model):
+        """The legal representative identifies the person across agencies (their yearly cap): both required, the
+        number checked as the registration checks it; a change goes into the agency's supervision history."""
+        model.legal_representative = (model.legal_representative or "").strip()
+        model.legal_representative_id_number = agencies.normalize_id_number(model.legal_representative_id_number)
+        if not model.legal_representative or len(model.legal_representative) > 32:
+            raise ValidationError(gettext("法定代表人：请填写姓名（不超过 32 个字）"))
+        if (error := agencies.id_number_error(model.legal_representative_id_number, clock.today())) is not None:
+            raise ValidationError(gettext("法定代表人居民身份证号码：%(error)s", error=gettext(error)))
+        attributes = sa_inspect(model).attrs
+        before = tuple((getattr(attributes, name).history.deleted or [getattr(model, name)])[0]
+                       for name in ("legal_representative", "legal_representative_id_number"))
+        agencies.representative_changed(db.session, model, before, Actor.of(current_user), clock.now())
 
     def get_query(self):
         return super().get_query().filter(Organization.org_type == OrgType.AGENCY)
@@ -565,6 +583,10 @@ class SiteSettingConsole(ConsoleModelView):
     column_list = ["label", "value"]
     column_labels = {"label": N_("项目"), "value": N_("内容"), "key": N_("键")}
     form_columns = ["value"]
+
+    def validate_model(self, model):
+        if model.key == agencies.CAP_SETTING and (error := agencies.cap_setting_error(model.value)) is not None:
+            raise ValidationError(gettext(error))
 
 
 class AuditConsole(IdsInRange, Guarded, ModelView):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain import DomainError, Message, dossier, figures, forms, listing
+from app.domain import agency as agencies
 from app.vocabulary import Channel, DeclarationStatus as S, N_, PublicationStage, ReviewLevel, StepState
 from app.domain.scope import Actor, Audience
 from app.models import (
@@ -44,7 +45,6 @@ from app.models import (
     SubmittedRound,
 )
 
-MAX_EVALUATIONS_PER_LEGAL_REPRESENTATIVE = 15  # per batch, for the agencies under one legal representative
 LEVELS = (ReviewLevel.COUNTY, ReviewLevel.CITY, ReviewLevel.TOP, ReviewLevel.MINISTRY)
 # Where a declaration keeps the state of its step at each level, for lists and counts: the one map of it.
 STEP_COLUMN = {
@@ -183,20 +183,12 @@ def _evaluation_settled(ctx: Context) -> str | None:
     return None
 
 
-def _agency_capacity(ctx: Context) -> str | None:
+def _agency_capacity(ctx: Context) -> DomainError | None:
+    """The chosen agency still accepted, its legal representative's yearly cap not reached (app/domain/agency.py)."""
     agency = ctx.session.get(Organization, ctx.declaration.agency_id)
-    if agency is None or not agency.legal_representative:
+    if agency is None:
         return None
-    count = ctx.session.scalar(
-        select(func.count(func.distinct(Declaration.id)))
-        .join(Evaluation, Evaluation.declaration_id == Declaration.id)
-        .join(Organization, Organization.id == Evaluation.agency_id)
-        .where(Declaration.batch_id == ctx.declaration.batch_id, Declaration.id != ctx.declaration.id,
-               Organization.legal_representative == agency.legal_representative)
-    )
-    if count >= MAX_EVALUATIONS_PER_LEGAL_REPRESENTATIVE:
-        return N_("该评价机构（同一法定代表人名下）本批次评价项目已达 15 个上限，请另选机构")
-    return None
+    return agencies.choice_refusal(ctx.session, agency, ctx.declaration, ctx.today)
 
 
 def _never_submitted(ctx: Context) -> str | None:
@@ -311,6 +303,8 @@ def _choose_agency(ctx: Context) -> None:
     agency = ctx.session.get(Organization, _int(ctx.args.get("agency_id")))
     if agency is None or agency.org_type != OrgType.AGENCY or not agency.active:
         raise DomainError(N_("请从列表中选择第三方评价机构"), kind="invalid")
+    if (refused := agencies.choice_refusal(ctx.session, agency, ctx.declaration, ctx.today, lock=True)) is not None:
+        raise refused
     ctx.declaration.agency_id = agency.id
 
 

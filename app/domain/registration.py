@@ -37,6 +37,7 @@ from app.models import (
     Subsystem,
 )
 from app.models.organization import CURRENCIES, ENTERPRISE_NATURES
+from app.domain.agency import id_number_error, normalize_id_number
 
 REQUIRED_SUBSYSTEM = "green_system"
 
@@ -76,6 +77,7 @@ class Application:
     industry: str = ""
     legal_representative: str = ""
     legal_representative_phone: str = ""
+    legal_representative_id_number: str = ""  # agencies only: who the legal representative is (app.domain.agency)
     registration_authority: str = ""
     registered_capital: str = ""
     currency: str = "人民币"
@@ -167,6 +169,9 @@ def check_organization(app: Application, org_type: OrgType, session: Session, to
         errors["legal_representative"] = N_("不能超过 32 个字")
     if need("legal_representative_phone") and (message := phone_error(app.legal_representative_phone)):
         errors["legal_representative_phone"] = message
+    if org_type == OrgType.AGENCY and need("legal_representative_id_number", N_("请填写法定代表人居民身份证号码")) \
+            and (message := id_number_error(normalize_id_number(app.legal_representative_id_number), today)):
+        errors["legal_representative_id_number"] = message
     founded = _date(app.founded_on, "founded_on", errors)
     if founded and (message := founded_error(founded, today)):
         errors["founded_on"] = message
@@ -287,6 +292,8 @@ def apply_profile(organization: Organization, app: Application, checked: Checked
         industry_id=checked.industry.id if checked.industry else None,
         legal_representative=app.legal_representative.strip(),
         legal_representative_phone=app.legal_representative_phone.strip(),
+        legal_representative_id_number=normalize_id_number(app.legal_representative_id_number) or None
+        if organization.org_type == OrgType.AGENCY else None,
         registration_authority=app.registration_authority.strip() or None,
         registered_capital=checked.registered_capital,
         currency=app.currency or "人民币",

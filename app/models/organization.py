@@ -92,6 +92,9 @@ class Organization(Model):
     industry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("industry.id"), index=True)
     legal_representative: Mapped[Optional[str]] = mapped_column(String(64))
     legal_representative_phone: Mapped[Optional[str]] = mapped_column(String(32))
+    # 居民身份证号码 of the legal representative (GB 11643, upper case): agencies with the same number share the
+    # yearly cap of national evaluation projects (app/domain/agency.py)
+    legal_representative_id_number: Mapped[Optional[str]] = mapped_column(String(18), index=True)
     registration_authority: Mapped[Optional[str]] = mapped_column(String(128))  # 注册机关
     registered_capital: Mapped[Optional[Decimal]] = mapped_column(Numeric(18, 2))
     currency: Mapped[str] = mapped_column(String(8), default="人民币")

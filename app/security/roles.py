@@ -82,6 +82,8 @@ _REVIEW = [
     allow("Job", "can_list", "can_show", "can_download"),  # 我的导出: each person's own background jobs
     *menus("审核管理", "申报审核", "数据看板", "推荐管理", "公示与名单", "我的导出"),
 ]
+_REVIEW += [allow("AgencySupervision", "can_list", "can_show", "can_act", "can_download"),
+            *menus("第三方机构监管")]  # the ministry and provinces only: app/views/menu.py, app/domain/agency.py
 # IT staff administer users and reference data; they neither declare nor review.
 _ADMINISTER = [
     allow("UserDBModelView", "can_list", "can_show", "can_add", "can_edit", "can_delete", "can_download",
@@ -101,6 +103,8 @@ GRANTS: dict[str, list[Grant]] = {
     AGENCY: _PROFILE + [
         allow("AgencyDeclaration", "can_list", "can_show", "can_download", "can_act"),
         *menus("三方评价", "待评价申报"),
+        allow("AgencyOwn", "can_show", "can_act", "can_download"),
+        *menus("机构监管信息"),
     ],
     ASSOCIATION: _PROFILE + _DECLARE + _REVIEW,
     REVIEWER: _PROFILE + _REVIEW,

@@ -19,6 +19,7 @@ from app.views.publication import PublicationView, PublicNoticeView
 from app.views.recommendation import RecommendationPackageView
 from app.views.reference import reference_views
 from app.views.registration import RegistrationView, registration_entries
+from app.views.agency import AgencyOwnView, AgencySupervisionView
 
 
 def register_views(appbuilder) -> None:
@@ -57,6 +58,10 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(ProfileView)
     appbuilder.add_api(DeclarationApi)
     appbuilder.add_api(ApiDescription)
+    appbuilder.add_view(AgencySupervisionView, "第三方机构监管", label=_l("第三方机构监管"), icon="fa-eye",
+                        category="审核管理", category_label=_l("审核管理"))
+    appbuilder.add_view(AgencyOwnView, "机构监管信息", label=_l("机构监管信息"), icon="fa-id-card-o",
+                        category="三方评价", category_label=_l("三方评价"))
     current_app.jinja_env.globals["registration_entries"] = registration_entries
     current_app.jinja_env.filters["said"] = said  # a domain text (message id or Message) in the user's language
     install_menu_filter(current_app, {

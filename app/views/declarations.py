@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from app import clock, jobs
 from app.domain import DomainError, dossier, forms, lifecycle, recommendation, uploads, workbook
 from app.domain import rounds as rounds_domain
+from app.domain import agency as agencies
 from app.domain.scope import Actor, Audience
 from app.vocabulary import N_, DeclarationStatus, ReviewLevel, StepState
 from app.domain.places import full_names
@@ -176,6 +177,8 @@ class DeclarationListView(PlatformModelView):
             levels={level.value: gettext(level.label) for level in ReviewLevel},
             step_label=lambda state: gettext(StepState(state).label) if state else "",
             status_label=lambda state: gettext(DeclarationStatus(state).label) if state else "",
+            agency_flag=agencies.flag_of(db.session, declaration, now.date())
+            if self.audience is not Audience.AGENCY else None,
             **extra,
         )
 
@@ -183,8 +186,8 @@ class DeclarationListView(PlatformModelView):
         if self.audience is not Audience.APPLICANT:
             return {}
         return {
-            "agencies": db.session.execute(select(Organization.id, Organization.name).where(
-                Organization.org_type == OrgType.AGENCY, Organization.active.is_(True)).order_by(Organization.name)).all(),
+            # each with its legal representative's places left this year and its 不再采信 (app/domain/agency.py)
+            "agencies": agencies.choices(db.session, declaration, clock.today()),
             "channels": declaration.declaration_type.channels or [],
             "associations": db.session.execute(select(Authority.id, Authority.name).where(
                 Authority.kind == AuthorityKind.ASSOCIATION, Authority.active.is_(True)).order_by(Authority.sort)).all(),
@@ -721,6 +724,7 @@ class ReviewDeclarationView(DeclarationListView):
 
     def render_template(self, template, **kwargs):
         if template == self.list_template:
+            kwargs.update(agency_flags=agencies.flagged(db.session, Actor.of(g.user), clock.today()))
             kwargs.update(DeclarationFilterBar.choices(), view_name=self.__class__.__name__,
                           decisions=[(n, lifecycle.TRANSITIONS[n]) for n in lifecycle.REVIEW_DECISIONS])
         return super().render_template(template, **kwargs)

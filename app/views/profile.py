@@ -13,6 +13,8 @@ from app.domain.accounts import password_error
 from app.domain.registration import TYPES, Application, apply_profile, check_organization
 from app.extensions import db
 from app.domain import DomainError
+from app.domain import agency as agencies
+from app.domain.scope import Actor
 from app.domain.uploads import inspect_image
 from app.models import Attachment, Organization, OrganizationMember
 from app.storage import store
@@ -36,6 +38,7 @@ def application_of(organization: Organization) -> Application:
         nature=organization.nature or "", industry=organization.industry.code if organization.industry else "",
         legal_representative=organization.legal_representative or "",
         legal_representative_phone=organization.legal_representative_phone or "",
+        legal_representative_id_number=organization.legal_representative_id_number or "",
         registration_authority=organization.registration_authority or "",
         registered_capital=str(organization.registered_capital or ""), currency=organization.currency or "人民币",
         founded_on=organization.founded_on.isoformat() if organization.founded_on else "",
@@ -90,7 +93,9 @@ class ProfileView(BaseView):
                                                  current=organization)
             replacement = _licence_upload(errors)
             if not errors:
+                before = (organization.legal_representative, organization.legal_representative_id_number)
                 apply_profile(organization, submitted, checked)
+                agencies.representative_changed(db.session, organization, before, Actor.of(g.user), clock.now())
                 if replacement is not None:
                     info, data, name = replacement
                     store(data, original_name=name, purpose="licence", content_type=info.content_type,

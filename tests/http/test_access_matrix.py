@@ -215,6 +215,11 @@ LEFT_OUT = {
     "ReviewDeclarationView.export": "a job exporting the reviewer's own list (its filters, no id)",
     "PublicationView.export": "a job exporting the batch owner's own publication",
     "RecommendationPackageView.summary_table": "a job generating an authority's own 推荐汇总表",
+    # an agency's id, not a declaration's: another province's agency is 404 in tests/http/test_agency.py
+    "AgencySupervisionView.spot_check": "a spot check of an agency in the supervisor's scope",
+    "AgencySupervisionView.suspend": "the ministry's 不再采信 of an agency",
+    "AgencySupervisionView.lift": "the ministry ending a 不再采信 early",
+    "AgencyOwnView.report": "the agency's own annual work report",
 }
 # Families of endpoints left out for whoever may use them: IT staff's reference data, accounts and console
 # (tests/http/test_console.py, test_user_admin.py, test_reference_data.py), and FAB's bulk actions of lists.
