@@ -653,6 +653,9 @@ CONSOLE_VIEWS = [
     (SiteSettingConsole, SiteSetting, N_("登录页说明"), N_("站点设置"), "site_settings"),
     (AuditConsole, ConfigChange, N_("配置变更记录"), N_("站点设置"), "audit"),
 ]
+from app.console.filing import filing_window_console  # noqa: E402  (it builds on the classes above)
+from app.models import FilingWindow  # noqa: E402
+CONSOLE_VIEWS.append((filing_window_console(), FilingWindow, N_("动态管理填报窗口"), N_("申报管理"), "filing_windows"))
 
 
 def init_console(app: Flask) -> Admin:

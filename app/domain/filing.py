@@ -95,7 +95,8 @@ def close_window(session: Session, window: FilingWindow, actor: Actor, now: date
     """关闭: no filing is started or submitted in the window any more (drafts stay drafts); the year's grades
     are computed from `window_scores` of a closed window."""
     if window.closed:
-        raise DomainError(N_("%(window)s已于 %(day)s 关闭"), window=window.title, day=window.closed_on.isoformat())
+        raise DomainError(N_("%(window)s已于 %(day)s 关闭，无需再次关闭"), window=window.title,
+                          day=window.closed_on.isoformat())
     window.closed, window.closed_on = True, now.date()
     session.add(ConfigChange(user_id=actor.user_id, username=actor.name, table_name="filing_window",
                              row_id=str(window.id), action="close", changed_at=now,
