@@ -18,8 +18,10 @@ _years = itertools.count(2001)
 
 
 def listed(org, chain=HEBEI_CHAIN, *, type_code="green_factory", on: datetime.date | None = None) -> ListedUnit:
-    """A listed unit of `org` whose declaration went through `chain` ((kind, region code) per level)."""
-    authorities = tuple(f.authority(kind, code) for kind, code in chain)
+    """A listed unit of `org` whose declaration went through `chain` ((kind, region code) per level; levels not
+    named do not apply)."""
+    by_kind = {kind: f.authority(kind, code) for kind, code in chain}
+    authorities = (by_kind.get("county"), by_kind.get("city"), by_kind.get("province"))
     declaration = f.declaration(org, type_code=type_code, chain=authorities)
     declaration.status = DeclarationStatus.LISTED
     unit = listing.enter(db.session, declaration, f.actor_of("gongxinbu"),

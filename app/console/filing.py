@@ -26,7 +26,7 @@ def _filing_forms():
 
 def filing_window_console():
     """The view class, made here so that app.console's base classes are imported once they exist."""
-    from app.console import ConsoleModelView
+    from app.console import ConsoleModelView, enum_choices
 
     class FilingWindowConsole(ConsoleModelView):
         can_delete = False  # filings refer to their window; a window is closed, never deleted
@@ -42,9 +42,17 @@ def filing_window_console():
         form_args = {
             "due_on": {"validators": [Optional()],
                        "description": _l("不填则按通知：年度为次年 1 月 15 日，半年度为当年 7 月 15 日")},
-            "form_definition": {"validators": [Optional()], "query_factory": _filing_forms,
-                                "description": _l("不选即该类型最新的动态管理表")},
+            "form_definition": {"validators": [Optional()], "query_factory": _filing_forms, "allow_blank": True,
+                                "blank_text": _l("（不选）"), "description": _l("不选即该类型最新的动态管理表")},
         }
+        form_choices = {"period": enum_choices(FilingPeriod)}
+        column_choices = {"period": enum_choices(FilingPeriod)}
+
+        def scaffold_form(self):
+            """Flask-Admin offers no blank choice for a required relation; here blank means the newest form."""
+            form_class = super().scaffold_form()
+            form_class.form_definition.kwargs["allow_blank"] = True
+            return form_class
 
         def validate_model(self, model):
             if model.closed:
