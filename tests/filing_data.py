@@ -6,6 +6,8 @@ import itertools
 
 from sqlalchemy import select
 
+from app import clock
+
 from app.domain import filing as filings, listing
 from app.extensions import db
 from app.models import DeclarationType, FilingPeriod, ListedUnit
@@ -14,7 +16,7 @@ from tests import factories as f
 from tests.form_values import complete
 
 HEBEI_CHAIN = (("county", "130102"), ("city", "130100"), ("province", "130000"))
-_years = itertools.count(2001)
+_years = itertools.count(clock.today().year - 1, -1)  # 2025, 2024, …: each window a year of its own
 
 
 def listed(org, chain=HEBEI_CHAIN, *, type_code="green_factory", on: datetime.date | None = None) -> ListedUnit:

@@ -161,8 +161,10 @@ def may_file(actor: Actor, unit: ListedUnit) -> bool:
         and actor.organization_id == unit.organization_id
 
 
-def start(session: Session, window: FilingWindow, unit: ListedUnit, actor: Actor, now: datetime.datetime) -> Filing:
-    """开始填报: the unit's draft in the window (the one begun before, if any), prefilled from the profile."""
+def start(session: Session, window: FilingWindow, unit: ListedUnit, actor: Actor, now: datetime.datetime, *,
+          contact: dict | None = None) -> Filing:
+    """开始填报: the unit's draft in the window (the one begun before, if any), prefilled from the profile and
+    the person's `contact` (name, phone, email)."""
     if not may_file(actor, unit):
         raise DomainError(N_("只有该名单单位本单位可以填报"), kind=ErrorKind.NOT_FOUND)
     existing = session.scalar(select(Filing).where(Filing.window_id == window.id, Filing.listed_unit_id == unit.id))
@@ -175,7 +177,7 @@ def start(session: Session, window: FilingWindow, unit: ListedUnit, actor: Actor
     organization = session.get(Organization, unit.organization_id)
     filing = Filing(window=window, listed_unit_id=unit.id, organization_id=unit.organization_id,
                     status=FilingStatus.DRAFT, created_at=now, updated_at=now,
-                    form_data=forms.prefilled(definition_of(window), organization, {"name": actor.name}))
+                    form_data=forms.prefilled(definition_of(window), organization, contact))
     _score(filing, definition_of(window))
     session.add(filing)
     session.flush()

@@ -56,7 +56,9 @@ class FilingView(BaseView):
         if window is None:
             raise DomainError(N_("没有这个填报窗口"), kind=ErrorKind.NOT_FOUND)
         try:
-            filing = filings.start(db.session, window, unit, actor, clock.now())
+            filing = filings.start(db.session, window, unit, actor, clock.now(), contact={
+                "name": " ".join(filter(None, (g.user.first_name, g.user.last_name))), "phone": g.user.phone,
+                "email": g.user.email})
             db.session.commit()
         except DomainError as refused:
             db.session.rollback()

@@ -131,8 +131,9 @@ def test_a_closed_or_unopened_window_takes_no_filing(db_session, lvyuan):
 def test_worsened_indicators_follow_each_direction(db_session, lvyuan):
     unit = listed(lvyuan)
     today = NOW.date()
-    before = window(opens_on=today - datetime.timedelta(days=400), due_on=today - datetime.timedelta(days=350))
-    now = window()
+    before = window(year=2080, opens_on=today - datetime.timedelta(days=400),
+                    due_on=today - datetime.timedelta(days=350))
+    now = window(year=2081)
     filed(before, unit, now=NOW - datetime.timedelta(days=360), indicators__energy_per_unit="90",
           indicators__solid_waste_use="80", indicators__renewable_share="10", indicators__water_per_unit="3")
     current = filed(now, unit, indicators__energy_per_unit="95", indicators__solid_waste_use="85",
