@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain import DomainError, ErrorKind, forms, listing, messages
 from app.domain.scope import Actor, listed_unit_scope
@@ -179,9 +181,23 @@ def start(session: Session, window: FilingWindow, unit: ListedUnit, actor: Actor
                     status=FilingStatus.DRAFT, created_at=now, updated_at=now,
                     form_data=forms.prefilled(definition_of(window), organization, contact))
     _score(filing, definition_of(window))
-    session.add(filing)
-    session.flush()
+    try:
+        with session.begin_nested():  # begun at the same moment in another tab: that draft is the one
+            session.add(filing)
+    except IntegrityError:
+        return session.scalar(select(Filing).where(Filing.window_id == window.id, Filing.listed_unit_id == unit.id))
     return filing
+
+
+STALE = N_("这份动态管理表刚在别处保存或提交过，请刷新页面后再试（本次填写的内容仍在页面上）")
+
+
+def _flush(session: Session) -> None:
+    """Write the filing; a concurrent save or submit of the same filing (its version) refuses this one."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise DomainError(STALE, kind=ErrorKind.CONFLICT) from None
 
 
 def _check_open(window: FilingWindow, now: datetime.datetime) -> None:
@@ -210,7 +226,7 @@ def save(session: Session, filing: Filing, submitted: dict, actor: Actor, now: d
     filing.form_data = values
     filing.updated_at = now
     _score(filing, definition)
-    session.flush()
+    _flush(session)
     return problems
 
 
@@ -230,7 +246,7 @@ def submit(session: Session, filing: Filing, actor: Actor, now: datetime.datetim
     late = "（逾期提交）" if now.date() > filing.window.due_on else ""
     listing.record(session, filing.unit, "filed", actor, now, from_status=ListingStatus(filing.unit.status),
                    opinion=f"提交{filing.window.title}{late}，指标得分 {filing.score}")
-    session.flush()
+    _flush(session)
 
 
 # --- scores --------------------------------------------------------------------------------------------------

@@ -220,3 +220,17 @@ def test_messages_are_read_per_person(db_session, lvyuan):
     with pytest.raises(ValueError):
         messages.post(db_session, user_id=hebei.user_id, subject="外链", body="", link="https://example.com", now=NOW)
     assert messages.mark_all_read(db_session, hebei, NOW) >= 1 and messages.unread_count(db_session, hebei) == 0
+
+
+def test_a_save_over_a_concurrent_change_is_refused(db_session, lvyuan):
+    from sqlalchemy import update
+
+    from app.models import Filing
+
+    open_ = window()
+    filing = filings.start(db_session, open_, listed(lvyuan), f.actor_of("qiye"), NOW)
+    db_session.execute(update(Filing).where(Filing.id == filing.id).values(version=Filing.version + 1)
+                       .execution_options(synchronize_session=False))  # saved meanwhile in another tab
+    with pytest.raises(DomainError, match="刚在别处保存或提交过") as refused:
+        filings.save(db_session, filing, values(open_), f.actor_of("qiye"), NOW)
+    assert refused.value.kind == "conflict"
