@@ -16,6 +16,7 @@ from app.views.declarations import industry_choices, reference_codes, region_cho
 from app.web.refusals import flash_refusal
 
 MESSAGE_PAGE = 50
+REVIEW_PAGE = 100  # units per page of a window's view
 
 
 def _typed(definition, submitted: dict, regions, industries) -> dict:
@@ -168,9 +169,12 @@ class FilingReviewView(BaseView):
         shown = request.args.get("show", "")
         selected = {"filed": lambda r: r.filing is not None and r.filing.status == FilingStatus.SUBMITTED,
                     "late": lambda r: r.late, "worsened": lambda r: bool(r.changes)}.get(shown)
+        chosen = [r for r in rows if selected is None or selected(r)]
+        page = min(max(request.args.get("page", 1, type=int) or 1, 1), max(1, -(-len(chosen) // REVIEW_PAGE)))
         return self.render_template(
             "filing/review_window.html", title=window.title, window=window, today=today,
-            rows=[r for r in rows if selected is None or selected(r)], all_rows=rows, shown=shown,
+            rows=chosen[(page - 1) * REVIEW_PAGE:page * REVIEW_PAGE], all_rows=rows, shown=shown, page=page,
+            pages=max(1, -(-len(chosen) // REVIEW_PAGE)), chosen=len(chosen),
             filed=sum(1 for r in rows if r.filing is not None and r.filing.status == FilingStatus.SUBMITTED),
             late=sum(1 for r in rows if r.late), worsened=sum(1 for r in rows if r.changes))
 

@@ -209,3 +209,11 @@ def test_the_reminder_command_reminds_once(app, world):
     assert sum(numbers) >= 2  # 绿源's unfiled units: one due soon (within 30 days), one overdue
     again = runner.invoke(args=["filing", "remind", "--days", "30"])
     assert again.output.strip() == "已发送截止前提醒 0 条，逾期提醒 0 条"
+
+
+def test_a_window_page_past_the_last_or_not_a_number_is_the_nearest_page(client_as, world):
+    hebei = client_as("hebeisheng")
+    for query in ("page=99999", "page=abc", "page=-3", "show=nonsense"):
+        response = hebei.get(f"/filing-review/window/{world['past']}?{query}")
+        assert response.status_code == 200 and world["unit_name"] in text_of(response), query
+    assert hebei.get("/filing-review/window/999999").status_code == 404
