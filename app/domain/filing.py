@@ -434,10 +434,14 @@ def remind(session: Session, now: datetime.datetime, *, days_before: int = REMIN
                 subject = f"【填报提醒】{window.title}将于 {window.due_on.isoformat()} 截止"
                 body = (f"{unit.unit_name}：请于 {window.due_on.isoformat()} 前填报并提交{window.title}"
                         "（绿色制造指标与自我声明）。")
-            message = messages.post(session, organization_id=unit.organization_id, subject=subject, body=body,
-                                    link=link, now=now)
-            session.add(FilingReminder(window_id=window.id, listed_unit_id=unit.id, kind=kind,
-                                       message_id=message.id, sent_at=now))
+            reminder = FilingReminder(window_id=window.id, listed_unit_id=unit.id, kind=kind, sent_at=now)
+            try:
+                with session.begin_nested():  # the unique key: a run at the same moment sent it already
+                    session.add(reminder)
+            except IntegrityError:
+                continue
+            reminder.message_id = messages.post(session, organization_id=unit.organization_id, subject=subject,
+                                                body=body, link=link, now=now).id
             listing.record(session, unit, "reminded" if kind == ReminderKind.DUE_SOON else "overdue_reminded",
                            SYSTEM, now, from_status=ListingStatus(unit.status), opinion=subject)
             setattr(done, kind.value, getattr(done, kind.value) + 1)
