@@ -117,7 +117,7 @@ class FilingView(BaseView):
             "filing/edit.html", title=filing.window.title, filing=filing, definition=definition, values=values,
             errors=errors, totals=forms.page_totals(definition, values), indicator_terms=forms.indicator_terms,
             industries=industry_choices(), regions=region_choices(), attachments={}, view_name="FilingView",
-            preview=True)
+            preview=True, late=clock.today() > filing.window.due_on)
 
     @expose("/<int:filing_id>")
     @has_access

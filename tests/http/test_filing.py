@@ -119,7 +119,8 @@ def test_another_organizations_filing_and_unit_are_not_found(app, client_as, wor
     gongxinbu = client_as("gongxinbu")  # sees every filing, fills in none
     assert gongxinbu.get(f"/filings/{world['other_filing']}/edit").status_code == 403
     with app.app_context():
-        assert db.session.scalar(select(Filing.id).where(Filing.listed_unit_id == world["late_unit"])) is None
+        assert db.session.scalar(select(Filing.id).where(Filing.listed_unit_id == world["late_unit"],
+                                                         Filing.window_id == world["window"])) is None
 
 
 @pytest.mark.parametrize("username, reaches", [
@@ -217,3 +218,11 @@ def test_a_window_page_past_the_last_or_not_a_number_is_the_nearest_page(client_
         response = hebei.get(f"/filing-review/window/{world['past']}?{query}")
         assert response.status_code == 200 and world["unit_name"] in text_of(response), query
     assert hebei.get("/filing-review/window/999999").status_code == 404
+
+
+def test_a_late_draft_says_it_is_late(client_as, world):
+    qiye = client_as("qiye")
+    token = csrf_token(qiye.get("/filings/").get_data(as_text=True))
+    started = qiye.post(f"/filings/start/{world['past']}/{world['late_unit']}", data={"csrf_token": token})
+    page = text_of(qiye.get(started.headers["Location"]))
+    assert "截止日期" in page and "已逾期" in page
