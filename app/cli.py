@@ -1,6 +1,7 @@
 """Command-line entry points: `flask seed` (reference and demo data), `flask prune-sign-ins` (audit retention),
 `flask figures rebuild` (the dashboard's summary rows, from scratch), `flask storage check` (objects and rows
-that miss each other), `flask backup` / `flask restore`, `flask worker` (background jobs)."""
+that miss each other), `flask backup` / `flask restore`, `flask worker` (background jobs),
+`flask filing remind` (reminders of 动态管理 filings)."""
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -176,3 +177,20 @@ def register_cli(app: Flask) -> None:
             click.echo(f"无文件的记录：{key}" + ("（备份时即已缺失）" if key in known else "（备份中没有此文件）"))
         if set(missing) - known:
             raise SystemExit(1)
+
+    filing = AppGroup("filing", help="动态管理 filings of listed units.")
+    app.cli.add_command(filing)
+
+    @filing.command("remind")
+    @click.option("--days", type=click.IntRange(0, 365), default=None,
+                  help="Remind units this many days before the due date (default 7).")
+    def filing_remind(days: int | None) -> None:
+        """Post reminders to units that have not filed: before the due date and once it has passed (逾期), each at
+        most once per unit, window and kind, so it is safe to run daily (e.g. from cron)."""
+        from app import clock
+        from app.domain import filing as filings
+        from app.extensions import db
+
+        done = filings.remind(db.session, clock.now(), days_before=filings.REMIND_DAYS if days is None else days)
+        db.session.commit()
+        click.echo(f"已发送截止前提醒 {done.due_soon} 条，逾期提醒 {done.overdue} 条")

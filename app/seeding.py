@@ -179,7 +179,7 @@ class Loader:
             row = existing.get((declaration_type.id, definition.version))
             if row is None:
                 db.session.add(FormDefinition(declaration_type_id=declaration_type.id, version=definition.version,
-                                              title=definition.title, definition=data))
+                                              title=definition.title, definition=data, purpose=definition.purpose))
                 self.stats["form_definition+"] += 1
             elif row.definition != data:
                 raise RuntimeError(f"{path.name}: content changed but version {definition.version} is already "

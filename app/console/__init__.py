@@ -421,6 +421,9 @@ class BatchConsole(ConsoleModelView):
                     and chosen.declaration_type_id != window.declaration_type.id:
                 raise ValidationError(gettext("%(type)s：申报书版本“%(form)s”属于其他申报类型",
                                               type=gettext(str(window.declaration_type)), form=str(chosen)))
+            if chosen is not None and window.declaration_type is not None and chosen.purpose != "declaration":
+                raise ValidationError(gettext("%(type)s：“%(form)s”是动态管理表，不是申报书",
+                                              type=gettext(str(window.declaration_type)), form=str(chosen)))
         for window in model.windows:
             if window.opens_on and window.closes_on and window.opens_on > window.closes_on:
                 raise ValidationError(gettext("%(type)s：申报开始日期不能晚于截止日期",
@@ -480,9 +483,10 @@ class FormDefinitionConsole(ConsoleModelView):
 
     can_create = can_edit = can_delete = False
     list_template = "console/form_definitions.html"
-    column_list = ["declaration_type", "version", "title", "loaded_at"]
+    column_list = ["declaration_type", "version", "title", "loaded_at", "purpose"]
     column_labels = {"declaration_type": N_("申报类型"), "version": N_("版本"), "title": N_("申报书"),
-                     "loaded_at": N_("发布时间")}
+                     "loaded_at": N_("发布时间"), "purpose": N_("用途")}
+    column_formatters = {"purpose": lambda v, c, m, n: gettext("动态管理表") if m.purpose == "filing" else gettext("申报书")}
     column_exclude_list = ["definition"]
     UPLOAD_LIMIT = 2 * 1024 * 1024
 
@@ -675,6 +679,9 @@ CONSOLE_VIEWS = [
     (SiteSettingConsole, SiteSetting, N_("登录页说明"), N_("站点设置"), "site_settings"),
     (AuditConsole, ConfigChange, N_("配置变更记录"), N_("站点设置"), "audit"),
 ]
+from app.console.filing import filing_window_console  # noqa: E402  (it builds on the classes above)
+from app.models import FilingWindow  # noqa: E402
+CONSOLE_VIEWS.append((filing_window_console(), FilingWindow, N_("动态管理填报窗口"), N_("申报管理"), "filing_windows"))
 
 
 def init_console(app: Flask) -> Admin:

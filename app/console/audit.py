@@ -10,7 +10,8 @@ from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 
-ACTIONS = {"create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "import": _l("批量导入")}
+ACTIONS = {"create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "import": _l("批量导入"),
+           "close": _l("关闭")}
 MISSING = "—"
 
 

@@ -13,10 +13,12 @@ from app.models import DeclarationType, FormDefinition
 from app.vocabulary import N_
 
 
-def latest_form(session: Session, declaration_type_id: int) -> int | None:
-    """The newest loaded form definition of a type, its version compared as a version (2026.10 after 2026.9)."""
+def latest_form(session: Session, declaration_type_id: int, purpose: str = "declaration") -> int | None:
+    """The newest loaded form definition of a type, its version compared as a version (2026.10 after 2026.9):
+    of its 申报书, or with `purpose="filing"` of its 动态管理表."""
     return newest(session.execute(select(FormDefinition.version, FormDefinition.id)
-                                  .where(FormDefinition.declaration_type_id == declaration_type_id)).all())
+                                  .where(FormDefinition.declaration_type_id == declaration_type_id,
+                                         FormDefinition.purpose == purpose)).all())
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ def publish(session: Session, text: str) -> FormDefinition:
         raise DomainError(N_("申报书定义有 %(count)d 处问题，未发布：%(errors)s"), kind=ErrorKind.INVALID,
                           count=len(checked.errors), errors="；".join(checked.errors))
     row = FormDefinition(declaration_type_id=checked.declaration_type.id, version=checked.definition.version,
-                         title=checked.definition.title, definition=checked.data)
+                         title=checked.definition.title, definition=checked.data,
+                         purpose=checked.definition.purpose)
     session.add(row)
     session.flush()
     return row

@@ -119,6 +119,7 @@ class FormDefinition:
     rules: tuple[Rule, ...] = ()
     basis: str = ""
     title_field: str | None = None  # `section.field` whose value names the declaration in lists
+    purpose: str = "declaration"  # "filing": the 动态管理表 of listed units, never a batch's 申报书
 
     @classmethod
     def from_dict(cls, data: dict, types=None) -> "FormDefinition":
@@ -128,7 +129,8 @@ class FormDefinition:
         sections = tuple(_section(s) for s in data["sections"])
         return cls(type=data["type"], version=str(data["version"]), title=data["title"],
                    sections=sections, rules=tuple(_rule(r) for r in data.get("rules", [])),
-                   basis=data.get("basis", ""), title_field=data.get("title_field"))
+                   basis=data.get("basis", ""), title_field=data.get("title_field"),
+                   purpose=data.get("purpose", "declaration"))
 
     def field_at(self, path: str) -> Field:
         section_key, _, rest = path.partition(".")
@@ -707,7 +709,8 @@ def _shown(value) -> str:
 # --- checking a definition: every problem at once, each named by where it is --------------------------------
 
 INDICATOR_DIRECTIONS = {"lower_is_better": "越低越好", "higher_is_better": "越高越好"}
-TOP_KEYS = {"type", "version", "title", "basis", "title_field", "sections", "rules"}
+TOP_KEYS = {"type", "version", "title", "basis", "title_field", "sections", "rules", "purpose"}
+PURPOSES = ("declaration", "filing")  # 申报书, or the 动态管理表 of listed units
 SECTION_KEYS = {"key", "title", "sheet", "fields"}
 ITEM_KEYS = {"code", "text", "group", "max", "required"}
 RULE_KEYS = {"kind", "field", "message", "level", "op", "value", "min"}
@@ -796,6 +799,8 @@ class DefinitionCheck:
             self.add("version", f"“{version[:40]}” 不是版本号：应为以点分隔的数字（不带前导零），如 2026.2")
         self.text(data, "title", "", limit=TITLE_LIMIT)
         self.text(data, "basis", "", required=False, limit=500)
+        if data.get("purpose", "declaration") not in PURPOSES:
+            self.add("purpose", f"应为 {' 或 '.join(PURPOSES)}（申报书或动态管理表），现为 {json.dumps(data.get('purpose'), ensure_ascii=False)[:40]}")
         sections = data.get("sections")
         paths: dict[str, dict] = {}
         if not isinstance(sections, list) or not sections:

@@ -31,3 +31,13 @@ from app.models.tally import DeclarationTally  # noqa: F401
 from app.models.job import Job  # noqa: F401
 from app.models.listing import ListedUnit, ListingEvent  # noqa: F401
 from app.models.agency import AgencyEvent, AgencyReport, AgencySpotCheck, AgencySuspension  # noqa: F401
+from app.models.filing import (  # noqa: F401
+    Filing,
+    FilingPeriod,
+    FilingReminder,
+    FilingStatus,
+    FilingWindow,
+    Message,
+    MessageRead,
+    ReminderKind,
+)

@@ -164,6 +164,8 @@ class FormDefinition(Model):
     title: Mapped[str] = mapped_column(String(100))
     definition: Mapped[dict] = mapped_column(JSON)
     loaded_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+    # what the definition is the form of: a declaration (申报书), or the yearly 动态管理表 of listed units
+    purpose: Mapped[str] = mapped_column(String(16), default="declaration", server_default="declaration")
 
     declaration_type: Mapped[DeclarationType] = relationship()
 

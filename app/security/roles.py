@@ -67,12 +67,15 @@ _OWN_ACCOUNT = [
     allow("UserDBModelView", "can_userinfo"),
     allow("UserInfoEditView", "can_this_form_get", "can_this_form_post"),
     allow("ResetMyPasswordView", "can_this_form_get", "can_this_form_post"),
+    allow("MessageCentre", "can_list", "can_edit"),  # 消息中心: each person's own and their organization's
 ]
 _PROFILE = [*_OWN_ACCOUNT, allow("DeclarationApi", "can_read")]
 _DECLARE = [
     allow("ApplicantDeclaration", "can_list", "can_show", "can_download", "can_act", "can_create", "can_edit_content"),
     *menus("绿色制造体系", "技术目录"),
     Grant(DECLARATION_MENUS, (MENU,), prefix=True),
+    allow("Filing", "can_list", "can_show", "can_edit"),  # 动态管理表 of the organization's listed units
+    *menus("动态管理填报"),
 ]
 _REVIEW = [
     allow("ReviewDeclaration", "can_list", "can_show", "can_download", "can_act", "can_decide"),
@@ -81,6 +84,9 @@ _REVIEW = [
     allow("Publication", "can_list", "can_show", "can_download", "can_act"),
     allow("Job", "can_list", "can_show", "can_download"),  # 我的导出: each person's own background jobs
     *menus("审核管理", "申报审核", "数据看板", "推荐管理", "公示与名单", "我的导出"),
+    allow("FilingReview", "can_list", "can_show"),  # 动态管理: the listed units in the reviewer's scope
+    allow("Filing", "can_show"),
+    *menus("动态管理"),
 ]
 _REVIEW += [allow("AgencySupervision", "can_list", "can_show", "can_act", "can_download"),
             *menus("第三方机构监管")]  # the ministry and provinces only: app/views/menu.py, app/domain/agency.py

@@ -11,6 +11,7 @@ from app.models import DeclarationType
 from app.views.api import ApiDescription, DeclarationApi
 from app.web.language import said
 from app.views.dashboard import DashboardView
+from app.views.filing import FilingReviewView, FilingView, MessageView, filings_due, unread_messages
 from app.views.declarations import AgencyDeclarationView, ReviewDeclarationView, applicant_view_for
 from app.views.jobs import JobView
 from app.views.menu import DECLARATION_MENU_PREFIX, DeclarableType, install_menu_filter
@@ -64,6 +65,13 @@ def register_views(appbuilder) -> None:
                         category="三方评价", category_label=_l("三方评价"))
     current_app.jinja_env.globals["registration_entries"] = registration_entries
     current_app.jinja_env.filters["said"] = said  # a domain text (message id or Message) in the user's language
+    appbuilder.add_view(FilingView, "动态管理填报", label=_l("动态管理填报"), icon="fa-calendar-check-o",
+                        category="绿色制造体系")
+    appbuilder.add_view(FilingReviewView, "动态管理", label=_l("动态管理"), icon="fa-calendar-check-o",
+                        category="审核管理", category_label=_l("审核管理"))
+    appbuilder.add_view_no_menu(MessageView)
+    current_app.jinja_env.globals["unread_messages"] = unread_messages
+    current_app.jinja_env.globals["filings_due"] = filings_due
     install_menu_filter(current_app, {
         t.code: DeclarableType(tuple(t.declarant_types or ()), t.subsystem_id, t.id) for t in declaration_types
     })

@@ -122,14 +122,14 @@ def test_the_menu_lists_only_the_types_ticked_at_registration(app, client_as):
     try:
         home = client.get("/").get_data(as_text=True)
         assert menu_categories(home) == {"绿色制造体系", "技术目录"}  # 行业规范与准入管理 … not opened
-        assert list(side_menu(home)) == ["绿色工厂", "绿色设计产品", "绿色供应链"]
+        assert list(side_menu(home)) == ["绿色工厂", "绿色设计产品", "绿色供应链", "动态管理填报"]  # and its listed units' filings
         catalogue = client.get(tab_links(home)[1]).get_data(as_text=True)
         assert list(side_menu(catalogue)) == ["工业节能技术目录"]
         assert 'class="active"' in re.search(r'<nav class="subsystem-tabs".*?</nav>', catalogue, re.S).group(0)
 
         tick("green_factory", "green_design_product", "green_data_center")  # as 企业信息 would save it
         home = client.get("/").get_data(as_text=True)
-        assert list(side_menu(home)) == ["绿色工厂", "绿色设计产品", "绿色数据中心"]
+        assert list(side_menu(home)) == ["绿色工厂", "绿色设计产品", "绿色数据中心", "动态管理填报"]
         assert menu_categories(home) == {"绿色制造体系"}  # nothing of 技术目录 ticked: no tab
     finally:
         tick(*ticked)

@@ -1,0 +1,85 @@
+"""The message centre: messages to an organization (everyone acting for it) or to one user, read per person.
+
+`post()` is how any rule tells someone something (reminders of 动态管理 filings, and whatever else needs it);
+the navbar shows `unread_count()`, the message page `inbox()`.
+"""
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.domain import DomainError, ErrorKind
+from app.domain.scope import Actor
+from app.models import Message, MessageRead
+from app.vocabulary import N_
+
+SUBJECT_LIMIT = 200
+LINK_LIMIT = 300
+
+
+def post(session: Session, *, organization_id: int | None = None, user_id: int | None = None, subject: str,
+         body: str, link: str | None = None, now: datetime.datetime) -> Message:
+    """A new unread message to an organization or to a user (exactly one of them); `link` is a path inside the
+    platform (e.g. the page the message asks to act on)."""
+    if (organization_id is None) == (user_id is None):
+        raise ValueError("a message goes to an organization or to a user")
+    if link is not None and (not link.startswith("/") or link.startswith("//") or len(link) > LINK_LIMIT):
+        raise ValueError(f"a message's link is a path inside the platform: {link!r}")
+    message = Message(organization_id=organization_id, user_id=user_id, subject=subject[:SUBJECT_LIMIT],
+                      body=body, link=link, created_at=now)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def addressed_to(actor: Actor):
+    """The messages `actor` receives: its own, and its active organization's."""
+    mine = Message.user_id == actor.user_id
+    if actor.organization_id is not None:
+        return or_(mine, Message.organization_id == actor.organization_id)
+    return mine if actor.user_id is not None else false()
+
+
+def _read_by(actor: Actor):
+    return exists().where(MessageRead.message_id == Message.id, MessageRead.user_id == actor.user_id)
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    return session.scalar(select(func.count()).select_from(Message).where(addressed_to(actor), ~_read_by(actor)))
+
+
+def inbox(session: Session, actor: Actor, *, offset: int = 0, limit: int = 50) -> list[tuple[Message, bool]]:
+    """The actor's messages, newest first, each with whether the actor has read it."""
+    read = _read_by(actor).label("read")
+    return [(m, bool(r)) for m, r in session.execute(
+        select(Message, read).where(addressed_to(actor)).order_by(Message.id.desc()).offset(offset).limit(limit))]
+
+
+def total(session: Session, actor: Actor) -> int:
+    return session.scalar(select(func.count()).select_from(Message).where(addressed_to(actor)))
+
+
+def mine(session: Session, actor: Actor, message_id: int) -> Message:
+    """A message the actor receives; another's is not found (the same answer as a message that does not exist)."""
+    message = session.scalar(select(Message).where(Message.id == message_id, addressed_to(actor)))
+    if message is None:
+        raise DomainError(N_("没有这条消息"), kind=ErrorKind.NOT_FOUND)
+    return message
+
+
+def mark_read(session: Session, actor: Actor, message: Message, now: datetime.datetime) -> None:
+    """Read by the actor (again: nothing changes)."""
+    mine(session, actor, message.id)
+    if not session.scalar(select(MessageRead.id).where(MessageRead.message_id == message.id,
+                                                       MessageRead.user_id == actor.user_id)):
+        session.add(MessageRead(message_id=message.id, user_id=actor.user_id, read_at=now))
+        session.flush()
+
+
+def mark_all_read(session: Session, actor: Actor, now: datetime.datetime) -> int:
+    ids = session.scalars(select(Message.id).where(addressed_to(actor), ~_read_by(actor))).all()
+    session.add_all(MessageRead(message_id=pk, user_id=actor.user_id, read_at=now) for pk in ids)
+    session.flush()
+    return len(ids)

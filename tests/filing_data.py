@@ -1,0 +1,63 @@
+"""Listed units and filing windows for the 动态管理 tests, written as the list and the console would leave them."""
+from __future__ import annotations
+
+import datetime
+import itertools
+
+from sqlalchemy import select
+
+from app import clock
+
+from app.domain import filing as filings, listing
+from app.extensions import db
+from app.models import DeclarationType, FilingPeriod, ListedUnit
+from app.vocabulary import DeclarationStatus
+from tests import factories as f
+from tests.form_values import complete
+
+HEBEI_CHAIN = (("county", "130102"), ("city", "130100"), ("province", "130000"))
+_years = itertools.count(clock.today().year - 1, -1)  # 2025, 2024, …: each window a year of its own
+
+
+def listed(org, chain=HEBEI_CHAIN, *, type_code="green_factory", on: datetime.date | None = None) -> ListedUnit:
+    """A listed unit of `org` whose declaration went through `chain` ((kind, region code) per level; levels not
+    named do not apply)."""
+    by_kind = {kind: f.authority(kind, code) for kind, code in chain}
+    authorities = (by_kind.get("county"), by_kind.get("city"), by_kind.get("province"))
+    declaration = f.declaration(org, type_code=type_code, chain=authorities)
+    declaration.status = DeclarationStatus.LISTED
+    unit = listing.enter(db.session, declaration, f.actor_of("gongxinbu"),
+                         datetime.datetime.combine(on or f.NOW.date() - datetime.timedelta(days=400),
+                                                   datetime.time(9)))
+    db.session.flush()
+    return unit
+
+
+def window(*, year: int | None = None, period=FilingPeriod.ANNUAL, opens_on: datetime.date | None = None,
+           due_on: datetime.date | None = None, type_code="green_factory"):
+    """A window of a year no other test uses (unless given), open from 30 days ago, due in 10 days."""
+    declaration_type = db.session.scalar(select(DeclarationType).where(DeclarationType.code == type_code))
+    today = f.NOW.date()
+    return filings.open_window(db.session, declaration_type=declaration_type, year=year or next(_years),
+                               period=period, opens_on=opens_on or today - datetime.timedelta(days=30),
+                               due_on=due_on or today + datetime.timedelta(days=10))
+
+
+def values(window, **overrides) -> dict:
+    """Complete values of the window's 动态管理表; `indicators__energy_per_unit="95"` overrides one field."""
+    data = complete(filings.definition_of(window))
+    for name, value in overrides.items():
+        section, key = name.split("__")
+        data[section][key] = value
+    return data
+
+
+def filed(window, unit, username="qiye", now=None, **overrides):
+    """The unit's filing in `window`, complete and submitted."""
+    actor = f.actor_of(username)
+    now = now or f.NOW
+    filing = filings.start(db.session, window, unit, actor, now)
+    problems = filings.save(db.session, filing, values(window, **overrides), actor, now)
+    assert not problems, problems.errors
+    filings.submit(db.session, filing, actor, now)
+    return filing
