@@ -30,3 +30,4 @@ from app.models.audit import ConfigChange, SignInEvent, SiteSetting  # noqa: F40
 from app.models.tally import DeclarationTally  # noqa: F401
 from app.models.job import Job  # noqa: F401
 from app.models.listing import ListedUnit, ListingEvent  # noqa: F401
+from app.models.recheck import GreenCode, GreenCodeShare, ListingRecheck  # noqa: F401

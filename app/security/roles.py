@@ -73,6 +73,7 @@ _DECLARE = [
     allow("ApplicantDeclaration", "can_list", "can_show", "can_download", "can_act", "can_create", "can_edit_content"),
     *menus("绿色制造体系", "技术目录"),
     Grant(DECLARATION_MENUS, (MENU,), prefix=True),
+    allow("ListedUnit", "can_show"),  # the organization's own listing, read-only, from its home page
 ]
 _REVIEW = [
     allow("ReviewDeclaration", "can_list", "can_show", "can_download", "can_act", "can_decide"),
@@ -81,6 +82,8 @@ _REVIEW = [
     allow("Publication", "can_list", "can_show", "can_download", "can_act"),
     allow("Job", "can_list", "can_show", "can_download"),  # 我的导出: each person's own background jobs
     *menus("审核管理", "申报审核", "数据看板", "推荐管理", "公示与名单", "我的导出"),
+    allow("ListedUnit", "can_list", "can_show", "can_act"),  # 动态复核 of listed units; 撤销审定 for the ministry
+    *menus("名单管理", "动态复核", "撤销审定"),
 ]
 # IT staff administer users and reference data; they neither declare nor review.
 _ADMINISTER = [

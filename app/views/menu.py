@@ -17,6 +17,7 @@ DECLARATION_MENU_PREFIX = "申报:"
 AUTHORITY_MENUS = {
     "推荐管理": {"province", "group", "association", "ministry"},
     "公示与名单": {"province", "ministry"},
+    "撤销审定": {"ministry"},
 }
 
 
