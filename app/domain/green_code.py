@@ -167,6 +167,9 @@ def recompute(session: Session, *, year: int, declaration_type_id: int, entries:
         if unit.status == ListingStatus.REVOKED:
             continue
         industry = entry.get("industry_id")
+        if industry is not None and not str(industry).isdigit():
+            raise DomainError(N_("企业绿码数据有误：%(what)s 不是数字"), what=f"{unit.id}/industry_id",
+                              kind=ErrorKind.INVALID)
         checked.append({"listed_unit_id": unit.id, "industry_id": int(industry) if industry is not None else None,
                         "score": _score(entry.get("score"), str(unit.id)), "indicators": _indicators(entry, unit.id)})
     session.execute(delete(GreenCode).where(GreenCode.year == year,

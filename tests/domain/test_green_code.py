@@ -143,7 +143,7 @@ def test_recompute_refuses_what_is_not_a_national_unit_of_the_type(db_session):
     good = {"listed_unit_id": unit.id, "industry_id": 1, "score": 80, "indicators": []}
     for entries, message in (([{**good, "listed_unit_id": 10**9}], "不是本类型的国家级名单单位"),
                              ([good, good], "出现了两次"), ([{**good, "score": "高"}], "不是数字"),
-                             ([{**good, "score": "NaN"}], "不是数字")):
+                             ([{**good, "score": "NaN"}], "不是数字"), ([{**good, "industry_id": "x"}], "不是数字")):
         with pytest.raises(DomainError, match=message):
             gc.recompute(db_session, year=2999, declaration_type_id=unit.declaration_type_id, entries=entries,
                          now=NOW)

@@ -1,7 +1,7 @@
 """名单管理 / 动态复核 through the test client: the province, the ministry and the listed organization; another
 province's unit is 404 for the page and every action; 企业绿码 shown to the unit and its reviewers; the shares in
 the console."""
-import uuid
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.domain import green_code
 from app.domain import recheck as rc
 from app.extensions import db
-from app.models import GreenCodeShare, ListedUnit, ListingEvent
+from app.models import GreenCode, GreenCodeShare, ListedUnit, ListingEvent
 from tests import factories as f
 from tests.conftest import csrf_token
 
@@ -167,3 +167,24 @@ def test_english(client_as, units):
     assert "Listing history" in page and "Green code" in page and "Start re-examination" in page
     assert "Re-examination" in client.get("/listed-units/").get_data(as_text=True)
     client.get("/lang/zh")
+
+
+def test_the_recompute_command(app, units, tmp_path):
+    entries = tmp_path / "entries.json"
+    entries.write_text(json.dumps([
+        {"listed_unit_id": units["other"], "industry_id": None, "score": 88, "indicators": []},
+        {"listed_unit_id": units["shenzhen"], "industry_id": None, "score": 77, "indicators": []}]), encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["green-code", "recompute", "--year", "2992", "--entries", str(entries)])
+    assert result.exit_code == 0, result.output
+    assert "2992 年度企业绿码已计算：2 家（A+ 0，A 1，B 1）" in result.output
+    with app.app_context():
+        assert [(c.listed_unit_id, c.grade) for c in db.session.scalars(
+            select(GreenCode).where(GreenCode.year == 2992).order_by(GreenCode.rank))] == [
+            (units["other"], "A"), (units["shenzhen"], "B")]
+    entries.write_text('{"not": "a list"}', encoding="utf-8")
+    bad = runner.invoke(args=["green-code", "recompute", "--year", "2992", "--entries", str(entries)])
+    assert bad.exit_code != 0 and "企业绿码数据" in bad.output
+    entries.write_text(json.dumps([{"listed_unit_id": 10**9, "industry_id": None, "score": 1, "indicators": []}]))
+    bad = runner.invoke(args=["green-code", "recompute", "--year", "2992", "--entries", str(entries)])
+    assert bad.exit_code != 0 and "不是本类型的国家级名单单位" in bad.output
