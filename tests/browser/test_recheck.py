@@ -58,3 +58,37 @@ def test_province_proposes_ministry_revokes_unit_sees_it(app, live_server, page)
     expect(page.locator("td.event-action")).to_have_text(["列入名单", "发起复核", "建议撤销", "撤销"])
     assert page.locator("form.recheck-form").count() == 0
     screenshot(page, "61-unit-sees-revocation")
+
+
+def test_the_listing_pages_pass_axe(app, live_server, browser):
+    """动态复核 with rows and buttons, the unit page with a 复核 in progress and a 企业绿码, 撤销审定 with a
+    proposal and the organization's home page: no blocking axe violation (the generic walk sees them empty)."""
+    from app.domain import green_code, recheck
+    from tests.browser.test_accessibility import AXE, BLOCKING, audit
+
+    with app.app_context():
+        chain = (f.authority("county", "130102"), f.authority("city", "130100"), f.authority("province", "130000"))
+        unit = f.listed_unit(f.organization("石家庄绿源机械制造有限公司"), chain)
+        green_code.recompute(db.session, year=2989, declaration_type_id=unit.declaration_type_id, now=f.NOW, entries=[
+            {"listed_unit_id": unit.id, "industry_id": None, "score": 90, "indicators": [
+                {"key": "energy", "label": "单位产品综合能耗", "value": 0.8, "score": 9, "max": 10}]}])
+        for name in ("recheck", "propose_revoke"):
+            recheck.apply(db.session, unit.id, name, f.actor_of("hebeisheng"), now=f.NOW, opinion="意见")
+        db.session.commit()
+        unit_id = unit.id
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    problems = []
+    try:
+        for username, paths in (("hebeisheng", ["/listed-units/", f"/listed-units/{unit_id}"]),
+                                ("gongxinbu", ["/listed-units/proposals", f"/listed-units/{unit_id}"]),
+                                ("qiye", ["/", f"/listed-units/{unit_id}"])):
+            sign_in(page, live_server, username)
+            for path in paths:
+                page.goto(f"{live_server}{path}")
+                problems += [f"{username} {path}: {v['id']} {v['targets'][:3]}" for v in audit(page)
+                             if v["impact"] in BLOCKING]
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
