@@ -3,7 +3,9 @@
 The province whose scope holds a unit (`listed_unit_scope`) starts a 复核 (有效 → 复核中) with its opinion and
 ends it: 维持 (→ 有效), or 建议撤销 with the reason (the unit stays 复核中 and the proposal waits for the
 ministry). The ministry decides a proposal: 撤销 (→ 已撤销, the reason and the date published on the unit) or
-不予撤销 (→ 有效). The ministry may start a 复核 itself, and then ends it with 维持 or 撤销 directly.
+不予撤销 (→ 有效). The ministry may start a 复核 itself, and then ends it with 维持 or 撤销 directly. 撤销 is
+decided by whoever published the unit's list: the ministry for national units; a province decides on the units of
+its own provincial (or city) lists itself, without a proposal and without a ministry step (SPEC §7, tiers).
 
 Each 复核 is a ListingRecheck (its stage: open, proposed, closed); every step is a ListingEvent of the unit.
 Pages draw their buttons from `offers()`; every action goes through `apply()`, which reads the unit through the
@@ -78,6 +80,20 @@ def _started_by_me(ctx: Context) -> str | None:
     return None
 
 
+def _decides(ctx: Context) -> str | None:
+    """撤销 is decided by the authority that published the unit's list: the ministry for a national unit, the
+    province for its own provincial (or city) list, which needs no ministry step."""
+    if ctx.unit.listed_by_id != ctx.actor.authority_id:
+        return N_("撤销由工信部审定") if ctx.unit.listed_by.kind == MINISTRY else N_("撤销由名单发布部门审定")
+    return None
+
+
+def _not_deciding(ctx: Context) -> str | None:
+    if ctx.unit.listed_by_id == ctx.actor.authority_id:
+        return N_("本部门发布的名单单位由本部门直接审定撤销，无需提出建议")
+    return None
+
+
 def _proposal_or_own(ctx: Context) -> str | None:
     """The ministry decides a province's proposal, or ends a 复核 it started itself."""
     if ctx.recheck is not None and (ctx.recheck.stage == PROPOSED or ctx.recheck.started_by_id == ctx.actor.authority_id):
@@ -117,14 +133,22 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
                frozenset({PROVINCE, MINISTRY}), (_started_by_me,), _close("maintained"), L.VALID,
                N_("请填写复核结论")),
     Transition("propose_revoke", N_("建议撤销"), frozenset({L.UNDER_RECHECK}), frozenset({OPEN}), frozenset({PROVINCE}),
-               (_started_by_me,), _propose, L.UNDER_RECHECK, N_("请填写建议撤销的原因"),
+               (_not_deciding, _started_by_me), _propose, L.UNDER_RECHECK, N_("请填写建议撤销的原因"),
                N_("确定向工信部提出撤销建议吗？撤销由工信部审定。")),
-    Transition("revoke", N_("撤销"), frozenset({L.UNDER_RECHECK}), frozenset({OPEN, PROPOSED}), frozenset({MINISTRY}),
-               (_proposal_or_own,), _revoke, L.REVOKED, N_("请填写撤销原因（将在名单中公布）"),
+    Transition("revoke", N_("撤销"), frozenset({L.UNDER_RECHECK}), frozenset({OPEN, PROPOSED}),
+               frozenset({PROVINCE, MINISTRY}), (_decides, _proposal_or_own), _revoke, L.REVOKED, N_("请填写撤销原因（将在名单中公布）"),
                N_("确定撤销该单位的名单资格吗？撤销原因和日期将在名单中公布。")),
-    Transition("keep", N_("不予撤销"), frozenset({L.UNDER_RECHECK}), frozenset({PROPOSED}), frozenset({MINISTRY}),
-               (), _close("not_revoked"), L.VALID, N_("请填写不予撤销的理由")),
+    Transition("keep", N_("不予撤销"), frozenset({L.UNDER_RECHECK}), frozenset({PROPOSED}),
+               frozenset({PROVINCE, MINISTRY}), (_decides,), _close("not_revoked"), L.VALID, N_("请填写不予撤销的理由")),
 )}
+# Guards that say the transition is not this actor's at all (another authority decides): pages leave it out
+# instead of showing it disabled; `apply` still refuses it with the reason.
+NOT_OFFERED = (_decides, _not_deciding)
+
+
+def _offered(transition: Transition, ctx: Context) -> bool:
+    return ctx.actor.authority_kind in transition.who and L(ctx.unit.status) in transition.sources \
+        and not any(guard in transition.guards and guard(ctx) is not None for guard in NOT_OFFERED)
 
 
 @dataclass(frozen=True)
@@ -174,12 +198,7 @@ def offers(session: Session, unit: ListedUnit, actor: Actor, now: datetime.datet
     """The transitions `actor` could take on the unit now from its status, each with why not, if so; none for
     those who never act on listings (cities, counties, the organization itself)."""
     ctx = Context(session, unit, actor, now, in_progress(session, unit), {})
-    found = []
-    for transition in TRANSITIONS.values():
-        if actor.authority_kind not in transition.who or L(unit.status) not in transition.sources:
-            continue
-        found.append(Offer(transition, _refusal(transition, ctx)))
-    return found
+    return [Offer(t, _refusal(t, ctx)) for t in TRANSITIONS.values() if _offered(t, ctx)]
 
 
 def apply(session: Session, unit_id: int, name: str, actor: Actor, *, now: datetime.datetime,
@@ -269,8 +288,7 @@ def row_offers(session: Session, rows: list[ListedUnit], actor: Actor, now: date
     found = {}
     for unit in rows:
         ctx = Context(session, unit, actor, now, open_.get(unit.id), {})
-        found[unit.id] = [Offer(t, _refusal(t, ctx)) for t in TRANSITIONS.values()
-                          if actor.authority_kind in t.who and L(unit.status) in t.sources]
+        found[unit.id] = [Offer(t, _refusal(t, ctx)) for t in TRANSITIONS.values() if _offered(t, ctx)]
     return found
 
 

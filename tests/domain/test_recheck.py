@@ -40,7 +40,8 @@ def test_the_table_names_who_and_from_where():
     t = rc.TRANSITIONS
     assert t["recheck"].sources == {L.VALID} and t["recheck"].target is L.UNDER_RECHECK
     assert t["propose_revoke"].target is L.UNDER_RECHECK and t["propose_revoke"].who == {rc.PROVINCE}
-    assert t["revoke"].who == t["keep"].who == {rc.MINISTRY} and t["revoke"].target is L.REVOKED
+    assert t["revoke"].target is L.REVOKED and all(rc._decides in t[n].guards for n in ("revoke", "keep"))
+    assert rc._not_deciding in t["propose_revoke"].guards  # the list's publisher decides; others propose
     assert t["maintain"].target is t["keep"].target is L.VALID
 
 
@@ -100,6 +101,25 @@ def test_the_ministry_starts_and_ends_its_own_recheck(db_session):
     assert names(unit, "gongxinbu") == {"maintain": None, "revoke": None, "keep": "该复核尚未提出撤销建议"}
     take(unit, "revoke", "gongxinbu", "发生较大安全事故")
     assert unit.status == L.REVOKED and unit.reason == "发生较大安全事故"
+
+
+def test_a_province_decides_on_its_own_provincial_list(db_session):
+    unit = hebei_unit()
+    unit.tier, unit.listed_by_id = "provincial", f.authority("province", "130000").id  # the province's own list
+    db.session.flush()
+    take(unit, "recheck", "hebeisheng", "省级抽查")
+    assert names(unit, "hebeisheng") == {"maintain": None, "revoke": None, "keep": "该复核尚未提出撤销建议"}
+    with pytest.raises(DomainError, match="由本部门直接审定撤销，无需提出建议"):
+        take(unit, "propose_revoke", "hebeisheng")
+    take(unit, "revoke", "hebeisheng", "不再符合省级绿色工厂要求")
+    assert unit.status == L.REVOKED and unit.reason == "不再符合省级绿色工厂要求"
+    other = hebei_unit()
+    other.tier, other.listed_by_id = "provincial", f.authority("province", "130000").id
+    db.session.flush()
+    take(other, "recheck", "gongxinbu", "部级抽查")
+    assert names(other, "gongxinbu") == {"maintain": None}  # the ministry does not decide on a province's list
+    with pytest.raises(DomainError, match="撤销由名单发布部门审定"):
+        take(other, "revoke", "gongxinbu")
 
 
 @pytest.mark.parametrize("name, username, setup, message, kind", [
