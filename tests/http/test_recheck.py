@@ -94,6 +94,10 @@ def test_the_journey_province_proposes_ministry_revokes_unit_sees_it(app, client
         assert action in mine  # every step of the history
     assert "hebeisheng" in mine and "河北省工业和信息化厅" in mine and typed in mine
     assert post(qiye, f"/listed-units/{unit_id}/recheck", {"opinion": "x"}).status_code == 403
+    # a city may read but not act: the refusal says why and repeats what was typed
+    city = post(client_as("shijiazhuang"), f"/listed-units/{units['other']}/recheck", {"opinion": "市级想发起复核"})
+    body = city.get_data(as_text=True)
+    assert "只有省级主管部门和工信部可以办理名单复核" in body and "<q>市级想发起复核</q>" in body
     assert qiye.get("/listed-units/").status_code == 403
     with app.app_context():
         assert [e.action for e in db.session.scalars(select(ListingEvent).where(
