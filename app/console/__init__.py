@@ -584,6 +584,13 @@ class GreenCodeShareConsole(ConsoleModelView):
             green_code.validate_shares((model.a_plus, model.a, model.b))
         except DomainError as refused:
             raise ValidationError(say(refused))
+        with db.session.no_autoflush:
+            same = db.session.scalar(select(GreenCodeShare.id).where(
+                GreenCodeShare.year.is_(None) if model.year is None else GreenCodeShare.year == model.year,
+                GreenCodeShare.id != (model.id or 0)))
+        if same is not None:
+            raise ValidationError(gettext("已有默认比例，请修改该行") if model.year is None else
+                                  gettext("%(year)d 年度已有比例，请修改该行", year=model.year))
 
 
 class AuditConsole(IdsInRange, Guarded, ModelView):

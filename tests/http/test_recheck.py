@@ -157,6 +157,10 @@ def test_shares_in_the_console_must_add_up_to_100(app, client_as):
     assert "之和须为 100%（现为 90%）" in refused.get_data(as_text=True)
     saved = admin.post("/console/green_code_shares/new/", data={**data, "b": "60"})
     assert saved.status_code == 302
+    again = admin.post("/console/green_code_shares/new/", data={**data, "b": "60"})
+    assert "已经存在" in again.get_data(as_text=True)  # the form's own check of the unique year
+    default = admin.post("/console/green_code_shares/new/", data={**data, "year": "", "b": "60"})
+    assert "已有默认比例，请修改该行" in default.get_data(as_text=True)
     with app.app_context():
         assert green_code.shares_for(db.session, 2991) == (10, 30, 60)
         db.session.execute(GreenCodeShare.__table__.delete().where(GreenCodeShare.year == 2991))
