@@ -109,6 +109,40 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"看板统计已重建：{rows} 行，用时 {time.perf_counter() - started:.1f} 秒")
 
+    codes = AppGroup("green-code", help="企业绿码: grades of national green factories by year.")
+    app.cli.add_command(codes)
+
+    @codes.command("recompute")
+    @click.option("--year", type=int, required=True)
+    @click.option("--type", "type_code", default="green_factory", show_default=True)
+    @click.option("--entries", "entries_file", type=click.File("r", encoding="utf-8"), required=True,
+                  help="JSON list of {listed_unit_id, industry_id, score, indicators} (what the filings give)")
+    def recompute_codes(year: int, type_code: str, entries_file) -> None:
+        """Grade the year's national units of the type from the entries, replacing the year's grades."""
+        import json
+
+        from sqlalchemy import select
+
+        from app import clock
+        from app.domain import DomainError, green_code
+        from app.extensions import db
+        from app.models import DeclarationType
+
+        type_id = db.session.scalar(select(DeclarationType.id).where(DeclarationType.code == type_code))
+        if type_id is None:
+            raise click.ClickException(f"没有申报类型 {type_code}")
+        try:
+            entries = json.load(entries_file)
+            rows = green_code.recompute(db.session, year=year, declaration_type_id=type_id, entries=entries,
+                                        now=clock.now())
+        except (ValueError, TypeError, KeyError, AttributeError) as bad:
+            raise click.ClickException(f"企业绿码数据不是所需的 JSON 列表：{bad}")
+        except DomainError as refused:
+            raise click.ClickException(refused.message)
+        db.session.commit()
+        tally = {grade: sum(1 for r in rows if r.grade == grade) for grade in green_code.GRADES}
+        click.echo(f"{year} 年度企业绿码已计算：{len(rows)} 家（" + "，".join(f"{g} {n}" for g, n in tally.items()) + "）")
+
     files = AppGroup("storage", help="The object store of uploaded files (STORAGE_URL).")
     app.cli.add_command(files)
 

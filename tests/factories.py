@@ -187,3 +187,17 @@ def remove(ids) -> None:
     db.session.execute(delete(Declaration).where(Declaration.id.in_(ids)))
     for pk, before in counted.items():
         figures.changed(db.session, pk, before)
+
+
+def listed_unit(org: Organization, chain, *, type_code: str = "green_factory"):
+    """A listed unit of `org` (tier 国家级 of the first batch), its declaration reviewed through `chain`
+    (county, city, province) and listed by the ministry, as 发布名单 lists it."""
+    from app.domain import listing
+    from app.vocabulary import DeclarationStatus as S
+
+    row = declaration(org, type_code=type_code, chain=chain)
+    row.status, row.pending_authority_id = S.LISTED, None
+    db.session.flush()
+    unit = listing.enter(db.session, row, actor_of("gongxinbu"), NOW)
+    db.session.flush()
+    return unit

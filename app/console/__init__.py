@@ -38,6 +38,7 @@ from app.models import (
     ConfigChange,
     DeclarationType,
     FormDefinition,
+    GreenCodeShare,
     Industry,
     Organization,
     OrgType,
@@ -593,6 +594,31 @@ class SiteSettingConsole(ConsoleModelView):
             raise ValidationError(gettext(error))
 
 
+class GreenCodeShareConsole(ConsoleModelView):
+    """企业绿码 shares: the row without a year is the default; a year's row overrides it for that year."""
+
+    column_list = ["year", "a_plus", "a", "b"]
+    column_labels = {"year": N_("年度（空为默认）"), "a_plus": N_("A+ 比例（%）"), "a": N_("A 比例（%）"),
+                     "b": N_("B 比例（%）")}
+    form_columns = ["year", "a_plus", "a", "b"]
+    column_default_sort = "year"
+
+    def validate_model(self, model):
+        from app.domain import green_code
+
+        try:
+            green_code.validate_shares((model.a_plus, model.a, model.b))
+        except DomainError as refused:
+            raise ValidationError(say(refused))
+        with db.session.no_autoflush:
+            same = db.session.scalar(select(GreenCodeShare.id).where(
+                GreenCodeShare.year.is_(None) if model.year is None else GreenCodeShare.year == model.year,
+                GreenCodeShare.id != (model.id or 0)))
+        if same is not None:
+            raise ValidationError(gettext("已有默认比例，请修改该行") if model.year is None else
+                                  gettext("%(year)d 年度已有比例，请修改该行", year=model.year))
+
+
 class AuditConsole(IdsInRange, Guarded, ModelView):
     """The audit log, read-only for everyone: each change as "申报批次 · 新增" with what it created, changed
     or deleted, in the console's own labels (app/console/audit.py)."""
@@ -678,6 +704,7 @@ CONSOLE_VIEWS = [
     (AgencyConsole, Organization, N_("第三方评价机构"), N_("基础数据"), "agencies"),
     (SiteSettingConsole, SiteSetting, N_("登录页说明"), N_("站点设置"), "site_settings"),
     (AuditConsole, ConfigChange, N_("配置变更记录"), N_("站点设置"), "audit"),
+    (GreenCodeShareConsole, GreenCodeShare, N_("企业绿码比例"), N_("申报管理"), "green_code_shares"),
 ]
 from app.console.filing import filing_window_console  # noqa: E402  (it builds on the classes above)
 from app.models import FilingWindow  # noqa: E402

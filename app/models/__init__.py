@@ -41,3 +41,4 @@ from app.models.filing import (  # noqa: F401
     MessageRead,
     ReminderKind,
 )
+from app.models.recheck import GreenCode, GreenCodeShare, ListingRecheck  # noqa: F401

@@ -76,6 +76,7 @@ _DECLARE = [
     Grant(DECLARATION_MENUS, (MENU,), prefix=True),
     allow("Filing", "can_list", "can_show", "can_edit"),  # 动态管理表 of the organization's listed units
     *menus("动态管理填报"),
+    allow("ListedUnit", "can_show"),  # the organization's own listing, read-only, from its home page
 ]
 _REVIEW = [
     allow("ReviewDeclaration", "can_list", "can_show", "can_download", "can_act", "can_decide"),
@@ -87,6 +88,8 @@ _REVIEW = [
     allow("FilingReview", "can_list", "can_show"),  # 动态管理: the listed units in the reviewer's scope
     allow("Filing", "can_show"),
     *menus("动态管理"),
+    allow("ListedUnit", "can_list", "can_show", "can_act"),  # 动态复核 of listed units; 撤销审定 for the ministry
+    *menus("名单管理", "动态复核", "撤销审定"),
 ]
 _REVIEW += [allow("AgencySupervision", "can_list", "can_show", "can_act", "can_download"),
             *menus("第三方机构监管")]  # the ministry and provinces only: app/views/menu.py, app/domain/agency.py

@@ -21,6 +21,7 @@ from app.views.recommendation import RecommendationPackageView
 from app.views.reference import reference_views
 from app.views.registration import RegistrationView, registration_entries
 from app.views.agency import AgencyOwnView, AgencySupervisionView
+from app.views.recheck import ListedUnitView
 
 
 def register_views(appbuilder) -> None:
@@ -57,6 +58,10 @@ def register_views(appbuilder) -> None:
     if sm.is_auth_limited:  # anonymous posts, like sign-in: the same limit per client address
         sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(registration.blueprint)
     appbuilder.add_view_no_menu(ProfileView)
+    appbuilder.add_view(ListedUnitView, "动态复核", label=_l("动态复核"), icon="fa-refresh",
+                        category="名单管理", category_label=_l("名单管理"), category_icon="fa-list-alt")
+    appbuilder.add_link("撤销审定", href="/listed-units/proposals", label=_l("撤销审定"), icon="fa-legal",
+                        category="名单管理")
     appbuilder.add_api(DeclarationApi)
     appbuilder.add_api(ApiDescription)
     appbuilder.add_view(AgencySupervisionView, "第三方机构监管", label=_l("第三方机构监管"), icon="fa-eye",

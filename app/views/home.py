@@ -10,6 +10,7 @@ from app.vocabulary import DeclarationStatus
 from app.extensions import db
 from app.models import Declaration
 from app.views.base import audience_of
+from app.views.recheck import my_listings
 
 
 class HomeView(IndexView):
@@ -37,4 +38,5 @@ class HomeView(IndexView):
             authority=g.user.authority,
             role_names=[role.name for role in g.user.roles],
             counts=counts,
+            my_listings=my_listings(db.session, actor),
         )

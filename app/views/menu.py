@@ -18,6 +18,7 @@ AUTHORITY_MENUS = {
     "推荐管理": {"province", "group", "association", "ministry"},
     "公示与名单": {"province", "ministry"},
     "第三方机构监管": {"province", "ministry"},  # agency supervision (app/views/agency.py)
+    "撤销审定": {"ministry"},
 }
 
 

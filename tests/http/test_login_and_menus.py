@@ -20,6 +20,9 @@ MENUS = {
     "gongxinbu": {"审核管理"},
     "admin": {"用户权限", "基础数据"},
 }
+# 名单管理 (动态复核 of listed units) for every reviewer: the units of its chain, to act on or to read
+for _reviewer in ("xiehui", "changan", "shijiazhuang", "hebeisheng", "jituan", "gongxinbu"):
+    MENUS[_reviewer] = MENUS[_reviewer] | {"名单管理"}
 ADMIN_ONLY = ["/users/list/", "/roles/list/", "/reference/regions/list/", "/reference/batches/list/"]
 
 
