@@ -189,15 +189,15 @@ def remove(ids) -> None:
         figures.changed(db.session, pk, before)
 
 
-def listed_unit(org: Organization, chain, *, type_code: str = "green_factory"):
+def listed_unit(org: Organization, chain, *, type_code: str = "green_factory", on=None):
     """A listed unit of `org` (tier 国家级 of the first batch), its declaration reviewed through `chain`
-    (county, city, province) and listed by the ministry, as 发布名单 lists it."""
+    (county, city, province) and listed by the ministry, as 发布名单 lists it, at `on` (a datetime; NOW)."""
     from app.domain import listing
     from app.vocabulary import DeclarationStatus as S
 
     row = declaration(org, type_code=type_code, chain=chain)
     row.status, row.pending_authority_id = S.LISTED, None
     db.session.flush()
-    unit = listing.enter(db.session, row, actor_of("gongxinbu"), NOW)
+    unit = listing.enter(db.session, row, actor_of("gongxinbu"), on or NOW)
     db.session.flush()
     return unit

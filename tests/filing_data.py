@@ -21,16 +21,11 @@ _years = itertools.count(clock.today().year - 1, -1)  # 2025, 2024, …: each wi
 
 def listed(org, chain=HEBEI_CHAIN, *, type_code="green_factory", on: datetime.date | None = None) -> ListedUnit:
     """A listed unit of `org` whose declaration went through `chain` ((kind, region code) per level; levels not
-    named do not apply)."""
+    named do not apply), listed on `on` (400 days ago)."""
     by_kind = {kind: f.authority(kind, code) for kind, code in chain}
-    authorities = (by_kind.get("county"), by_kind.get("city"), by_kind.get("province"))
-    declaration = f.declaration(org, type_code=type_code, chain=authorities)
-    declaration.status = DeclarationStatus.LISTED
-    unit = listing.enter(db.session, declaration, f.actor_of("gongxinbu"),
-                         datetime.datetime.combine(on or f.NOW.date() - datetime.timedelta(days=400),
-                                                   datetime.time(9)))
-    db.session.flush()
-    return unit
+    return f.listed_unit(org, (by_kind.get("county"), by_kind.get("city"), by_kind.get("province")),
+                         type_code=type_code, on=datetime.datetime.combine(
+                             on or f.NOW.date() - datetime.timedelta(days=400), datetime.time(9)))
 
 
 def window(*, year: int | None = None, period=FilingPeriod.ANNUAL, opens_on: datetime.date | None = None,

@@ -20,10 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, ErrorKind, forms, listing, messages
+from app.domain import DomainError, ErrorKind, forms, green_code, listing, messages
 from app.domain.scope import Actor, listed_unit_scope
 from app.models import (ConfigChange, DeclarationType, Filing, FilingPeriod, FilingReminder, FilingStatus,
                         FilingWindow, FormDefinition, ListedUnit, Organization, ReminderKind)
+from app.models.catalog import BatchTier
 from app.vocabulary import N_, ListingStatus
 
 FILING = "filing"  # FormDefinition.purpose of a 动态管理表
@@ -94,8 +95,8 @@ def open_window(session: Session, *, declaration_type: DeclarationType, year: in
 
 
 def close_window(session: Session, window: FilingWindow, actor: Actor, now: datetime.datetime) -> None:
-    """关闭: no filing is started or submitted in the window any more (drafts stay drafts); the year's grades
-    are computed from `window_scores` of a closed window."""
+    """关闭: no filing is started or submitted in the window any more (drafts stay drafts); closing a year's
+    (年度) window grades its national units (企业绿码) from what they filed."""
     if window.closed:
         raise DomainError(N_("%(window)s已于 %(day)s 关闭，无需再次关闭"), window=window.title,
                           day=window.closed_on.isoformat())
@@ -105,6 +106,12 @@ def close_window(session: Session, window: FilingWindow, actor: Actor, now: date
                              before={"closed": False, "closed_on": None},
                              after={"closed": True, "closed_on": window.closed_on.isoformat()}))
     session.flush()
+    if window.period == FilingPeriod.ANNUAL:  # the year is closed: its 企业绿码 from what the national units filed
+        entries = window_scores(session, window)
+        national = set(session.scalars(select(ListedUnit.id).where(
+            ListedUnit.id.in_([e["listed_unit_id"] for e in entries]), ListedUnit.tier == BatchTier.NATIONAL)))
+        green_code.recompute(session, year=window.year, declaration_type_id=window.declaration_type_id,
+                             entries=[e for e in entries if e["listed_unit_id"] in national], now=now)
 
 
 def definition_of(window: FilingWindow) -> forms.FormDefinition:

@@ -98,7 +98,9 @@ def _indicators(entry: dict, unit_id: int) -> list[dict]:
     for item in entry.get("indicators") or []:
         key = str(item.get("key") or "")
         maximum = _score(item.get("max"), f"{unit_id}/{key}/max")
-        found.append({"key": key, "label": str(item.get("label") or key), "value": item.get("value"),
+        value = item.get("value")  # as filed; a Decimal from the filings is kept as its text
+        found.append({"key": key, "label": str(item.get("label") or key),
+                      "value": f"{value:f}" if isinstance(value, Decimal) else value,
                       "score": float(_score(item.get("score"), f"{unit_id}/{key}/score")), "max": float(maximum)})
     return found
 

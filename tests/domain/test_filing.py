@@ -234,3 +234,25 @@ def test_a_save_over_a_concurrent_change_is_refused(db_session, lvyuan):
     with pytest.raises(DomainError, match="刚在别处保存或提交过") as refused:
         filings.save(db_session, filing, values(open_), f.actor_of("qiye"), NOW)
     assert refused.value.kind == "conflict"
+
+
+def test_closing_a_years_window_grades_the_national_units_that_filed(db_session, lvyuan):
+    from app.models import GreenCode
+    from app.models.catalog import BatchTier
+
+    baowu = f.organization("宝武绿色材料（河北）有限公司")
+    better, worse, provincial = listed(lvyuan), listed(baowu), listed(lvyuan)
+    for unit in (better, worse, provincial):
+        unit.industry_id = lvyuan.industry_id
+    provincial.tier = BatchTier.PROVINCIAL
+    annual = window()
+    filed(annual, better, indicators__energy_per_unit="80")  # at the 引领值: full marks
+    filed(annual, worse, "yangqi", indicators__energy_per_unit="120")  # at the 基准值: none
+    filed(annual, provincial, indicators__energy_per_unit="80")
+    half = window(period=FilingPeriod.HALF_YEAR, year=annual.year)
+    filings.close_window(db_session, half, f.actor_of("gongxinbu"), NOW)
+    assert db_session.scalar(select(func.count()).select_from(GreenCode)) == 0  # half a year grades nothing
+    filings.close_window(db_session, annual, f.actor_of("gongxinbu"), NOW)
+    grades = {g.listed_unit_id: (g.grade, g.rank, g.peers) for g in db_session.scalars(
+        select(GreenCode).where(GreenCode.year == annual.year))}
+    assert grades == {better.id: ("A", 1, 2), worse.id: ("B", 2, 2)}  # the provincial unit is not graded
