@@ -16,7 +16,7 @@ import datetime
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.domain import DomainError, ErrorKind, catalog
 from app.domain.scope import Actor, listed_unit_scope
@@ -258,7 +258,7 @@ def candidates(session: Session, actor: Actor, today: datetime.date, *, offset: 
         for declaration in session.scalars(select(Declaration).where(
                 tuple_(Declaration.organization_id, Declaration.declaration_type_id).in_(pairs),
                 tuple_(Declaration.batch_id, Declaration.declaration_type_id).in_([tuple(w) for w in windows]))
-                .order_by(Declaration.id)):
+                .options(selectinload(Declaration.batch)).order_by(Declaration.id)):
             declared[(declaration.organization_id, declaration.declaration_type_id)] = declaration
     return total, [Candidate(u, by_type.get(u.declaration_type_id, 0),
                              declared.get((u.organization_id, u.declaration_type_id))) for u in units]

@@ -81,6 +81,9 @@ _REVIEW = [
     allow("Publication", "can_list", "can_show", "can_download", "can_act"),
     allow("Job", "can_list", "can_show", "can_download"),  # 我的导出: each person's own background jobs
     *menus("审核管理", "申报审核", "数据看板", "推荐管理", "公示与名单", "我的导出"),
+    allow("Rounds", "can_list", "can_act"),  # 本级批次: a province's (or a city's) own rounds (app.domain.tiers)
+    allow("Candidates", "can_list"),  # 国家级候选: a province's valid 省级 units
+    *menus("本级批次", "国家级候选"),
 ]
 # IT staff administer users and reference data; they neither declare nor review.
 _ADMINISTER = [

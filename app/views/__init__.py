@@ -19,6 +19,7 @@ from app.views.publication import PublicationView, PublicNoticeView
 from app.views.recommendation import RecommendationPackageView
 from app.views.reference import reference_views
 from app.views.registration import RegistrationView, registration_entries
+from app.views.tiers import CandidatesView, PublicListView, RoundsView
 
 
 def register_views(appbuilder) -> None:
@@ -55,6 +56,11 @@ def register_views(appbuilder) -> None:
     if sm.is_auth_limited:  # anonymous posts, like sign-in: the same limit per client address
         sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(registration.blueprint)
     appbuilder.add_view_no_menu(ProfileView)
+    appbuilder.add_view(RoundsView, "本级批次", label=_l("本级批次"), icon="fa-flag",
+                        category="审核管理", category_label=_l("审核管理"))
+    appbuilder.add_view(CandidatesView, "国家级候选", label=_l("国家级候选"), icon="fa-level-up",
+                        category="审核管理", category_label=_l("审核管理"))
+    appbuilder.add_view_no_menu(PublicListView)
     appbuilder.add_api(DeclarationApi)
     appbuilder.add_api(ApiDescription)
     current_app.jinja_env.globals["registration_entries"] = registration_entries

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.domain.scope import Actor, declaration_scope
 from app.vocabulary import DeclarationStatus
 from app.extensions import db
-from app.models import Declaration
+from app.models import Batch, Declaration, ListedUnit
 from app.views.base import audience_of
 
 
@@ -30,8 +30,17 @@ class HomeView(IndexView):
             ).all()
             by_status = dict(rows)
             counts = [(status.label, by_status.get(status.value, 0)) for status in DeclarationStatus]
+        listings = []
+        if actor.organization_id is not None and actor.authority_id is None:
+            # the organization's own listed units (tier, type, year, batch, status), one statement
+            listings = db.session.execute(
+                select(ListedUnit, Batch.name.label("batch_name")).join(Batch, Batch.id == ListedUnit.batch_id)
+                .where(ListedUnit.organization_id == actor.organization_id)
+                .order_by(ListedUnit.year.desc(), ListedUnit.id.desc()).limit(200)).all()
         return self.render_template(
             self.index_template,
+            listings=listings,
+            batch_title=Batch.title_of,
             actor=actor,
             organization=g.user.active_organization,
             authority=g.user.authority,
