@@ -131,7 +131,9 @@ def test_home_shows_the_organizations_own_listings(app, data, client_as):
     html = page(client_as("qiye"), "/")
     section = html[html.index("本单位的绿色制造名单"):]
     assert "省级" in section and "工业节能技术目录" in section and "省级页面测试批" in section and "有效" in section
-    assert "本单位的绿色制造名单" not in page(client_as("feiqiye"), "/")
+    demo = page(client_as("feiqiye"), "/")  # the demo's 省级 round listed 冀北's standard
+    assert "省级绿色制造第一批（演示）" in demo and "绿色标准" in demo[demo.index("本单位的绿色制造名单"):]
+    assert "本单位的绿色制造名单" not in page(client_as("yuanqu"), "/")
     assert "本单位的绿色制造名单" not in page(client_as("hebeisheng"), "/")
 
 
