@@ -47,7 +47,7 @@ from app.models import (
     Subsystem,
 )
 from app.domain import DomainError, in_language, reference_data
-from app.domain import catalog, forms, workbook
+from app.domain import catalog, forms, tiers, workbook
 from app.domain.numbers import INTEGER_MAX
 from app.domain.sign_in import DETAILS
 from app.security import roles
@@ -412,6 +412,8 @@ class BatchConsole(ConsoleModelView):
             if model.owner is None:
                 model.owner = db.session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
             catalog.default_forms(db.session, model.windows)
+        if model.tier is not None and (refused := tiers.owner_refusal(model.tier, model.owner)) is not None:
+            raise ValidationError(refused.translated(gettext))
         for _, problem in catalog.window_problems(model.windows):
             raise ValidationError(in_language(problem, gettext))
 

@@ -61,6 +61,19 @@ def tiers_open_to(authority: Authority | None) -> list[BatchTier]:
     return []
 
 
+def owner_refusal(tier: BatchTier, owner: Authority | None) -> DomainError | None:
+    """Why `owner` may not own a batch of `tier`, or None: a 国家级 batch is the ministry's, a 省级 or 市级 one an
+    authority's that may open that tier (`tiers_open_to`). The console and 本级批次 check it here."""
+    if BatchTier(tier) == BatchTier.NATIONAL:
+        if owner is None or owner.kind != AuthorityKind.MINISTRY:
+            return DomainError(N_("国家级批次的组织部门须为工业和信息化部"), kind=ErrorKind.INVALID)
+        return None
+    if BatchTier(tier) not in tiers_open_to(owner):
+        return DomainError(N_("%(owner)s不能组织%(tier)s批次：省级批次由省级工信主管部门组织，市级批次由省或经省授权的市组织"),
+                           owner=owner.name if owner else "", tier=BatchTier(tier).label, kind=ErrorKind.INVALID)
+    return None
+
+
 def may_run_rounds(authority: Authority | None) -> bool:
     """Whether the authority has a 本级批次 page: it may open some tier, or it is a province (which may always
     change whether its cities run the city tier)."""
