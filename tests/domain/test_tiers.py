@@ -122,3 +122,15 @@ def test_city_delegation_moves_the_city_tier_to_the_city(db_session):
     unit = db_session.scalar(select(ListedUnit).where(ListedUnit.declaration_id == declaration.id))
     assert unit.tier == BatchTier.CITY and unit.listed_by_id == batch.owner_id == f.actor_of("shijiazhuang").authority_id
     tiers.set_cities_run_city_tier(db_session, f.actor_of("hebeisheng"), False)
+
+
+def test_a_batch_owner_fits_its_tier(db_session):
+    authorities = {u: db_session.get(Authority, f.actor_of(u).authority_id)
+                   for u in ("gongxinbu", "hebeisheng", "shijiazhuang", "jituan")}
+    assert tiers.owner_refusal(BatchTier.NATIONAL, authorities["gongxinbu"]) is None
+    assert tiers.owner_refusal(BatchTier.NATIONAL, authorities["hebeisheng"]) is not None
+    assert tiers.owner_refusal(BatchTier.PROVINCIAL, authorities["hebeisheng"]) is None
+    assert tiers.owner_refusal(BatchTier.PROVINCIAL, authorities["gongxinbu"]) is not None
+    assert tiers.owner_refusal(BatchTier.CITY, authorities["jituan"]) is not None
+    assert tiers.owner_refusal(BatchTier.CITY, authorities["shijiazhuang"]) is not None  # not delegated
+    assert tiers.owner_refusal(BatchTier.CITY, authorities["hebeisheng"]) is None
