@@ -14,21 +14,18 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('batch_window', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('requires_provincial_listing', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
-    with op.batch_alter_table('authority', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('cities_run_city_tier', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
-    with op.batch_alter_table('listed_unit', schema=None) as batch_op:
-        batch_op.create_index('ix_listed_unit_holder', ['organization_id', 'tier', 'declaration_type_id', 'status'],
-                              unique=False)
+    # plain ADD COLUMN (a constant default): a batch recreate would drop the AUTOINCREMENT of SQLite's tables
+    op.add_column('batch_window', sa.Column('requires_provincial_listing', sa.Boolean(), server_default=sa.false(),
+                                            nullable=False))
+    op.add_column('authority', sa.Column('cities_run_city_tier', sa.Boolean(), server_default=sa.false(),
+                                         nullable=False))
+    op.create_index('ix_listed_unit_holder', 'listed_unit', ['organization_id', 'tier', 'declaration_type_id', 'status'],
+                    unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('listed_unit', schema=None) as batch_op:
-        batch_op.drop_index('ix_listed_unit_holder')
-    with op.batch_alter_table('authority', schema=None) as batch_op:
+    op.drop_index('ix_listed_unit_holder', table_name='listed_unit')
+    with op.batch_alter_table('authority', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('cities_run_city_tier')
-    with op.batch_alter_table('batch_window', schema=None) as batch_op:
+    with op.batch_alter_table('batch_window', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('requires_provincial_listing')
