@@ -34,7 +34,7 @@ from app.models import (
     SiteSetting,
     Subsystem,
 )
-from app.domain import DomainError, catalog, reference_data
+from app.domain import DomainError, reference_data
 from app.domain.catalog import latest_form
 from app.domain.codes import org_code_of
 from app.models.geo import CITY, COUNTY, PROVINCE

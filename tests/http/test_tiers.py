@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from app.domain import lifecycle, publication as pub, tiers
+from app.domain import publication as pub, tiers
 from app.extensions import db
 from app.models import (Authority, Batch, BatchTier, BatchWindow, Declaration, DeclarationType, ListedUnit,
                         PlatformUser)
