@@ -230,6 +230,7 @@ class Loader:
         organizations = {o.name: o for o in self._demo_organizations(data["organizations"])}
         self._demo_users(data["users"], data["password"], organizations)
         self._demo_licences(organizations.values())
+        self._demo_provincial_round(data["provincial_round"], organizations, today)
 
     def _demo_licences(self, organizations) -> None:
         """A stand-in 营业执照 image for each demo organization without one, so that 企业信息 shows it and new
@@ -277,6 +278,64 @@ class Loader:
         db.session.add(batch)
         self.stats["batch+"] += 1
         db.session.flush()
+
+    def _demo_provincial_round(self, spec: dict, organizations: dict[str, Organization],
+                               today: datetime.date) -> None:
+        """Last year's 省级 round of a province (tiers), closed and published, with its listed units: opened as the
+        province's 本级批次 opens one, each unit declared, reviewed up to the province, publicized and listed
+        through the lifecycle at the dates it would have happened."""
+        from app.domain import forms, lifecycle, publication, tiers
+        from dataclasses import replace
+
+        from app.domain.scope import Actor, Audience
+        from app.models import PlatformUser
+        from app.storage import store
+        from app.vocabulary import DeclarationStatus
+
+        owner = find_authority(spec["owner"])
+        year = today.year - 1
+        if db.session.scalar(select(Batch.id).where(Batch.owner_id == owner.id, Batch.year == year,
+                                                    Batch.name == spec["name"])) is not None:
+            return
+        sm = current_app.appbuilder.sm
+        province = Actor.of(next(u for u in db.session.scalars(select(PlatformUser)) if u.authority_id == owner.id))
+        opens, closes = today - datetime.timedelta(days=330), today - datetime.timedelta(days=240)
+        types = {t.code: t for t in db.session.scalars(select(DeclarationType))}
+        batch = tiers.open_batch(
+            db.session, province, tier=BatchTier.PROVINCIAL.value, name=spec["name"], year=year,
+            notice_no=spec["notice_no"], today=opens,
+            windows=[tiers.WindowInput(types[code].id, opens, closes) for code in spec["types"]])
+        submitted = datetime.datetime.combine(closes - datetime.timedelta(days=20), datetime.time(10))
+        for item in spec["listed"]:
+            user = sm.find_user(username=item["by"])
+            organization = organizations[item["organization"]]
+            applicant = replace(Actor.of(user), organization_id=organization.id, org_type=organization.org_type)
+            declaration = lifecycle.create(db.session, applicant, types[item["type"]], batch, submitted,
+                                           contact=item["contact"])
+            definition = lifecycle.definition_of(declaration)
+            values = {**declaration.form_data, **item["content"]}
+            file = store(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", original_name=item["file"],
+                         purpose="form_file", content_type="application/pdf", extension=".pdf",
+                         declaration_id=declaration.id, uploaded_by_id=user.id)
+            for section, field in definition.all_fields():
+                if field.kind == "file":
+                    values.setdefault(section.key, {})[field.key] = [file.id] if field.required else []
+            declaration.form_data = values
+            declaration.title = forms.title_of(definition, values)
+            lifecycle.apply(db.session, declaration, "submit", applicant, Audience.APPLICANT, now=submitted)
+            moment = submitted
+            while declaration.status == DeclarationStatus.UNDER_REVIEW:  # each level of its chain approves it
+                moment += datetime.timedelta(days=3)
+                reviewer = next(u for u in db.session.scalars(select(PlatformUser))
+                                if u.authority_id == declaration.pending_authority_id)
+                lifecycle.apply(db.session, declaration, "approve", Actor.of(reviewer), Audience.REVIEWER, now=moment)
+        decided = datetime.datetime.combine(closes + datetime.timedelta(days=10), datetime.time(9))
+        notice = publication.start_publicity(db.session, batch, province, decided, title=f"{spec['name']}名单公示",
+                                             starts=decided.date(), ends=decided.date() + datetime.timedelta(days=9),
+                                             notice="")
+        publication.publish(db.session, notice, province, decided + datetime.timedelta(days=12))
+        self.stats["batch+"] += 1
+        self.stats["listed_unit+"] += len(spec["listed"])
 
     def _demo_organizations(self, specs: list[dict]) -> list[Organization]:
         existing = {(o.org_type, o.credit_code): o for o in db.session.scalars(select(Organization))}

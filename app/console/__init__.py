@@ -47,11 +47,10 @@ from app.models import (
     SiteSetting,
     Subsystem,
 )
-from app.domain import DomainError, reference_data
+from app.domain import DomainError, in_language, reference_data
 from app.domain import agency as agencies
 from app.domain.scope import Actor
-from app.domain import catalog, forms, workbook
-from app.domain.catalog import latest_form
+from app.domain import catalog, forms, tiers, workbook
 from app.domain.numbers import INTEGER_MAX
 from app.domain.sign_in import DETAILS
 from app.security import roles
@@ -333,8 +332,10 @@ class AuthorityConsole(ConsoleModelView):
     column_filters = ["kind", "active"]
     column_labels = {"name": N_("名称"), "kind": N_("类别"), "code": N_("编码"), "region": N_("所在区划"),
                      "parent": N_("上级部门"), "active": N_("启用"), "is_financial": N_("金融企业"),
-                     "separately_planned": N_("计划单列市"), "sort": N_("排序")}
-    form_columns = ["name", "kind", "code", "region", "parent", "is_financial", "separately_planned", "active", "sort"]
+                     "separately_planned": N_("计划单列市"), "sort": N_("排序"),
+                     "cities_run_city_tier": N_("市级批次由各市组织")}
+    form_columns = ["name", "kind", "code", "region", "parent", "is_financial", "separately_planned", "active", "sort",
+                    "cities_run_city_tier"]
     form_ajax_refs = {"region": {"fields": ["code", "name"], "page_size": 20},
                       "parent": {"fields": ["name", "code"], "page_size": 20}}
 
@@ -386,11 +387,12 @@ class DeclarationTypeConsole(ConsoleModelView):
 
 BATCH_WINDOW_FORM = dict(
     form_columns=["id", "declaration_type", "opens_on", "closes_on", "form_definition", "county_deadline",
-                  "city_deadline", "top_deadline", "ministry_deadline"],
+                  "city_deadline", "top_deadline", "ministry_deadline", "requires_provincial_listing"],
     column_labels={"declaration_type": N_("申报类型"), "opens_on": N_("申报开始"), "closes_on": N_("申报截止"),
                    "form_definition": N_("申报书版本"), "county_deadline": N_("县/区审核截止"),
                    "city_deadline": N_("市审核截止"), "top_deadline": N_("省/集团/协会审核截止"),
-                   "ministry_deadline": N_("工信部审核截止")},
+                   "ministry_deadline": N_("工信部审核截止"),
+                   "requires_provincial_listing": N_("须持有效省级名单")},
 )
 
 
@@ -412,27 +414,11 @@ class BatchConsole(ConsoleModelView):
         with db.session.no_autoflush:
             if model.owner is None:
                 model.owner = db.session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
-            for window in model.windows:
-                if window.form_definition is None and window.declaration_type is not None:
-                    window.form_definition = db.session.get(
-                        FormDefinition, latest_form(db.session, window.declaration_type.id))
-        for window in model.windows:
-            chosen = window.form_definition
-            if chosen is not None and window.declaration_type is not None \
-                    and chosen.declaration_type_id != window.declaration_type.id:
-                raise ValidationError(gettext("%(type)s：申报书版本“%(form)s”属于其他申报类型",
-                                              type=gettext(str(window.declaration_type)), form=str(chosen)))
-            if chosen is not None and window.declaration_type is not None and chosen.purpose != "declaration":
-                raise ValidationError(gettext("%(type)s：“%(form)s”是动态管理表，不是申报书",
-                                              type=gettext(str(window.declaration_type)), form=str(chosen)))
-        for window in model.windows:
-            if window.opens_on and window.closes_on and window.opens_on > window.closes_on:
-                raise ValidationError(gettext("%(type)s：申报开始日期不能晚于截止日期",
-                                              type=gettext(str(window.declaration_type))))
-            deadlines = [window.county_deadline, window.city_deadline, window.top_deadline, window.ministry_deadline]
-            if any(d and window.closes_on and d < window.closes_on for d in deadlines):
-                raise ValidationError(gettext("%(type)s：审核截止日期不能早于申报截止日期",
-                                              type=gettext(str(window.declaration_type))))
+            catalog.default_forms(db.session, model.windows)
+        if model.tier is not None and (refused := tiers.owner_refusal(model.tier, model.owner)) is not None:
+            raise ValidationError(refused.translated(gettext))
+        for _, problem in catalog.window_problems(model.windows):
+            raise ValidationError(in_language(problem, gettext))
 
 
 class AgencyConsole(ConsoleModelView):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain import DomainError, ErrorKind
+from app.domain import DomainError, ErrorKind, Message
 from app.domain.forms import FormDefinition as FormDefinition_, check_text, newest, version_key
 from app.models import DeclarationType, FormDefinition
 from app.vocabulary import N_
@@ -19,6 +19,36 @@ def latest_form(session: Session, declaration_type_id: int, purpose: str = "decl
     return newest(session.execute(select(FormDefinition.version, FormDefinition.id)
                                   .where(FormDefinition.declaration_type_id == declaration_type_id,
                                          FormDefinition.purpose == purpose)).all())
+
+
+def default_forms(session: Session, windows) -> None:
+    """A batch window without a chosen form version opens with its type's newest (console, seeding, a
+    province's own batch alike)."""
+    for window in windows:
+        if window.form_definition is None and window.declaration_type is not None:
+            window.form_definition = session.get(FormDefinition, latest_form(session, window.declaration_type.id))
+
+
+def window_problems(windows) -> list[tuple[object, Message]]:
+    """What is wrong with a batch's windows, each named by its declaration type: a form version of another
+    type or a 动态管理表 instead of a 申报书, a window that closes before it opens, a review deadline before the window closes. The one home of
+    these rules: the console, seeding and a province's own batch check them here."""
+    found = []
+    for window in windows:
+        declaration_type, chosen = window.declaration_type, window.form_definition
+        name = declaration_type.name if declaration_type is not None else ""
+        if chosen is not None and declaration_type is not None and chosen.declaration_type_id != declaration_type.id:
+            found.append((window, Message(N_("%(type)s：申报书版本“%(form)s”属于其他申报类型"), type=name,
+                                          form=str(chosen))))
+        if chosen is not None and declaration_type is not None and chosen.purpose != "declaration":
+            found.append((window, Message(N_("%(type)s：“%(form)s”是动态管理表，不是申报书"), type=name,
+                                          form=str(chosen))))
+        if window.opens_on and window.closes_on and window.opens_on > window.closes_on:
+            found.append((window, Message(N_("%(type)s：申报开始日期不能晚于截止日期"), type=name)))
+        deadlines = [window.county_deadline, window.city_deadline, window.top_deadline, window.ministry_deadline]
+        if any(d and window.closes_on and d < window.closes_on for d in deadlines):
+            found.append((window, Message(N_("%(type)s：审核截止日期不能早于申报截止日期"), type=name)))
+    return found
 
 
 @dataclass(frozen=True)

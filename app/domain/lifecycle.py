@@ -21,7 +21,7 @@ from sqlalchemy import delete as sa_delete, func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, Message, dossier, figures, forms, listing
+from app.domain import DomainError, Message, dossier, figures, forms, listing, tiers
 from app.domain import agency as agencies
 from app.vocabulary import Channel, DeclarationStatus as S, N_, PublicationStage, ReviewLevel, StepState
 from app.domain.scope import Actor, Audience
@@ -732,14 +732,8 @@ def create(session: Session, actor: Actor, declaration_type: DeclarationType, ba
     """新增填报: a draft of the actor's organization, pre-filled from its profile and the person's contact
     details; `copy_licence(declaration)` copies the registered 营业执照 into the draft's licence field."""
     organization = session.get(Organization, actor.organization_id) if actor.organization_id else None
-    if organization is None:
-        raise DomainError(N_("请先切换到要申报的单位"))
-    if organization.org_type not in (declaration_type.declarant_types or []):
-        raise DomainError(N_("本单位类型不能申报“%(type)s”"), type=declaration_type.name)
-    if declaration_type not in organization.declaration_types:
-        raise DomainError(N_("本单位未选择上报此类型，请先在企业信息中勾选“上报绿色制造类型”"))
-    if (closed := window_error(session, batch.id, declaration_type.id, now.date())) is not None:
-        raise closed
+    if (refused := creation_refusal(session, organization, declaration_type, batch, now.date())) is not None:
+        raise refused
     window = session.scalar(select(BatchWindow).where(BatchWindow.batch_id == batch.id,
                                                       BatchWindow.declaration_type_id == declaration_type.id))
     declaration = Declaration(
@@ -762,6 +756,25 @@ def create(session: Session, actor: Actor, declaration_type: DeclarationType, ba
     session.flush()
     figures.changed(session, declaration.id, {})
     return declaration
+
+
+def creation_refusal(session: Session, organization: Organization | None, declaration_type: DeclarationType,
+                     batch: Batch, today: datetime.date) -> DomainError | None:
+    """Why 新增填报 of `declaration_type` in `batch` is refused to `organization` now, or None: the pages show it
+    next to the button, and `create` raises it."""
+    if organization is None:
+        return DomainError(N_("请先切换到要申报的单位"))
+    if organization.org_type not in (declaration_type.declarant_types or []):
+        return DomainError(N_("本单位类型不能申报“%(type)s”"), type=declaration_type.name)
+    if declaration_type not in organization.declaration_types:
+        return DomainError(N_("本单位未选择上报此类型，请先在企业信息中勾选“上报绿色制造类型”"))
+    if (refused := tiers.reach_refusal(batch, organization)) is not None:
+        return refused
+    if (closed := window_error(session, batch.id, declaration_type.id, today)) is not None:
+        return closed
+    window = session.scalar(select(BatchWindow).where(BatchWindow.batch_id == batch.id,
+                                                      BatchWindow.declaration_type_id == declaration_type.id))
+    return tiers.listing_refusal(session, organization, declaration_type, window)
 
 
 def review_chain(session: Session, declaration: Declaration, channel: Channel,
@@ -787,6 +800,7 @@ def review_chain(session: Session, declaration: Declaration, channel: Channel,
         levels[ReviewLevel.TOP] = association
     if declaration.batch.tier == BatchTier.NATIONAL:
         levels[ReviewLevel.MINISTRY] = session.scalar(select(Authority).where(Authority.kind == AuthorityKind.MINISTRY))
+    levels = tiers.cut_at_owner(declaration.batch, levels)  # an authority's own batch ends with its decision
     if not any(levels.values()):
         raise DomainError(N_("没有可以审核此申报的主管部门"))
     return [(level, levels[level]) for level in LEVELS]
@@ -815,11 +829,15 @@ def window_error(session: Session, batch_id: int, declaration_type_id: int,
     return None
 
 
-def open_batches(session: Session, declaration_type: DeclarationType, today: datetime.date) -> list[Batch]:
-    return list(session.scalars(
+def open_batches(session: Session, declaration_type: DeclarationType, today: datetime.date,
+                 organization: Organization | None = None) -> list[Batch]:
+    """The batches with a window of the type open today; given an organization, those open to it (a national
+    batch to all, an authority's own batch to the organizations under it: tiers.reaches)."""
+    batches = session.scalars(
         select(Batch).join(BatchWindow, BatchWindow.batch_id == Batch.id)
         .where(BatchWindow.declaration_type_id == declaration_type.id, BatchWindow.opens_on <= today,
-               BatchWindow.closes_on >= today).order_by(Batch.year.desc(), Batch.id.desc())))
+               BatchWindow.closes_on >= today).order_by(Batch.year.desc(), Batch.id.desc()))
+    return [b for b in batches if organization is None or tiers.reaches(b, organization)]
 
 
 def latest_evaluation(session: Session, declaration: Declaration) -> Evaluation | None:

@@ -5,7 +5,7 @@ import enum
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.vocabulary import N_
@@ -69,6 +69,8 @@ class Authority(Model):
     is_financial: Mapped[bool] = mapped_column(Boolean, default=False)
     separately_planned: Mapped[bool] = mapped_column(Boolean, default=False)  # 计划单列市
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A province's setting: its cities open, decide and publish the 市级 batches (app.domain.tiers).
+    cities_run_city_tier: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sort: Mapped[int] = mapped_column(Integer, default=0)
 
     region: Mapped[Optional[Region]] = relationship()

@@ -6,7 +6,7 @@ import enum
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.vocabulary import N_
@@ -138,6 +138,8 @@ class BatchWindow(Model):
     city_deadline: Mapped[Optional[datetime.date]] = mapped_column(Date)
     top_deadline: Mapped[Optional[datetime.date]] = mapped_column(Date)
     ministry_deadline: Mapped[Optional[datetime.date]] = mapped_column(Date)
+    # 新增填报 here needs a valid (有效) 省级 listing of the same type (app.domain.tiers.listing_refusal).
+    requires_provincial_listing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     batch: Mapped[Batch] = relationship(back_populates="windows")
     declaration_type: Mapped[DeclarationType] = relationship()

@@ -19,7 +19,9 @@ class ListedUnit(Model):
     public list needs no join through declarations), at which tier, by whom, and its standing now."""
 
     __tablename__ = "listed_unit"
-    __table_args__ = (Index("ix_listed_unit_public", "year", "tier", "declaration_type_id"), IDS_NEVER_REUSED)
+    __table_args__ = (Index("ix_listed_unit_public", "year", "tier", "declaration_type_id"),
+                      Index("ix_listed_unit_holder", "organization_id", "tier", "declaration_type_id", "status"),
+                      IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id"), unique=True)

@@ -90,6 +90,9 @@ _REVIEW = [
     *menus("动态管理"),
     allow("ListedUnit", "can_list", "can_show", "can_act"),  # 动态复核 of listed units; 撤销审定 for the ministry
     *menus("名单管理", "动态复核", "撤销审定"),
+    allow("Rounds", "can_list", "can_act"),  # 本级批次: a province's (or a city's) own rounds (app.domain.tiers)
+    allow("Candidates", "can_list"),  # 国家级候选: a province's valid 省级 units
+    *menus("本级批次", "国家级候选"),
 ]
 _REVIEW += [allow("AgencySupervision", "can_list", "can_show", "can_act", "can_download"),
             *menus("第三方机构监管")]  # the ministry and provinces only: app/views/menu.py, app/domain/agency.py

@@ -22,6 +22,7 @@ from app.views.reference import reference_views
 from app.views.registration import RegistrationView, registration_entries
 from app.views.agency import AgencyOwnView, AgencySupervisionView
 from app.views.recheck import ListedUnitView
+from app.views.tiers import CandidatesView, PublicListView, RoundsView
 
 
 def register_views(appbuilder) -> None:
@@ -62,6 +63,11 @@ def register_views(appbuilder) -> None:
                         category="名单管理", category_label=_l("名单管理"), category_icon="fa-list-alt")
     appbuilder.add_link("撤销审定", href="/listed-units/proposals", label=_l("撤销审定"), icon="fa-legal",
                         category="名单管理")
+    appbuilder.add_view(RoundsView, "本级批次", label=_l("本级批次"), icon="fa-flag",
+                        category="审核管理", category_label=_l("审核管理"))
+    appbuilder.add_view(CandidatesView, "国家级候选", label=_l("国家级候选"), icon="fa-level-up",
+                        category="审核管理", category_label=_l("审核管理"))
+    appbuilder.add_view_no_menu(PublicListView)
     appbuilder.add_api(DeclarationApi)
     appbuilder.add_api(ApiDescription)
     appbuilder.add_view(AgencySupervisionView, "第三方机构监管", label=_l("第三方机构监管"), icon="fa-eye",

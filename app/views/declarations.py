@@ -349,7 +349,13 @@ class ApplicantDeclarationView(DeclarationListView):
     def render_template(self, template, **kwargs):
         if template == self.list_template:
             declaration_type = self._declaration_type()
-            kwargs["open_batches"] = lifecycle.open_batches(db.session, declaration_type, clock.today())
+            organization = g.user.active_organization
+            batches = lifecycle.open_batches(db.session, declaration_type, clock.today(), organization)
+            kwargs["open_batches"] = batches
+            kwargs["create_refusals"] = {  # shown next to 新增填报, the reason it would be refused in each batch
+                batch.id: refused.translated(gettext) for batch in batches
+                if (refused := lifecycle.creation_refusal(db.session, organization, declaration_type, batch,
+                                                          clock.today())) is not None}
             kwargs["declaration_type"] = declaration_type
             kwargs["view_name"] = self.__class__.__name__
         return super().render_template(template, **kwargs)

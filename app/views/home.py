@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.domain.scope import Actor, declaration_scope
 from app.vocabulary import DeclarationStatus
 from app.extensions import db
-from app.models import Declaration
+from app.models import Batch, Declaration
 from app.views.base import audience_of
 from app.views.recheck import my_listings
 
@@ -33,6 +33,7 @@ class HomeView(IndexView):
             counts = [(status.label, by_status.get(status.value, 0)) for status in DeclarationStatus]
         return self.render_template(
             self.index_template,
+            batch_title=Batch.title_of,
             actor=actor,
             organization=g.user.active_organization,
             authority=g.user.authority,

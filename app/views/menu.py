@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask import g, request
 
 from app.domain.scope import acting_authority
+from app.domain.tiers import may_run_rounds
 
 DECLARATION_MENU_PREFIX = "申报:"
 # Menu entries only some reviewers have work in: packages are made by the top level and received by the
@@ -19,6 +20,13 @@ AUTHORITY_MENUS = {
     "公示与名单": {"province", "ministry"},
     "第三方机构监管": {"province", "ministry"},  # agency supervision (app/views/agency.py)
     "撤销审定": {"ministry"},
+}
+# Menu entries shown to an authority by a rule on it rather than by its kind alone (tiers: a city its province
+# lets run the city tier opens, decides and publishes its own batches); either this or AUTHORITY_MENUS shows it.
+AUTHORITY_MENU_RULES = {
+    "公示与名单": may_run_rounds,
+    "本级批次": may_run_rounds,
+    "国家级候选": lambda authority: authority.kind == "province",
 }
 
 
@@ -93,9 +101,10 @@ def install_menu_filter(app, declarable_by_code: dict[str, DeclarableType]) -> N
             return False
         if item.childs:
             return any(is_menu_visible(child) for child in item.childs if child.name != "-")
-        if item.name in AUTHORITY_MENUS:
+        if item.name in AUTHORITY_MENUS or item.name in AUTHORITY_MENU_RULES:
             authority = acting_authority(g.user) if g.user.is_authenticated else None
-            return authority is not None and authority.kind in AUTHORITY_MENUS[item.name]
+            return authority is not None and (authority.kind in AUTHORITY_MENUS.get(item.name, ())
+                                              or AUTHORITY_MENU_RULES.get(item.name, lambda a: False)(authority))
         if not item.name.startswith(DECLARATION_MENU_PREFIX):
             return True
         organization = g.user.active_organization if g.user.is_authenticated else None

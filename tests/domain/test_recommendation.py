@@ -220,14 +220,15 @@ def test_publicity_then_the_list_freezes_declarations(db_session):
     with pytest.raises(DomainError, match="名单已发布"):
         pub.object_to(db_session, publication, declarations[0], ministry, later, "迟到的异议")
     assert records(db_session, declarations[0])[-2:] == ["publicize", "publish"]
-    units = db_session.scalars(select(ListedUnit).order_by(ListedUnit.declaration_id)).all()
+    units = db_session.scalars(select(ListedUnit).where(ListedUnit.batch_id == batch.id)
+                               .order_by(ListedUnit.declaration_id)).all()
     assert [(u.declaration_id, u.tier, u.year, u.status, u.listed_on, u.listed_by_id) for u in units] == [
         (d.id, BatchTier.NATIONAL, batch.year, ListingStatus.VALID, later.date(), batch.owner_id)
         for d in (declarations[0], declarations[2])]
     assert [(e.action, e.to_status, e.actor_name) for e in units[0].events] == [("listed", "valid", ministry.name)]
     # after the list: the unit's own organization, its chain's reviewers and the ministry see it; no one else
     seen = {username: set(db_session.scalars(select(ListedUnit.declaration_id).where(
-        listed_unit_scope(f.actor_of(username))))) for username in
+        ListedUnit.batch_id == batch.id, listed_unit_scope(f.actor_of(username))))) for username in
         ("qiye", "yuanqu", "changan", "shijiazhuang", "hebeisheng", "jituan", "gongxinbu", "sanfang")}
     owners = {u.declaration_id: u.organization_id for u in units}
     assert seen["gongxinbu"] == seen["hebeisheng"] == set(owners)

@@ -247,8 +247,17 @@ def test_a_new_batch_reads_in_the_audit_log_with_its_windows(app, client_as):
     assert "批次：第九批（审计）" in audit and "层级：国家级" in audit, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", audit.split("申报批次 · 新增")[1]))[:1500]
     assert "各类型申报时间：申报类型：工业节能技术目录，申报开始：2026-12-01，申报截止：2026-12-31" in audit
     assert "县/区审核截止：2027-01-10" in audit
+    with app.app_context():
+        hebei = str(f.authority("province", "130000").id)
+    refused = admin_post(admin, f"/console/batches/edit/?id={pk}", {
+        "year": "2026", "name": "第九批（审计）", "tier": "provincial", "notice_no": "工信厅节函〔2026〕901号",
+        "windows-0-id": str(window_id), "windows-0-declaration_type": str(energy),
+        "windows-0-opens_on": "2026-12-01", "windows-0-closes_on": "2027-01-05",
+        "windows-0-form_definition": "__None", "windows-0-county_deadline": "2027-01-10"})
+    assert refused.status_code == 200 and "不能组织省级批次" in refused.get_data(as_text=True)  # the ministry's
     edited = admin_post(admin, f"/console/batches/edit/?id={pk}", {
         "year": "2026", "name": "第九批（审计）", "tier": "provincial", "notice_no": "工信厅节函〔2026〕901号",
+        "owner": hebei, "windows-0-requires_provincial_listing": "y",
         "windows-0-id": str(window_id), "windows-0-declaration_type": str(energy),
         "windows-0-opens_on": "2026-12-01", "windows-0-closes_on": "2027-01-05",
         "windows-0-form_definition": "__None", "windows-0-county_deadline": "2027-01-10"})
@@ -256,6 +265,8 @@ def test_a_new_batch_reads_in_the_audit_log_with_its_windows(app, client_as):
     audit = admin.get("/console/audit/").get_data(as_text=True)
     assert "申报批次 · 修改" in audit and "层级：国家级 → 省级" in audit
     assert "申报截止：2026-12-31" in audit and "申报截止：2027-01-05" in audit  # the window before and after
+    with app.app_context():
+        assert db.session.get(f.Batch, pk).windows[0].requires_provincial_listing  # 须持有效省级名单, edited here
     with app.app_context():
         change = db.session.scalar(select(ConfigChange).where(ConfigChange.table_name == "batch",
                                                               ConfigChange.action == "update")

@@ -87,7 +87,7 @@ def test_the_journey_province_proposes_ministry_revokes_unit_sees_it(app, client
                 {"opinion": "经复核不再符合绿色工厂评价要求", "version": version(app, unit_id)}).status_code == 302
     # the organization: its home page and its unit page, read-only
     home = qiye.get("/").get_data(as_text=True)
-    assert "本单位名单动态" in home and "已撤销" in home and "经复核不再符合绿色工厂评价要求" in home
+    assert "本单位的绿色制造名单" in home and "已撤销" in home and "经复核不再符合绿色工厂评价要求" in home
     mine = qiye.get(f"/listed-units/{unit_id}").get_data(as_text=True)
     assert "已撤销" in mine and "经复核不再符合绿色工厂评价要求" in mine and "<form method=\"post\"" not in mine
     for action in ("发起复核", "建议撤销", "撤销", "列入名单"):

@@ -1,7 +1,7 @@
 """after the list: 复核 cases of listed units, 企业绿码 grades and their shares
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 """
 import sqlalchemy as sa
 from alembic import op

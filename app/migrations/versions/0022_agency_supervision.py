@@ -1,7 +1,7 @@
 """agency supervision: the legal representative's identity, spot checks, 不再采信, annual work reports, history
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0021
 """
 import sqlalchemy as sa
 from alembic import op
