@@ -37,6 +37,11 @@ def make_organization(name: str, county_code: str, body8: str) -> Organization:
     return org
 
 
+def first_batch() -> Batch:
+    """The demo's national batch (第十批), open now for every type: the batch tests declare in unless they say."""
+    return db.session.scalars(select(Batch).where(Batch.tier == "national").order_by(Batch.id)).first()
+
+
 def declaration(org: Organization, *, type_code: str = "green_factory", submitted: bool = True,
                 chain: tuple[Authority | None, Authority | None, Authority | None] = (None, None, None),
                 channel: Channel = Channel.LOCAL, agency: Organization | None = None) -> Declaration:
@@ -46,7 +51,7 @@ def declaration(org: Organization, *, type_code: str = "green_factory", submitte
     first = next((a for a in chain if a is not None), None)
     row = Declaration(
         declaration_type_id=declaration_type.id,
-        batch_id=db.session.scalars(select(Batch.id)).first(),
+        batch_id=first_batch().id,
         organization_id=org.id,
         unit_name=org.name,
         status=DeclarationStatus.UNDER_REVIEW if submitted else DeclarationStatus.DRAFT,
@@ -92,7 +97,7 @@ def drafted(username: str, type_code: str, batch: Batch | None = None, **content
     from app.models import Attachment
 
     declaration = lifecycle.create(db.session, actor_of(username), declaration_type,
-                                   batch or db.session.scalars(select(Batch)).first(), NOW)
+                                   batch or first_batch(), NOW)
     evidence = Attachment(purpose="form_file", storage_key=f"factory/{uuid.uuid4().hex}.pdf", original_name="证明材料.pdf",
                           content_type="application/pdf", size=1, sha256="0" * 64, declaration_id=declaration.id)
     db.session.add(evidence)
@@ -136,7 +141,7 @@ def new_batch(name: str, *type_codes: str) -> Batch:
     declarations go through a province's package, or that publish, take their own."""
     from app.models import BatchWindow
 
-    first = db.session.scalars(select(Batch)).first()
+    first = first_batch()
     batch = Batch(name=name, year=NOW.year, tier="national", owner_id=first.owner_id)
     db.session.add(batch)
     db.session.flush()

@@ -28,8 +28,9 @@ def submitted(app):
         with Session(db.engine) as session:
             declaration_type = session.execute(
                 select(DeclarationType).where(DeclarationType.code == "energy_saving_tech")).scalar_one()
-            declaration = lc.create(session, actor(session, "qiye"), declaration_type,
-                                    session.scalars(select(Batch)).first(), NOW)
+            national = select(Batch).where(Batch.tier == "national").order_by(Batch.id)
+            declaration = lc.create(session, actor(session, "qiye"), declaration_type, session.scalars(national).first(),
+                                    NOW)
             declaration.form_data = complete(lc.definition_of(declaration), file_id=-1)
             lc.apply(session, declaration, "submit", actor(session, "qiye"), Audience.APPLICANT, now=NOW)
             session.commit()

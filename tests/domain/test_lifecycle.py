@@ -214,7 +214,7 @@ def test_submit_outside_the_batch_window(db_session):
 
 def test_create_outside_the_window_or_for_a_type_not_chosen(db_session):
     qiye = actor(db_session, "qiye")
-    batch = db_session.scalars(select(Batch)).first()
+    batch = f.first_batch()
     energy = db_session.execute(select(DeclarationType).where(DeclarationType.code == "energy_saving_tech")).scalar_one()
     park = db_session.execute(select(DeclarationType).where(DeclarationType.code == "green_park")).scalar_one()
     with pytest.raises(DomainError, match="不在申报时间内"):
