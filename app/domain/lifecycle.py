@@ -770,10 +770,9 @@ def creation_refusal(session: Session, organization: Organization | None, declar
         return DomainError(N_("本单位未选择上报此类型，请先在企业信息中勾选“上报绿色制造类型”"))
     if (refused := tiers.reach_refusal(batch, organization)) is not None:
         return refused
-    if (closed := window_error(session, batch.id, declaration_type.id, today)) is not None:
+    window = _window_of(session, batch.id, declaration_type.id)
+    if (closed := _window_refusal(window, today)) is not None:
         return closed
-    window = session.scalar(select(BatchWindow).where(BatchWindow.batch_id == batch.id,
-                                                      BatchWindow.declaration_type_id == declaration_type.id))
     return tiers.listing_refusal(session, organization, declaration_type, window)
 
 
@@ -819,8 +818,15 @@ def local_levels(authority: Authority) -> dict[ReviewLevel, Authority | None]:
 
 def window_error(session: Session, batch_id: int, declaration_type_id: int,
                  today: datetime.date) -> DomainError | None:
-    window = session.scalar(select(BatchWindow).where(BatchWindow.batch_id == batch_id,
-                                                      BatchWindow.declaration_type_id == declaration_type_id))
+    return _window_refusal(_window_of(session, batch_id, declaration_type_id), today)
+
+
+def _window_of(session: Session, batch_id: int, declaration_type_id: int) -> BatchWindow | None:
+    return session.scalar(select(BatchWindow).where(BatchWindow.batch_id == batch_id,
+                                                    BatchWindow.declaration_type_id == declaration_type_id))
+
+
+def _window_refusal(window: BatchWindow | None, today: datetime.date) -> DomainError | None:
     if window is None:
         return DomainError(N_("本批次未开放此类型的申报"))
     if not (window.opens_on <= today <= window.closes_on):
