@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, exists, false, or_, select, true, union
 from sqlalchemy.orm import Session
 
-from app.domain import DomainError, ErrorKind, Message
+from app.domain import DomainError, ErrorKind, Message, messages
 from app.domain.scope import Actor, Audience, declaration_scope
 from app.models import (
     AgencyEvent,
@@ -59,6 +59,7 @@ FINDINGS = (N_("合格"), N_("基本合格"), N_("不合格"))
 UNDECIDED = frozenset({S.DRAFT, S.EVALUATING, S.EVALUATED, S.RETURNED, S.UNDER_REVIEW})
 TEXT_MAX = 2000
 REASON_MAX = 500
+OWN_PAGE = "/agency/supervision/"  # the agency's own 机构监管信息 page, where messages about its supervision point
 MAX_DECLARATIONS_CHECKED = 200
 
 # --- the legal representative's identity -------------------------------------------------------------------
@@ -300,6 +301,9 @@ def suspend(session: Session, actor: Actor, agency: Organization, now: datetime.
                                   created_at=now)
     session.add(suspension)
     record(session, agency.id, "suspended", actor, now, f"{first.isoformat()} 至 {last.isoformat()}：{reason}")
+    messages.post(session, organization_id=agency.id, subject=f"不再采信通知：{first.isoformat()} 至 {last.isoformat()}",
+                  body=f"工业和信息化部决定在 {first.isoformat()} 至 {last.isoformat()} 期间不再采信本机构的评价报告。"
+                       f"原因：{reason}", link=OWN_PAGE, now=now)
     session.flush()
     return suspension
 
@@ -321,6 +325,9 @@ def lift(session: Session, actor: Actor, suspension: AgencySuspension, now: date
     suspension.lift_reason, suspension.lifted_by_name, suspension.lifted_at = reason, actor.name, now
     record(session, suspension.agency_id, "lifted",
            actor, now, f"{suspension.starts_on.isoformat()} 至 {suspension.ends_on.isoformat()}：{reason}")
+    messages.post(session, organization_id=suspension.agency_id, subject="不再采信已提前解除",
+                  body=f"自 {suspension.lifted_on.isoformat()} 起恢复采信本机构的评价报告。原因：{reason}",
+                  link=OWN_PAGE, now=now)
     session.flush()
 
 

@@ -12,7 +12,22 @@ from sqlalchemy.orm import Session
 
 from app.domain.scope import Actor
 from app.models import Declaration, ListedUnit, ListingEvent
-from app.vocabulary import ListingStatus
+from app.vocabulary import N_, ListingStatus
+
+
+# What each step of a listed unit's history is called on pages (ListingEvent.action), whoever records it: the
+# list itself, the 复核 transitions (recheck.py) and the 动态管理 filings (filing.py).
+EVENT_LABELS = {
+    "listed": N_("列入名单"),
+    "recheck": N_("发起复核"),
+    "maintain": N_("复核维持"),
+    "propose_revoke": N_("建议撤销"),
+    "revoke": N_("撤销"),
+    "keep": N_("不予撤销"),
+    "filed": N_("提交动态管理表"),
+    "reminded": N_("填报提醒"),
+    "overdue_reminded": N_("逾期提醒"),
+}
 
 
 def enter(session: Session, declaration: Declaration, actor: Actor, now: datetime.datetime) -> ListedUnit:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import DomainError, ErrorKind
 from app.domain.scope import Actor
-from app.models import Message, MessageRead
+from app.models import Message, MessageRead, PlatformUser
 from app.vocabulary import N_
 
 SUBJECT_LIMIT = 200
@@ -32,6 +32,17 @@ def post(session: Session, *, organization_id: int | None = None, user_id: int |
     session.add(message)
     session.flush()
     return message
+
+
+def post_to_authority(session: Session, authority_id: int, *, subject: str, body: str, link: str | None = None,
+                      now: datetime.datetime) -> int:
+    """The same message to each active reviewer of an authority (reviewers act for an authority, not an
+    organization); how many were sent."""
+    users = session.scalars(select(PlatformUser.id).where(PlatformUser.authority_id == authority_id,
+                                                           PlatformUser.active.is_(True))).all()
+    for user_id in users:
+        post(session, user_id=user_id, subject=subject, body=body, link=link, now=now)
+    return len(users)
 
 
 def addressed_to(actor: Actor):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, ErrorKind, listing
+from app.domain import DomainError, ErrorKind, listing, messages
 from app.domain.scope import Actor, listed_unit_scope
 from app.models import AuthorityKind, ListedUnit, ListingRecheck
 from app.vocabulary import ListingStatus as L, N_
@@ -33,15 +33,7 @@ NOT_FOUND = N_("未找到该名单单位，或不在本部门管理范围内")
 OPINION_MAX = 2000
 
 OPEN, PROPOSED, CLOSED = "open", "proposed", "closed"
-# What each step of the history is called, for pages (the ListingEvent's action)
-EVENT_LABELS = {
-    "listed": N_("列入名单"),
-    "recheck": N_("发起复核"),
-    "maintain": N_("复核维持"),
-    "propose_revoke": N_("建议撤销"),
-    "revoke": N_("撤销"),
-    "keep": N_("不予撤销"),
-}
+EVENT_LABELS = listing.EVENT_LABELS  # the history's names, kept with the history
 STAGE_LABELS = {OPEN: N_("复核中"), PROPOSED: N_("已建议撤销，待工信部审定"), CLOSED: N_("已结束")}
 
 
@@ -229,9 +221,27 @@ def apply(session: Session, unit_id: int, name: str, actor: Actor, *, now: datet
         listing.record(session, unit, name, actor, now, from_status=from_status, authority_id=actor.authority_id,
                        opinion=ctx.args["opinion"])
         session.flush()
+        _notify(ctx, transition)
     except StaleDataError:
         raise DomainError(STALE, kind=ErrorKind.CONFLICT)
     return unit
+
+
+def _notify(ctx: Context, transition: Transition) -> None:
+    """Every step reaches the listed organization's message centre; a proposal reaches the authority that decides
+    it, and the decision the authority that proposed it."""
+    unit, case = ctx.unit, ctx.recheck
+    subject = f"名单动态：{unit.unit_name}（{unit.declaration_type.name}）{transition.label}"
+    body, link = f"{transition.label}：{ctx.args['opinion']}", f"/listed-units/{unit.id}"
+    messages.post(ctx.session, organization_id=unit.organization_id, subject=subject, body=body, link=link,
+                  now=ctx.now)
+    told = set()
+    if transition.name == "propose_revoke":
+        told.add(unit.listed_by_id)
+    elif transition.name in ("revoke", "keep") and case is not None and case.proposed_by_id:
+        told.add(case.proposed_by_id)
+    for authority_id in told - {ctx.actor.authority_id}:
+        messages.post_to_authority(ctx.session, authority_id, subject=subject, body=body, link=link, now=ctx.now)
 
 
 def proposals(session: Session, actor: Actor) -> list[tuple[ListedUnit, ListingRecheck]]:

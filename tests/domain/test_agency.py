@@ -205,6 +205,10 @@ def test_not_accepted_from_the_first_to_the_last_day_included(db_session, batch)
     actions = [e.action for e in agencies.events(db_session, agency.id)]
     assert actions == ["lifted", "suspended"]
     assert all(e.actor_name == "gongxinbu" for e in agencies.events(db_session, agency.id))
+    from app.models import Message  # the agency is told of both in its message centre
+    told = db_session.scalars(select(Message).where(Message.organization_id == agency.id).order_by(Message.id)).all()
+    assert [m.subject.split("：")[0] for m in told] == ["不再采信通知", "不再采信已提前解除"]
+    assert "评价报告弄虚作假" in told[0].body and told[0].link == agencies.OWN_PAGE
 
 
 def test_only_the_ministry_sets_not_accepted_and_each_mistake_is_named(db_session):

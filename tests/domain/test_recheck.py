@@ -216,3 +216,46 @@ def test_concurrent_double_decisions_one_wins(app, monkeypatch):
         unit = db.session.get(ListedUnit, unit_id)
         assert unit.status == L.REVOKED and [e.action for e in unit.events][-1] == "revoke"
         assert [e.action for e in unit.events].count("keep") == 0
+
+
+def test_each_step_reaches_the_unit_and_a_proposal_its_decider(db_session):
+    from app.domain import messages
+    from app.models import Message
+
+    unit = hebei_unit()
+
+    def inbox(actor):
+        return [m.subject for m in db.session.scalars(select(Message).where(messages.addressed_to(actor))
+                                                      .where(Message.link == f"/listed-units/{unit.id}")
+                                                      .order_by(Message.id))]
+
+    from dataclasses import replace
+
+    organization = replace(f.actor_of("qiye"), organization_id=unit.organization_id, user_id=-1)
+    take(unit, "recheck", "hebeisheng", "年度动态管理表未按期填报")
+    assert inbox(f.actor_of("gongxinbu")) == []  # nothing to decide yet
+    take(unit, "propose_revoke", "hebeisheng", "连续两年未填报")
+    assert [s.endswith("建议撤销") for s in inbox(f.actor_of("gongxinbu"))] == [True]
+    assert inbox(f.actor_of("hebeisheng")) == []  # not told of its own steps
+    rc.apply(db.session, unit.id, "revoke", f.actor_of("gongxinbu"), now=LATER, opinion="经复核，不再符合要求")
+    assert [s.endswith("撤销") for s in inbox(f.actor_of("hebeisheng"))] == [True]
+    assert [s.split("）")[-1] for s in inbox(organization)] == ["发起复核", "建议撤销", "撤销"]
+
+
+def test_every_step_of_a_units_history_has_a_name():
+    """The actions written with listing.record anywhere in app/ (as literals) and the 复核 transitions are all
+    named for pages."""
+    import ast
+    from pathlib import Path
+
+    from app.domain import listing
+
+    root = Path(listing.__file__).resolve().parents[1]
+    written = set(rc.TRANSITIONS) | {"listed"}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "record" and len(node.args) > 2:
+                written |= {c.value for c in ast.walk(node.args[2])  # a literal, or each branch of a choice
+                            if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    assert {"filed", "reminded", "overdue_reminded"} <= written
+    assert written <= set(listing.EVENT_LABELS)
