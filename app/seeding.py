@@ -41,6 +41,7 @@ from app.models.geo import CITY, COUNTY, PROVINCE
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 MINISTRY_NAME = "工业和信息化部节能与综合利用司"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # the demo's stand-in for every uploaded file
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -231,6 +232,7 @@ class Loader:
         self._demo_users(data["users"], data["password"], organizations)
         self._demo_licences(organizations.values())
         self._demo_provincial_round(data["provincial_round"], organizations, today)
+        self._demo_filing_window(data["filing_window"], today)
 
     def _demo_licences(self, organizations) -> None:
         """A stand-in 营业执照 image for each demo organization without one, so that 企业信息 shows it and new
@@ -313,15 +315,16 @@ class Loader:
             declaration = lifecycle.create(db.session, applicant, types[item["type"]], batch, submitted,
                                            contact=item["contact"])
             definition = lifecycle.definition_of(declaration)
-            values = {**declaration.form_data, **item["content"]}
-            file = store(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", original_name=item["file"],
-                         purpose="form_file", content_type="application/pdf", extension=".pdf",
-                         declaration_id=declaration.id, uploaded_by_id=user.id)
-            for section, field in definition.all_fields():
-                if field.kind == "file":
-                    values.setdefault(section.key, {})[field.key] = [file.id] if field.required else []
+            file = store(PDF, original_name=item["file"], purpose="form_file", content_type="application/pdf",
+                         extension=".pdf", declaration_id=declaration.id, uploaded_by_id=user.id)
+            values = forms.example_values(definition, file_id=file.id)  # what the demo does not spell out
+            for section, fields in {**declaration.form_data, **item["content"]}.items():
+                values[section] = {**values.get(section, {}), **fields} if isinstance(fields, dict) else fields
             declaration.form_data = values
             declaration.title = forms.title_of(definition, values)
+            if "agency" in item:  # the type requires a third-party evaluation: chosen, evaluated, accepted
+                self._demo_evaluation(declaration, applicant, organizations[item["agency"]], item["evaluation"],
+                                      submitted - datetime.timedelta(days=15))
             lifecycle.apply(db.session, declaration, "submit", applicant, Audience.APPLICANT, now=submitted)
             moment = submitted
             while declaration.status == DeclarationStatus.UNDER_REVIEW:  # each level of its chain approves it
@@ -336,6 +339,46 @@ class Loader:
         publication.publish(db.session, notice, province, decided + datetime.timedelta(days=12))
         self.stats["batch+"] += 1
         self.stats["listed_unit+"] += len(spec["listed"])
+
+    def _demo_filing_window(self, spec: dict, today: datetime.date) -> None:
+        """This year's 动态管理 window of a type, open now, and the reminders the daily `flask filing remind` has
+        sent so far: the listed units of the demo see what is due."""
+        from app.domain import filing
+        from app.models import FilingPeriod, FilingWindow
+
+        declaration_type = db.session.scalar(select(DeclarationType).where(DeclarationType.code == spec["type"]))
+        period = FilingPeriod(spec["period"])
+        if db.session.scalar(select(FilingWindow.id).where(
+                FilingWindow.declaration_type_id == declaration_type.id, FilingWindow.year == today.year,
+                FilingWindow.period == period)) is not None:
+            return
+        filing.open_window(db.session, declaration_type=declaration_type, year=today.year, period=period,
+                           opens_on=today - datetime.timedelta(days=spec["days_open_before"]),
+                           due_on=today + datetime.timedelta(days=spec["days_due_after"]))
+        filing.remind(db.session, datetime.datetime.combine(today, datetime.time(8)),
+                      days_before=spec["days_due_after"])
+        self.stats["filing_window+"] += 1
+
+    def _demo_evaluation(self, declaration, applicant, agency: Organization, spec: dict,
+                         moment: datetime.datetime) -> None:
+        """选择第三方评价机构, 提交三方评价, and the agency's 返回评价结果 with its report, through the lifecycle."""
+        from app.domain import lifecycle
+        from app.domain.scope import Actor, Audience
+        from app.models import PlatformUser
+        from app.storage import store
+
+        lifecycle.apply(db.session, declaration, "choose_agency", applicant, Audience.APPLICANT, now=moment,
+                        agency_id=str(agency.id))
+        lifecycle.apply(db.session, declaration, "request_evaluation", applicant, Audience.APPLICANT, now=moment)
+        evaluator = db.session.scalars(select(PlatformUser).where(PlatformUser.active_organization_id == agency.id)
+                                       .order_by(PlatformUser.id)).first()
+        report = store(PDF, original_name=spec["report"], purpose="evaluation_report", content_type="application/pdf",
+                       extension=".pdf", declaration_id=declaration.id, organization_id=agency.id,
+                       uploaded_by_id=evaluator.id)
+        agent = Actor.of(evaluator)
+        lifecycle.apply(db.session, declaration, "return_evaluation", agent, Audience.AGENCY,
+                        now=moment + datetime.timedelta(days=7), score=spec["score"], basic_requirements="符合",
+                        highlights=spec["highlights"], report_id=str(report.id))
 
     def _demo_organizations(self, specs: list[dict]) -> list[Organization]:
         existing = {(o.org_type, o.credit_code): o for o in db.session.scalars(select(Organization))}

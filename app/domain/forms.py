@@ -1092,3 +1092,50 @@ def indicator_total(definition: FormDefinition, values: dict) -> tuple[Decimal, 
             possible += item.points
             earned += indicator_score(item, (values.get(section.key) or {}).get(item.key)) or 0
     return earned, possible
+
+
+# --- example values ----------------------------------------------------------------------------------------
+
+EXAMPLES = {  # a valid value of each simple kind, for example values
+    "text": "示例内容", "longtext": "示例说明文字", "date": "2024-06-30", "region": "130102", "industry": "3411",
+    "phone": "13800000000", "email": "contact@example.cn", "credit_code": "914403001922038216", "postcode": "050000",
+}
+
+
+def example_value(item: Field):
+    if item.kind in EXAMPLES:
+        return EXAMPLES[item.kind][: item.max_length] if item.max_length else EXAMPLES[item.kind]
+    if item.kind in ("integer", "decimal", "percent", "indicator"):
+        low = item.min if item.min is not None else Decimal(0)
+        high = item.max if item.max is not None else low + 100
+        middle = (low + high) / 2
+        if item.kind == "integer":
+            return int(middle)
+        return format(middle.quantize(Decimal("0.01")).normalize(), "f")
+    if item.kind == "choice":
+        return item.choices[0]
+    if item.kind == "multichoice":
+        return [item.choices[0]]
+    raise ValueError(item.kind)
+
+
+def example_values(definition: FormDefinition, file_id: int | None = None) -> dict:
+    """Every field, row, item and score filled so that 上报 has nothing to complain about; required
+    file fields get `file_id`, an attachment of the declaration. The tests' complete values, and the demo's
+    stand-in for what its listed units typed."""
+    values: dict = {}
+    for section, item in definition.all_fields():
+        out = values.setdefault(section.key, {})
+        if item.kind == "file":
+            out[item.key] = [file_id] if (item.required and file_id) else []
+        elif item.kind == "table":
+            count = len(item.rows) if item.rows else max(item.min_rows, 1)
+            out[item.key] = [{c.key: example_value(c) for c in item.columns} for _ in range(count)]
+        elif item.kind == "checklist":
+            out[item.key] = {str(e["code"]): "符合" for e in item.items}
+        elif item.kind == "score_table":
+            out[item.key] = {str(e["code"]): {"score": format(Decimal(str(e["max"])).normalize(), "f")}
+                             for e in item.items}
+        else:
+            out[item.key] = example_value(item)
+    return values

@@ -105,7 +105,8 @@ def test_only_units_due_in_the_window_file(db_session, lvyuan):
     for unit in (revoked, late_listed, other_type):
         with pytest.raises(DomainError, match="不在"):
             filings.start(db_session, open_, unit, f.actor_of("qiye"), NOW)
-    assert {d.unit.id for d in filings.due_for(db_session, f.actor_of("qiye"), NOW.date())}.isdisjoint(
+    assert {d.unit.id for d in filings.due_for(db_session, f.actor_of("qiye"), NOW.date()) if d.window.id == open_.id
+            }.isdisjoint(
         {revoked.id, late_listed.id, other_type.id})
 
 
@@ -179,7 +180,7 @@ def test_reminders_before_and_after_the_due_date_are_sent_once(db_session, lvyua
         FilingReminder.window_id == open_.id, FilingReminder.listed_unit_id == late_one.id,
         FilingReminder.kind == "overdue")))
     assert message.organization_id == lvyuan.id and "逾期" in message.subject and message.link == "/filings/"
-    assert [e.action for e in late_one.events][-2:] == ["reminded", "overdue_reminded"]
+    assert {"reminded", "overdue_reminded"} <= {e.action for e in late_one.events if open_.title in (e.opinion or "")}
     filings.close_window(db_session, open_, f.actor_of("gongxinbu"), after)
     before_closed = sent()
     filings.remind(db_session, after + datetime.timedelta(days=5))

@@ -45,7 +45,8 @@ def test_provincial_round_ends_with_the_province_and_lists_a_provincial_unit(db_
     _publish(db_session, batch, "hebeisheng")
     unit = db_session.scalar(select(ListedUnit).where(ListedUnit.declaration_id == declaration.id))
     assert (unit.tier, unit.status, unit.listed_by_id) == (BatchTier.PROVINCIAL, ListingStatus.VALID, batch.owner_id)
-    found = list(public_list.rows(db_session, public_list.Search(tier=BatchTier.PROVINCIAL, name="绿源")))
+    found = list(public_list.rows(db_session, public_list.Search(tier=BatchTier.PROVINCIAL, name="绿源",
+                                                                 declaration_type_id=_type(db_session).id)))
     assert [(r.unit_name, r.tier) for r in found] == [("石家庄绿源机械制造有限公司", BatchTier.PROVINCIAL)]
     total, candidates = tiers.candidates(db_session, f.actor_of("hebeisheng"), NOW.date())
     assert unit.id in [c.unit.id for c in candidates] and total >= 1
@@ -87,7 +88,8 @@ def test_national_window_requiring_a_provincial_listing(db_session):
     created = lc.create(db_session, f.actor_of("qiye"), declaration_type, national, NOW)
     assert created.batch_id == national.id
     unit = db_session.scalar(select(ListedUnit).where(ListedUnit.organization_id == holder.id,
-                                                      ListedUnit.tier == BatchTier.PROVINCIAL))
+                                                      ListedUnit.tier == BatchTier.PROVINCIAL,
+                                                      ListedUnit.declaration_type_id == declaration_type.id))
     unit.status = ListingStatus.REVOKED  # a revoked provincial listing no longer qualifies
     db_session.flush()
     assert lc.creation_refusal(db_session, holder, declaration_type, national, NOW.date()) is not None
