@@ -49,20 +49,23 @@ def filing_window_console():
         column_choices = {"period": enum_choices(FilingPeriod)}
 
         def scaffold_form(self):
-            """Flask-Admin offers no blank choice for a required relation; here blank means the newest form."""
+            """Flask-Admin offers no blank choice for a required relation; here blank means the newest form, and
+            requires every NOT NULL column: a blank due date means the notices' date."""
             form_class = super().scaffold_form()
             form_class.form_definition.kwargs["allow_blank"] = True
+            # the column is NOT NULL, but left blank the form puts the notices' date in (validate_model)
+            form_class.due_on.kwargs["validators"] = [Optional()]
             return form_class
 
         def validate_model(self, model):
             if model.closed:
                 raise ValidationError(gettext("已关闭的填报窗口不能修改"))
-            if model.due_on is None and model.year and model.period:
-                model.due_on = filings.default_due(model.year, FilingPeriod(model.period))
             if model.period is None:
                 model.period = FilingPeriod.ANNUAL
             model.closed = bool(model.closed)
             try:
+                if model.due_on is None and model.year:
+                    model.due_on = filings.due_by_default(model.year, FilingPeriod(model.period), model.opens_on)
                 with db.session.no_autoflush:
                     filings.check_window(db.session, model)
             except DomainError as refused:

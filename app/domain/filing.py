@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.domain import DomainError, ErrorKind, forms, green_code, listing, messages
 from app.domain.scope import Actor, listed_unit_scope
 from app.models import (ConfigChange, DeclarationType, Filing, FilingPeriod, FilingReminder, FilingStatus,
-                        FilingWindow, FormDefinition, ListedUnit, Organization, ReminderKind)
+                        FilingWindow, FormDefinition, ListedUnit, Message, Organization, ReminderKind)
 from app.models.catalog import BatchTier
 from app.vocabulary import N_, ListingStatus
 
@@ -39,6 +39,16 @@ SYSTEM = Actor(user_id=None, name="系统")  # reminders are sent by the platfor
 def default_due(year: int, period: FilingPeriod) -> datetime.date:
     """The notices' dates: the year by 15 January of the next year, its first half by 15 July."""
     return datetime.date(year + 1, 1, 15) if period == FilingPeriod.ANNUAL else datetime.date(year, 7, 15)
+
+
+def due_by_default(year: int, period: FilingPeriod, opens_on: datetime.date | None) -> datetime.date:
+    """The notices' due date for a window left without one; one before the opening date is refused by saying it is
+    the default (the person never typed it)."""
+    due = default_due(year, period)
+    if opens_on is not None and opens_on > due:
+        raise DomainError(N_("按通知默认的截止日期 %(due)s 早于开始填报日期 %(opens)s，请填写截止日期"),
+                          kind=ErrorKind.INVALID, due=due.isoformat(), opens=opens_on.isoformat())
+    return due
 
 
 def filing_forms(session: Session, declaration_type_id: int) -> list[FormDefinition]:
@@ -87,7 +97,7 @@ def open_window(session: Session, *, declaration_type: DeclarationType, year: in
                 opens_on: datetime.date, due_on: datetime.date | None = None,
                 form_definition: FormDefinition | None = None) -> FilingWindow:
     window = FilingWindow(declaration_type=declaration_type, year=year, period=period, opens_on=opens_on,
-                          due_on=due_on or default_due(year, period), form_definition=form_definition, closed=False)
+                          due_on=due_on or due_by_default(year, period, opens_on), form_definition=form_definition, closed=False)
     check_window(session, window)
     session.add(window)
     session.flush()
@@ -125,9 +135,14 @@ def is_open(window: FilingWindow, day: datetime.date) -> bool:
 
 
 def units_due(window: FilingWindow):
-    """The listed units that must file in a window: of its type, still listed, listed by its due date."""
-    return (ListedUnit.declaration_type_id == window.declaration_type_id) & ListedUnit.status.in_(ACTIVE) & (
-        ListedUnit.listed_on <= window.due_on)
+    """The listed units that must file in a window: of its type, still listed, listed by its due date; and a unit
+    that has filed in it always (a due date moved before its listing, or a unit revoked after it submitted, never
+    hides a filing from its reviewers; a draft counts while the unit is still listed)."""
+    in_window = (Filing.window_id == window.id) & (Filing.listed_unit_id == ListedUnit.id)
+    began = select(Filing.id).where(in_window).exists()
+    submitted = select(Filing.id).where(in_window, Filing.status == FilingStatus.SUBMITTED).exists()
+    return (ListedUnit.declaration_type_id == window.declaration_type_id) & (
+        (ListedUnit.status.in_(ACTIVE) & ((ListedUnit.listed_on <= window.due_on) | began)) | submitted)
 
 
 # --- an organization's filings ----------------------------------------------------------------------------------
@@ -254,6 +269,19 @@ def submit(session: Session, filing: Filing, actor: Actor, now: datetime.datetim
     listing.record(session, filing.unit, "filed", actor, now, from_status=ListingStatus(filing.unit.status),
                    opinion=f"提交{filing.window.title}{late}，指标得分 {filing.score}")
     _flush(session)
+    _reminders_read(session, filing, actor, now)
+
+
+def _reminders_read(session: Session, filing: Filing, actor: Actor, now: datetime.datetime) -> None:
+    """Once submitted, the window's reminders to the unit are done with: read by the one who submitted."""
+    if actor.user_id is None:
+        return
+    for message in session.scalars(select(Message).join(FilingReminder, FilingReminder.message_id == Message.id)
+                                   .where(FilingReminder.window_id == filing.window_id,
+                                          FilingReminder.listed_unit_id == filing.listed_unit_id)
+                                   .order_by(Message.id)).all():
+        if message.organization_id == actor.organization_id or message.user_id == actor.user_id:
+            messages.mark_read(session, actor, message, now)
 
 
 # --- scores --------------------------------------------------------------------------------------------------

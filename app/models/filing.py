@@ -62,7 +62,7 @@ class FilingWindow(Model):
         if day < self.opens_on:
             return N_("未开始")
         if day > self.due_on:
-            return N_("已逾期")
+            return N_("已截止")  # a window is past its due date; its units are 逾期
         return N_("填报中")
 
     def __repr__(self) -> str:

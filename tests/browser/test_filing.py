@@ -86,5 +86,10 @@ def test_the_unit_is_reminded_and_files_and_the_province_sees_it(app, live_serve
     page.get_by_role("link", name="返回").click()
     page.get_by_role("link", name=past_title).click()
     page.get_by_role("link", name="逾期", exact=True).click()
-    expect(page.locator("tr.filing-row", has_text=late_name).first.locator("td.filing-state")).to_have_text("逾期未提交")
+    late_row = page.locator("tr.filing-row", has_text=late_name).first
+    expect(late_row.locator("td.filing-state")).to_have_text("逾期未提交")
+    expect(page.locator("h3 small")).to_contain_text("已截止")  # the window is past its due date, its units late
     screenshot(page, "43-province-late-units")
+    late_row.get_by_role("link", name=late_name).click()  # the unit's page, where the province may 发起复核
+    page.wait_for_url("**/listed-units/*")
+    expect(page.get_by_text("发起复核").first).to_be_visible()

@@ -35,7 +35,7 @@ def test_windows_default_to_the_notices_dates_and_refuse_what_cannot_be(db_sessi
                             opens_on=datetime.date(2095, 12, 1))
     with pytest.raises(DomainError, match="开始填报日期不能晚于截止日期"):
         filings.open_window(db_session, declaration_type=green_factory, year=2094, period=FilingPeriod.ANNUAL,
-                            opens_on=datetime.date(2095, 2, 1))
+                            opens_on=datetime.date(2095, 2, 1), due_on=datetime.date(2095, 1, 31))
     declaration_form = db_session.scalar(select(FormDefinition).where(
         FormDefinition.declaration_type_id == green_factory.id, FormDefinition.purpose == "declaration"))
     with pytest.raises(DomainError, match="不是绿色工厂的动态管理表"):
@@ -257,3 +257,50 @@ def test_closing_a_years_window_grades_the_national_units_that_filed(db_session,
     grades = {g.listed_unit_id: (g.grade, g.rank, g.peers) for g in db_session.scalars(
         select(GreenCode).where(GreenCode.year == annual.year))}
     assert grades == {better.id: ("A", 1, 2), worse.id: ("B", 2, 2)}  # the provincial unit is not graded
+
+
+def test_a_default_due_date_before_the_opening_is_named_as_the_default(db_session):
+    green_factory = db_session.scalar(select(DeclarationType).where(DeclarationType.code == "green_factory"))
+    with pytest.raises(DomainError, match="按通知默认的截止日期 2089-01-15 早于开始填报日期 2089-11-01") as refused:
+        filings.open_window(db_session, declaration_type=green_factory, year=2088, period=FilingPeriod.ANNUAL,
+                            opens_on=datetime.date(2089, 11, 1))
+    assert "请填写截止日期" in str(refused.value.message)
+
+
+def test_a_unit_that_filed_stays_in_its_window_when_the_due_date_moves_before_its_listing(db_session, lvyuan):
+    hebei = f.actor_of("hebeisheng")
+    open_ = window()
+    submitted, drafting, waiting = listed(lvyuan), listed(lvyuan), listed(lvyuan)
+    filed(open_, submitted)
+    filings.start(db_session, open_, drafting, f.actor_of("qiye"), NOW)
+    open_.due_on = submitted.listed_on - datetime.timedelta(days=1)  # edited in the console: all three listed later
+    db_session.flush()
+    shown = {row.unit.id: row for row in filings.overview(db_session, open_, hebei, NOW.date())}
+    assert submitted.id in shown and shown[submitted.id].filing.status == FilingStatus.SUBMITTED
+    assert drafting.id in shown and shown[drafting.id].filing is not None
+    assert waiting.id not in shown  # no filing: listed after the due date, not due
+    submitted.status = "revoked"  # revoked after it filed: its filing is still seen
+    db_session.flush()
+    assert submitted.id in {row.unit.id for row in filings.overview(db_session, open_, hebei, NOW.date())}
+    due = {d.unit.id for d in filings.due_for(db_session, f.actor_of("qiye"), NOW.date()) if d.window.id == open_.id}
+    assert drafting.id in due and waiting.id not in due
+
+
+def test_submitting_reads_the_windows_reminders_to_the_unit(db_session, lvyuan):
+    qiye = f.actor_of("qiye")
+    today = NOW.date()
+    open_ = window(opens_on=today - datetime.timedelta(days=30), due_on=today - datetime.timedelta(days=1))
+    unit, other = listed(lvyuan), listed(lvyuan)
+    filings.remind(db_session, NOW - datetime.timedelta(days=3))  # 填报提醒
+    filings.remind(db_session, NOW)  # 逾期提醒
+    reminders = dict(db_session.execute(select(FilingReminder.message_id, FilingReminder.listed_unit_id).where(
+        FilingReminder.window_id == open_.id, FilingReminder.listed_unit_id.in_([unit.id, other.id]))).all())
+    assert sorted(reminders.values()) == sorted([unit.id, unit.id, other.id, other.id])
+    unread = {m.id for m, read in messages.inbox(db_session, qiye, limit=10_000) if not read}
+    assert set(reminders) <= unread
+    before = messages.unread_count(db_session, qiye)
+    filed(open_, unit)
+    unread = {m.id for m, read in messages.inbox(db_session, qiye, limit=10_000) if not read}
+    assert {pk for pk, owner in reminders.items() if owner == unit.id}.isdisjoint(unread)
+    assert {pk for pk, owner in reminders.items() if owner == other.id} <= unread  # another unit's: still to do
+    assert messages.unread_count(db_session, qiye) == before - 2

@@ -226,3 +226,36 @@ def test_a_late_draft_says_it_is_late(client_as, world):
     started = qiye.post(f"/filings/start/{world['past']}/{world['late_unit']}", data={"csrf_token": token})
     page = text_of(qiye.get(started.headers["Location"]))
     assert "截止日期" in page and "已逾期" in page
+
+
+def test_the_console_due_date_is_optional_and_its_default_named_when_before_the_opening(app, client_as):
+    admin = client_as("admin")
+    with app.app_context():
+        green_factory = db.session.scalar(select(f.DeclarationType.id).where(f.DeclarationType.code == "green_factory"))
+    page = admin.get("/console/filing_windows/new/").get_data(as_text=True)
+    due_input = re.search(r"<input[^>]*\bname=\"due_on\"[^>]*>", page).group(0)
+    assert " required" not in due_input  # blank means the notices' date
+    token = csrf_token(page)
+    form = {"declaration_type": str(green_factory), "year": "2087", "period": "annual", "opens_on": "2088-11-01",
+            "due_on": "", "form_definition": "__None", "csrf_token": token}
+    refused = text_of(admin.post("/console/filing_windows/new/", data=form))
+    assert "按通知默认的截止日期 2088-01-15 早于开始填报日期 2088-11-01，请填写截止日期" in refused
+    assert "开始填报日期不能晚于截止日期" not in refused
+    created = admin.post("/console/filing_windows/new/", data={**form, "due_on": "2088-12-15"})
+    assert created.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(FilingWindow.due_on).where(FilingWindow.year == 2087)) \
+            == datetime.date(2088, 12, 15)
+
+
+def test_the_late_list_links_each_unit_and_filing_and_the_window_is_past_its_due_date(client_as, world):
+    hebei = client_as("hebeisheng")
+    html = hebei.get(f"/filing-review/window/{world['past']}?show=late").get_data(as_text=True)
+    assert f'href="/listed-units/{world["late_unit"]}"' in html and f'href="/listed-units/{world["unit"]}"' in html
+    assert "已截止" in text_of(hebei.get(f"/filing-review/window/{world['past']}"))
+    assert "已截止" in text_of(hebei.get("/filing-review/"))
+    unit_page = hebei.get(f"/listed-units/{world['late_unit']}")
+    assert unit_page.status_code == 200 and "发起复核" in text_of(unit_page)
+    ministry = client_as("gongxinbu").get(f"/filing-review/window/{world['window']}").get_data(as_text=True)
+    assert f'href="/filings/{world["other_filing"]}"' in ministry
+    assert f'href="/listed-units/{world["other"]}"' in ministry
