@@ -408,7 +408,10 @@ class BatchConsole(ConsoleModelView):
     form_ajax_refs = {"owner": {"fields": ["name"], "page_size": 20}}
     form_args = {"owner": {"validators": [Optional()],
                            "description": _l("不选即工业和信息化部（国家级批次）；省级批次选择该省工信主管部门")}}
-    inline_models = [(BatchWindow, {**BATCH_WINDOW_FORM, "column_labels": lazy(BATCH_WINDOW_FORM["column_labels"])})]
+    inline_models = [(BatchWindow, {
+        **BATCH_WINDOW_FORM, "column_labels": lazy(BATCH_WINDOW_FORM["column_labels"]),
+        "form_args": {"form_definition": {"query_factory": lambda: catalog.declaration_forms(db.session)},  # 申报书 only
+                      "requires_provincial_listing": {"description": _l("仅国家级批次可勾选：只有持有效省级名单的单位可以申报")}}})]
 
     def validate_model(self, model):
         with db.session.no_autoflush:
@@ -417,7 +420,7 @@ class BatchConsole(ConsoleModelView):
             catalog.default_forms(db.session, model.windows)
         if model.tier is not None and (refused := tiers.owner_refusal(model.tier, model.owner)) is not None:
             raise ValidationError(refused.translated(gettext))
-        for _, problem in catalog.window_problems(model.windows):
+        for _, problem in catalog.window_problems(model.windows, model.tier):
             raise ValidationError(in_language(problem, gettext))
 
 

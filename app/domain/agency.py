@@ -387,7 +387,9 @@ def checkable(session: Session, actor: Actor, agency: Organization) -> list[Decl
 def record_spot_check(session: Session, actor: Actor, agency: Organization, now: datetime.datetime, *,
                       checked_on: str, declaration_ids: list[str], finding: str, opinion: str,
                       attachment: Attachment | None = None, attachment_error: str | None = None) -> AgencySpotCheck:
-    """抽查: every problem at once, by field; nothing stored unless there is none."""
+    """抽查: every problem at once, by field; nothing stored unless there is none. The declarations are optional:
+    a check of the agency's files and records in general names none (an agency may have evaluated nothing in the
+    checker's scope yet)."""
     if not may_supervise(actor) or supervised(session, actor, agency.id) is None:
         raise DomainError(N_("只能抽查本部门范围内的第三方评价机构"), kind=ErrorKind.NOT_FOUND)
     errors: dict[str, str] = {}
@@ -396,9 +398,7 @@ def record_spot_check(session: Session, actor: Actor, agency: Organization, now:
         errors["checked_on"] = N_("抽查日期不能晚于今天")
     allowed = {d.id for d in checkable(session, actor, agency)}
     chosen = sorted({int(i) for i in declaration_ids if str(i).isdigit() and len(str(i)) < 10})
-    if not chosen:
-        errors["declarations"] = N_("请至少选择一个被抽查的申报")
-    elif any(i not in allowed for i in chosen) or len(chosen) != len(set(declaration_ids)):
+    if any(i not in allowed for i in chosen) or len(chosen) != len(set(declaration_ids)):
         errors["declarations"] = N_("所选申报不在本部门范围内或并非该机构评价，请从列表中选择")
     if finding not in FINDINGS:
         errors["finding"] = N_("请选择抽查结论")
@@ -417,7 +417,8 @@ def record_spot_check(session: Session, actor: Actor, agency: Organization, now:
                             attachment_id=attachment.id if attachment else None, actor_id=actor.user_id,
                             actor_name=actor.name, created_at=now)
     session.add(check)
-    record(session, agency.id, "spot_check", actor, now, f"{day.isoformat()} {finding}（{len(chosen)} 个申报）")
+    record(session, agency.id, "spot_check", actor, now,
+           f"{day.isoformat()} {finding}（{len(chosen)} 个申报）" if chosen else f"{day.isoformat()} {finding}（机构档案与工作记录）")
     session.flush()
     return check
 

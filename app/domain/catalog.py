@@ -2,6 +2,7 @@
 how IT staff publish a new version of a form (checked like seeds/forms, never edited once published)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -9,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.domain import DomainError, ErrorKind, Message
 from app.domain.forms import FormDefinition as FormDefinition_, check_text, newest, version_key
-from app.models import DeclarationType, FormDefinition
+from app.models import BatchTier, DeclarationType, FormDefinition
 from app.vocabulary import N_
+
+STANDARD = re.compile(r"GB/T\s*\d+(?:\.\d+)*-\d{4}")
 
 
 def latest_form(session: Session, declaration_type_id: int, purpose: str = "declaration") -> int | None:
@@ -29,11 +32,14 @@ def default_forms(session: Session, windows) -> None:
             window.form_definition = session.get(FormDefinition, latest_form(session, window.declaration_type.id))
 
 
-def window_problems(windows) -> list[tuple[object, Message]]:
-    """What is wrong with a batch's windows, each named by its declaration type: a form version of another
-    type or a 动态管理表 instead of a 申报书, a window that closes before it opens, a review deadline before the window closes. The one home of
-    these rules: the console, seeding and a province's own batch check them here."""
+def window_problems(windows, tier) -> list[tuple[object, Message]]:
+    """What is wrong with the windows of a batch of `tier`, each named by its declaration type: a form version
+    of another type or a 动态管理表 instead of a 申报书, a window that closes before it opens, a review deadline
+    before the window closes, 须持有效省级名单 on a batch that is not national (a 省级 or 市级 batch requiring a
+    省级 listing could be entered by nobody). The one home of these rules: the console, seeding and a
+    province's own batch check them here."""
     found = []
+    national = tier is not None and BatchTier(tier) == BatchTier.NATIONAL
     for window in windows:
         declaration_type, chosen = window.declaration_type, window.form_definition
         name = declaration_type.name if declaration_type is not None else ""
@@ -48,7 +54,30 @@ def window_problems(windows) -> list[tuple[object, Message]]:
         deadlines = [window.county_deadline, window.city_deadline, window.top_deadline, window.ministry_deadline]
         if any(d and window.closes_on and d < window.closes_on for d in deadlines):
             found.append((window, Message(N_("%(type)s：审核截止日期不能早于申报截止日期"), type=name)))
+        if window.requires_provincial_listing and not national:
+            found.append((window, Message(N_("%(type)s：只有国家级批次可以要求“须持有效省级名单”，省级、市级批次请勿勾选"),
+                                          type=name)))
     return found
+
+
+def form_label(form: FormDefinition) -> str:
+    """A form version as a person chooses it: the version and what it is based on, the national standard its
+    title or basis names (“2026.3（GB/T 36132-2025）”) or else the first part of its basis."""
+    basis = str((form.definition or {}).get("basis") or "")
+    standard = STANDARD.search(form.title or "") or STANDARD.search(basis)
+    if standard:
+        basis = standard.group(0)
+    else:
+        basis = basis.split("；")[0].split("。")[0].replace("《", "").replace("》", "").strip()
+        if len(basis) > 30:
+            basis = basis[:29] + "…"
+    return f"{form.version}（{basis}）" if basis else form.version
+
+
+def declaration_forms(session: Session) -> list[FormDefinition]:
+    """The 申报书 versions a batch window may use (never a 动态管理表), newest loaded first."""
+    return list(session.scalars(select(FormDefinition).where(FormDefinition.purpose == "declaration")
+                                .order_by(FormDefinition.id.desc())))
 
 
 @dataclass(frozen=True)

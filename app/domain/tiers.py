@@ -141,7 +141,7 @@ def open_batch(session: Session, actor: Actor, *, tier: str, name: str, year: in
         if window.opens_on is None or window.closes_on is None:
             errors[f"dates_{window.declaration_type.id}"] = N_("请填写申报开始和截止日期")
     catalog.default_forms(session, rows)
-    for window, problem in catalog.window_problems(rows):
+    for window, problem in catalog.window_problems(rows, batch.tier):
         errors.setdefault(f"dates_{window.declaration_type.id}", problem)
     if errors:
         raise DomainError(N_("批次有 %(count)d 处需要修改，未创建"), kind=ErrorKind.INVALID, errors=errors,
@@ -234,14 +234,14 @@ class Candidate:
     """A valid 省级 unit of the province, and where it stands in the national batches open to its type now."""
 
     unit: ListedUnit
-    open_windows: int  # national windows of its type open today
+    open_batches: tuple[str, ...]  # the titles of the national batches with a window of its type open today
     declaration: Declaration | None  # its newest declaration in one of them, if any
 
     @property
     def status_label(self) -> str:
         if self.declaration is not None:
             return DeclarationStatus(self.declaration.status).label
-        return N_("未申报") if self.open_windows else N_("暂无开放的国家级批次")
+        return N_("未申报") if self.open_batches else N_("暂无开放的国家级批次")
 
 
 def candidates(session: Session, actor: Actor, today: datetime.date, *, offset: int = 0,
@@ -257,14 +257,15 @@ def candidates(session: Session, actor: Actor, today: datetime.date, *, offset: 
         ListedUnit.declaration_type_id, ListedUnit.unit_name, ListedUnit.id).offset(offset).limit(limit)).all()
     if not units:
         return total, []
-    open_national = (select(BatchWindow.batch_id, BatchWindow.declaration_type_id)
+    open_national = (select(BatchWindow.batch_id, BatchWindow.declaration_type_id, Batch.year, Batch.name)
                      .join(Batch, Batch.id == BatchWindow.batch_id)
                      .where(Batch.tier == BatchTier.NATIONAL, BatchWindow.opens_on <= today,
-                            BatchWindow.closes_on >= today))
-    windows = session.execute(open_national).all()
-    by_type: dict[int, int] = {}
-    for _, type_id in windows:
-        by_type[type_id] = by_type.get(type_id, 0) + 1
+                            BatchWindow.closes_on >= today).order_by(Batch.year, Batch.id))
+    found = session.execute(open_national).all()
+    windows = [(batch_id, type_id) for batch_id, type_id, _, _ in found]
+    by_type: dict[int, list[str]] = {}
+    for _, type_id, year, name in found:
+        by_type.setdefault(type_id, []).append(Batch.title_of(year, name))
     declared: dict[tuple[int, int], Declaration] = {}
     if windows:
         pairs = {(u.organization_id, u.declaration_type_id) for u in units}
@@ -273,5 +274,5 @@ def candidates(session: Session, actor: Actor, today: datetime.date, *, offset: 
                 tuple_(Declaration.batch_id, Declaration.declaration_type_id).in_([tuple(w) for w in windows]))
                 .options(selectinload(Declaration.batch)).order_by(Declaration.id)):
             declared[(declaration.organization_id, declaration.declaration_type_id)] = declaration
-    return total, [Candidate(u, by_type.get(u.declaration_type_id, 0),
+    return total, [Candidate(u, tuple(by_type.get(u.declaration_type_id, ())),
                              declared.get((u.organization_id, u.declaration_type_id))) for u in units]

@@ -10,10 +10,10 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app import clock
-from app.domain import DomainError, in_language, public_list, tiers
+from app.domain import DomainError, catalog, in_language, public_list, tiers
 from app.domain.scope import Actor, acting_authority
 from app.extensions import db
-from app.models import AuthorityKind, BatchTier, DeclarationType, FormDefinition
+from app.models import AuthorityKind, BatchTier, DeclarationType
 from app.views.base import commit_or_flash, form_text
 from app.web.refusals import flash_refusal
 from app.web.downloads import xlsx_rows
@@ -83,9 +83,9 @@ class RoundsView(BaseView):
     def _page(self, authority, form=None, errors=None, status=200):
         types = db.session.scalars(select(DeclarationType).where(DeclarationType.active.is_(True))
                                    .order_by(DeclarationType.sort)).all()
-        versions = {}
-        for row in db.session.scalars(select(FormDefinition).order_by(FormDefinition.id.desc())):
-            versions.setdefault(row.declaration_type_id, []).append(row)
+        versions = {}  # 申报书 only (a 动态管理表 is no batch's form), each labelled with what it is based on
+        for row in catalog.declaration_forms(db.session):
+            versions.setdefault(row.declaration_type_id, []).append((row.id, catalog.form_label(row)))
         today = clock.today()
         if form is None:
             form = {"year": str(today.year), "name": "", "notice_no": "",
@@ -111,14 +111,14 @@ class RoundsView(BaseView):
         windows = []
         for declaration_type in types:
             key = str(declaration_type.id)
-            for field in ("open", "opens", "closes", "form", "requires"):
+            for field in ("open", "opens", "closes", "form"):
                 form[f"{field}_{key}"] = form_text(f"{field}_{key}")
             if form[f"open_{key}"]:
                 form_id = form[f"form_{key}"]
                 windows.append(tiers.WindowInput(
                     declaration_type.id, _date(form[f"opens_{key}"]), _date(form[f"closes_{key}"]),
-                    int(form_id) if form_id.isdigit() and len(form_id) < 10 else None,
-                    bool(form[f"requires_{key}"])))
+                    int(form_id) if form_id.isdigit() and len(form_id) < 10 else None))
+                # 须持有效省级名单 is for national batches only (catalog.window_problems): not offered here
         try:
             year = int(form["year"]) if form["year"].strip().isdigit() and len(form["year"].strip()) < 6 else None
             batch = tiers.open_batch(db.session, Actor.of(g.user), tier=form["tier"], name=form["name"], year=year,

@@ -34,6 +34,10 @@ def test_province_round_to_the_public_list_and_a_national_window_that_requires_i
     page.fill("input[name=name]", "省级节能技术第一批")
     page.fill("input[name=notice_no]", "冀工信节〔2026〕8号")
     page.get_by_label("工业节能技术目录").check()
+    form = page.locator("form.open-batch")
+    expect(form).not_to_contain_text("须持有效省级名单")  # a national batch's requirement only
+    expect(form.locator("option", has_text="2026.3（GB/T 36132-2025）")).to_have_count(1)
+    expect(form.locator("option", has_text="2025.1")).to_have_count(0)  # the 动态管理表 is no batch's form
     screenshot(page, "60-province-opens-a-batch")
     page.get_by_role("button", name="创建批次").click()
     expect(page.get_by_text("已创建批次")).to_be_visible()
@@ -121,4 +125,5 @@ def test_province_round_to_the_public_list_and_a_national_window_that_requires_i
     menu(page, "审核管理", "国家级候选")
     candidate = page.locator("table.candidate-rows tr", has_text="石家庄绿源机械制造有限公司")
     expect(candidate.locator("td.candidate-status")).to_contain_text("草稿")
+    expect(candidate.locator("td.open-batches")).to_contain_text("年度 ")  # the open national batch by its title
     screenshot(page, "63-national-candidates")

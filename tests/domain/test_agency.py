@@ -238,6 +238,13 @@ def test_spot_checks_stay_with_who_made_them(db_session):
         agencies.record_spot_check(db_session, province, sanfang, NOW, checked_on=(TODAY + datetime.timedelta(days=1))
                                    .isoformat(), declaration_ids=["999999999"], finding="优秀", opinion="")
     assert set(refused.value.errors) == {"checked_on", "declarations", "finding", "opinion"}
+    with pytest.raises(DomainError) as refused:  # no declaration named: a check of the agency's records in general
+        agencies.record_spot_check(db_session, province, sanfang, NOW, checked_on=TODAY.isoformat(),
+                                   declaration_ids=[], finding="", opinion="档案抽查")
+    assert set(refused.value.errors) == {"finding"}
+    general = agencies.record_spot_check(db_session, province, sanfang, NOW, checked_on=TODAY.isoformat(),
+                                         declaration_ids=[], finding="基本合格", opinion="评价档案不全")
+    assert general.declaration_ids == []
     check = agencies.record_spot_check(db_session, province, sanfang, NOW, checked_on=TODAY.isoformat(),
                                        declaration_ids=[str(declaration.id)], finding="不合格", opinion="评分依据不足")
     assert check in agencies.spot_checks(db_session, province, sanfang.id)

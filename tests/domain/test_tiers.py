@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests import factories as f
 from tests.factories import NOW
-from app.domain import DomainError, lifecycle as lc, publication as pub, public_list, tiers
+from app.domain import DomainError, catalog, in_language, lifecycle as lc, publication as pub, public_list, tiers
 from app.models import Authority, BatchTier, BatchWindow, DeclarationType, ListedUnit
 from app.vocabulary import DeclarationStatus as S, ListingStatus, StepState
 
@@ -66,6 +66,26 @@ def test_province_batch_checks_every_field_and_reaches_only_its_province(db_sess
     assert "同名" in refused.value.errors["name"]
     beijing = f.make_organization("北京测试节能有限公司", "110105", "TR000001")
     assert not tiers.reaches(batch, beijing) and tiers.reaches(batch, f.organization("石家庄绿源机械制造有限公司"))
+
+
+def test_only_a_national_batch_may_require_a_provincial_listing(db_session):
+    for tier in ("provincial", "city"):  # nobody could enter a 省级/市级 batch that requires a 省级 listing
+        with pytest.raises(DomainError) as refused:
+            _round(db_session, tier=tier, name=f"要求名单{tier}", requires_provincial_listing=True)
+        problem = in_language(refused.value.errors[f"dates_{_type(db_session).id}"], lambda m: m)
+        assert "只有国家级批次可以要求“须持有效省级名单”" in problem
+    national = f.new_batch("国家级要求名单", TYPE)
+    national.windows[0].requires_provincial_listing = True
+    assert catalog.window_problems(national.windows, national.tier) == []
+    assert catalog.window_problems(national.windows, BatchTier.PROVINCIAL)
+
+
+def test_a_round_offers_only_declaration_forms_labelled_by_their_basis(db_session):
+    forms = catalog.declaration_forms(db_session)
+    assert forms and all(form.purpose == "declaration" for form in forms)
+    factory = [form for form in forms if form.declaration_type.code == "green_factory"]
+    labels = {catalog.form_label(form) for form in factory}
+    assert "2026.3（GB/T 36132-2025）" in labels and "2026.2（GB/T 36132-2018）" in labels, labels
 
 
 def test_national_window_requiring_a_provincial_listing(db_session):

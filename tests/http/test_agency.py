@@ -108,6 +108,23 @@ def test_a_province_records_a_spot_check_that_another_province_never_sees(app, c
     assert client_as("sanfang").get(f"/agency/supervision/download/{world['d1_report']}").status_code == 404
 
 
+def test_an_agency_with_nothing_evaluated_in_scope_is_spot_checked_on_its_records(app, client_as, world):
+    with app.app_context():
+        code = f.make_organization(f"冀评{uuid.uuid4().hex[:4]}", "130104", "MA5F0K4P").credit_code
+        fresh = db.session.scalar(select(Organization).where(Organization.credit_code == code))
+        fresh.org_type = OrgType.AGENCY
+        db.session.commit()
+        fresh_id = fresh.id
+    ministry = client_as("gongxinbu")
+    page = ministry.get(f"/agency-supervision/agency/{fresh_id}").get_data(as_text=True)
+    assert "可不选申报，记录对该机构档案与工作记录的抽查" in page and "spot-check-form" in page
+    saved = post_form(ministry, f"/agency-supervision/spot-check/{fresh_id}", checked_on=TODAY.isoformat(),
+                      finding="基本合格", opinion="评价档案归档不全")
+    assert saved.status_code == 302
+    shown = ministry.get(f"/agency-supervision/agency/{fresh_id}").get_data(as_text=True)
+    assert "评价档案归档不全" in shown and "机构档案与工作记录（未涉及具体申报）" in shown
+
+
 def test_only_the_ministry_sets_not_accepted_and_the_choice_then_refuses_it(app, client_as, world):
     starts, ends = TODAY.isoformat(), (TODAY + datetime.timedelta(days=30)).isoformat()
     url = f"/agency-supervision/suspend/{world['sanfang']}"

@@ -211,6 +211,7 @@ def test_console_speaks_in_labels_not_codes(client_as):
     assert re.search(r'<option (selected )?value="national">国家级</option>', form) and '<option value="city">市级</option>' in form
     assert ">national<" not in form and ">__None<" not in form and "&gt;__None&lt;" not in form
     assert "&gt;（不选）&lt;" in form  # the window row's 申报书版本 (kept as a template for 添加)
+    assert "绿色工厂申报书" in form and "动态管理表" not in form  # a batch window's form is a 申报书, never a 动态管理表
     authorities = admin.get("/console/authorities/").get_data(as_text=True)
     assert "省级工信主管部门" in authorities and not re.search(r">\s*(province|ministry)\s*<", authorities)
     filters = json.loads(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', authorities, re.S).group(1))
@@ -237,11 +238,12 @@ def test_a_new_batch_reads_in_the_audit_log_with_its_windows(app, client_as):
         "year": "2026", "name": "第九批（审计）", "tier": "national", "notice_no": "工信厅节函〔2026〕901号",
         "windows-0-declaration_type": str(energy), "windows-0-opens_on": "2026-12-01",
         "windows-0-closes_on": "2026-12-31", "windows-0-form_definition": "__None",
-        "windows-0-county_deadline": "2027-01-10"})
+        "windows-0-county_deadline": "2027-01-10", "windows-0-requires_provincial_listing": "y"})
     assert created.status_code == 302, re.sub(r"<[^>]+>", " ", created.get_data(as_text=True))[-2000:]
     with app.app_context():
         batch = db.session.scalar(select(f.Batch).where(f.Batch.name == "第九批（审计）"))
         pk, window_id = batch.id, batch.windows[0].id
+        assert batch.windows[0].requires_provincial_listing  # 须持有效省级名单: a national batch's, set here
     audit = admin.get("/console/audit/").get_data(as_text=True)
     assert "申报批次 · 新增" in audit and "batch / create" not in audit and ">create<" not in audit
     assert "批次：第九批（审计）" in audit and "层级：国家级" in audit, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", audit.split("申报批次 · 新增")[1]))[:1500]
@@ -255,9 +257,17 @@ def test_a_new_batch_reads_in_the_audit_log_with_its_windows(app, client_as):
         "windows-0-opens_on": "2026-12-01", "windows-0-closes_on": "2027-01-05",
         "windows-0-form_definition": "__None", "windows-0-county_deadline": "2027-01-10"})
     assert refused.status_code == 200 and "不能组织省级批次" in refused.get_data(as_text=True)  # the ministry's
-    edited = admin_post(admin, f"/console/batches/edit/?id={pk}", {
+    refused = admin_post(admin, f"/console/batches/edit/?id={pk}", {
         "year": "2026", "name": "第九批（审计）", "tier": "provincial", "notice_no": "工信厅节函〔2026〕901号",
         "owner": hebei, "windows-0-requires_provincial_listing": "y",
+        "windows-0-id": str(window_id), "windows-0-declaration_type": str(energy),
+        "windows-0-opens_on": "2026-12-01", "windows-0-closes_on": "2027-01-05",
+        "windows-0-form_definition": "__None", "windows-0-county_deadline": "2027-01-10"})
+    assert refused.status_code == 200  # a 省级 batch requiring a 省级 listing: nobody could enter it
+    assert "只有国家级批次可以要求“须持有效省级名单”" in refused.get_data(as_text=True)
+    edited = admin_post(admin, f"/console/batches/edit/?id={pk}", {
+        "year": "2026", "name": "第九批（审计）", "tier": "provincial", "notice_no": "工信厅节函〔2026〕901号",
+        "owner": hebei,
         "windows-0-id": str(window_id), "windows-0-declaration_type": str(energy),
         "windows-0-opens_on": "2026-12-01", "windows-0-closes_on": "2027-01-05",
         "windows-0-form_definition": "__None", "windows-0-county_deadline": "2027-01-10"})
@@ -266,7 +276,7 @@ def test_a_new_batch_reads_in_the_audit_log_with_its_windows(app, client_as):
     assert "申报批次 · 修改" in audit and "层级：国家级 → 省级" in audit
     assert "申报截止：2026-12-31" in audit and "申报截止：2027-01-05" in audit  # the window before and after
     with app.app_context():
-        assert db.session.get(f.Batch, pk).windows[0].requires_provincial_listing  # 须持有效省级名单, edited here
+        assert not db.session.get(f.Batch, pk).windows[0].requires_provincial_listing  # unticked for the 省级 batch
     with app.app_context():
         change = db.session.scalar(select(ConfigChange).where(ConfigChange.table_name == "batch",
                                                               ConfigChange.action == "update")

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app.domain import publication as pub, tiers
 from app.extensions import db
-from app.models import (Authority, Batch, BatchTier, BatchWindow, Declaration, DeclarationType, ListedUnit,
-                        PlatformUser)
+from app.models import (Authority, Batch, BatchTier, BatchWindow, Declaration, DeclarationType, FormDefinition,
+                        ListedUnit, PlatformUser)
 from app.vocabulary import ListingStatus
 from tests import factories as f
 from tests.conftest import DEMO_PASSWORD
@@ -160,6 +160,16 @@ def test_candidates_are_the_provinces_own(app, data, client_as):
     assert "深圳市名单测试有限公司" not in shenzhen  # revoked: not a candidate
 
 
+def test_the_round_form_offers_declaration_forms_by_basis_and_no_listing_requirement(app, data, client_as):
+    form = page(client_as("hebeisheng"), "/rounds/").split('class="open-batch"')[1]
+    assert "须持有效省级名单" not in form and 'name="requires_' not in form
+    assert "2026.3（GB/T 36132-2025）" in form and "2026.2（GB/T 36132-2018）" in form
+    assert "2025.1" not in form and "动态管理表" not in form  # the 动态管理表 is no batch's form
+    with app.app_context():
+        filing = db.session.scalar(select(FormDefinition.id).where(FormDefinition.purpose == "filing"))
+    assert filing is not None and f'value="{filing}"' not in form
+
+
 def test_province_opens_a_batch_and_every_error_keeps_what_was_typed(app, data, client_as):
     client = client_as("hebeisheng")
     t = data["type"]
@@ -206,4 +216,7 @@ def test_national_window_requiring_listing_refuses_next_to_the_button(app, data,
         assert not db.session.scalar(select(func.count()).where(Declaration.batch_id == national_id))
     accepted = post_form(client_as("qiye"), f"/declarations/{TYPE}/create", batch_id=str(national_id))
     assert "/content/" in accepted.headers["Location"]
-    assert "要求省级名单的国家批" in page(client_as("hebeisheng"), "/candidates/")
+    candidates = page(client_as("hebeisheng"), "/candidates/")
+    assert "要求省级名单的国家批" in candidates
+    cells = re.findall(r'<td class="open-batches">(.*?)</td>', candidates, re.S)
+    assert cells and all(re.search(r"\d{4}年度 |^无$", cell) for cell in cells), cells  # titles, never a bare count
