@@ -461,12 +461,13 @@ def remind(session: Session, now: datetime.datetime, *, days_before: int = REMIN
                                                    FilingReminder.kind == kind).exists()
         for unit in session.scalars(select(ListedUnit).where(units_due(window), ~submitted, ~reminded)
                                     .order_by(ListedUnit.id)).all():
+            of_unit = f"{unit.tier.label}名单 {unit.year}年"  # an organization may hold several listings of a type
             if kind == ReminderKind.OVERDUE:
-                subject = f"【逾期提醒】{window.title}已过截止日期"
+                subject = f"【逾期提醒】{window.title}已过截止日期（{of_unit}）"
                 body = (f"{unit.unit_name}：{window.title}的截止日期为 {window.due_on.isoformat()}，贵单位尚未提交。"
                         "请尽快填报并提交；未按期填报的，省级工业和信息化主管部门将督促整改，情节严重的可能被移出绿色制造名单。")
             else:
-                subject = f"【填报提醒】{window.title}将于 {window.due_on.isoformat()} 截止"
+                subject = f"【填报提醒】{window.title}将于 {window.due_on.isoformat()} 截止（{of_unit}）"
                 body = (f"{unit.unit_name}：请于 {window.due_on.isoformat()} 前填报并提交{window.title}"
                         "（绿色制造指标与自我声明）。")
             reminder = FilingReminder(window_id=window.id, listed_unit_id=unit.id, kind=kind, sent_at=now)

@@ -29,6 +29,7 @@ def test_the_unit_is_reminded_and_files_and_the_province_sees_it(app, live_serve
         filings.remind(db.session, clock.now())
         db.session.commit()
         due_title, past_title, unit_name, late_name = due_soon.title, past.title, unit.unit_name, late_unit.unit_name
+        unit_year = unit.year
 
     sign_in(page, live_server, "qiye")
     badge = page.locator("a.message-centre-link .unread-count")
@@ -36,15 +37,16 @@ def test_the_unit_is_reminded_and_files_and_the_province_sees_it(app, live_serve
     unread = int(badge.inner_text())
     assert unread >= 2  # the 截止前提醒 of one window and the 逾期提醒 of the other
     page.locator("a.message-centre-link").click()
-    expect(page.get_by_text(f"【填报提醒】{due_title}将于")).to_be_visible()
+    reminder = page.locator("li.message", has_text=f"【填报提醒】{due_title}").filter(has_text=f"国家级名单 {unit_year}年")
+    expect(reminder).to_be_visible()
     screenshot(page, "40-filing-reminder")
-    page.locator("li.message", has_text=f"【填报提醒】{due_title}").get_by_role("button", name="去处理").click()
+    reminder.get_by_role("button", name="去处理").click()
     page.wait_for_url("**/filings/")
     expect(badge).to_have_text(str(unread - 1))
 
     page.get_by_role("link", name="绿色制造体系").click()
     page.get_by_role("link", name="动态管理填报", exact=True).click()
-    row = page.locator("tr.filing-due", has_text=due_title).filter(has_text=unit_name)
+    row = page.locator("tr.filing-due", has_text=due_title).filter(has_text=unit_name).filter(has_text=f"{unit_year} · 国家级")
     row.get_by_role("button", name="开始填报").click()
     page.wait_for_url("**/edit")
     page.fill('[name="f|basic|main_products"]', "大型矿山机械")
@@ -78,7 +80,7 @@ def test_the_unit_is_reminded_and_files_and_the_province_sees_it(app, live_serve
     page.get_by_role("link", name="审核管理").click()
     page.get_by_role("link", name="动态管理", exact=True).click()
     page.get_by_role("link", name=due_title).click()
-    filed_row = page.locator("tr.filing-row", has_text=unit_name).first
+    filed_row = page.locator("tr.filing-row", has_text=unit_name).filter(has_text=f"{unit_year} · 国家级").first
     expect(filed_row.locator("td.filing-state")).to_have_text("已提交")
     filed_row.get_by_role("link", name="查看").click()
     expect(page.locator("tr.indicator-row", has_text="单位产品综合能耗")).to_contain_text("96.5")

@@ -123,7 +123,7 @@ def test_province_round_to_the_public_list_and_a_national_window_that_requires_i
     # 河北省 sees 绿源 among its national candidates, now declaring
     sign_in(page, live_server, "hebeisheng")
     menu(page, "审核管理", "国家级候选")
-    candidate = page.locator("table.candidate-rows tr", has_text="石家庄绿源机械制造有限公司")
+    candidate = page.locator("table.candidate-rows tr", has_text="石家庄绿源机械制造有限公司").filter(has_text="工业节能技术目录")
     expect(candidate.locator("td.candidate-status")).to_contain_text("草稿")
     expect(candidate.locator("td.open-batches")).to_contain_text("年度 ")  # the open national batch by its title
     screenshot(page, "63-national-candidates")

@@ -162,10 +162,11 @@ def test_the_2025_green_factory_is_loaded_beside_2018_and_renders(client_as, app
         versions = dict(db.session.execute(select(FormDefinition.version, FormDefinition.id).where(
             FormDefinition.declaration_type_id == factory.id)).all())
         assert {"2026.2", "2026.3"} <= set(versions)
-        windows = db.session.scalars(select(BatchWindow).where(BatchWindow.declaration_type_id == factory.id)).all()
+        windows = db.session.scalars(select(BatchWindow).where(BatchWindow.declaration_type_id == factory.id,
+                                                               BatchWindow.batch_id == f.first_batch().id)).all()
         assert windows and all(w.form_definition_id == versions["2026.2"] for w in windows)  # the seeded batch keeps 2018
         batch = f.Batch(name="第十三批", year=2026, notice_no="x", tier="national",
-                        owner_id=db.session.scalars(select(f.Batch.owner_id)).first())
+                        owner_id=f.first_batch().owner_id)
         batch.windows.append(BatchWindow(declaration_type_id=factory.id, opens_on=f.NOW.date(),
                                          closes_on=f.NOW.date().replace(year=2099), form_definition_id=versions["2026.3"]))
         db.session.add(batch)
