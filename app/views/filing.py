@@ -174,7 +174,7 @@ class FilingReviewView(BaseView):
         return self.render_template(
             "filing/review_window.html", title=window.title, window=window, today=today,
             rows=chosen[(page - 1) * REVIEW_PAGE:page * REVIEW_PAGE], all_rows=rows, shown=shown, page=page,
-            pages=max(1, -(-len(chosen) // REVIEW_PAGE)), chosen=len(chosen),
+            page_size=REVIEW_PAGE, chosen=len(chosen),
             filed=sum(1 for r in rows if r.filing is not None and r.filing.status == FilingStatus.SUBMITTED),
             late=sum(1 for r in rows if r.late), worsened=sum(1 for r in rows if r.changes))
 
