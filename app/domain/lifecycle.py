@@ -129,7 +129,12 @@ def _own(ctx: Context) -> str | None:
 
 
 def _window_open(ctx: Context) -> DomainError | None:
-    return window_error(ctx.session, ctx.declaration.batch_id, ctx.declaration.declaration_type_id, ctx.today)
+    """上报 within the window's dates, and by a unit that still holds the valid 省级 listing the window requires
+    (新增填报 checked it; the listing may have been revoked since)."""
+    declaration = ctx.declaration
+    window = _window_of(ctx.session, declaration.batch_id, declaration.declaration_type_id)
+    return _window_refusal(window, ctx.today) or tiers.listing_refusal(
+        ctx.session, declaration.organization, declaration.declaration_type, window)
 
 
 def _needs_evaluation(ctx: Context) -> str | None:

@@ -113,6 +113,8 @@ def test_national_window_requiring_a_provincial_listing(db_session):
     unit.status = ListingStatus.REVOKED  # a revoked provincial listing no longer qualifies
     db_session.flush()
     assert lc.creation_refusal(db_session, holder, declaration_type, national, NOW.date()) is not None
+    with pytest.raises(DomainError, match="省级绿色制造名单"):  # nor for 上报 of the draft begun before
+        f.act(created, "submit", "qiye")
     unit.status = ListingStatus.VALID
     _, candidates = tiers.candidates(db_session, f.actor_of("hebeisheng"), NOW.date())
     mine = next(c for c in candidates if c.unit.id == unit.id)
