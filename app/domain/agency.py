@@ -542,6 +542,22 @@ def record(session: Session, agency_id: int, action: str, actor: Actor, now: dat
                             actor_id=actor.user_id, actor_name=actor.name, created_at=now))
 
 
+def representative_change_refusal(session: Session, agency: Organization, id_number: str | None,
+                                  today: datetime.date) -> Message | None:
+    """Why the agency itself may not change its legal representative's number now, or None: once it has national
+    projects this year the change would move them from one representative's cap to another's, so IT staff make
+    it in the console (recorded there)."""
+    number = normalize_id_number(id_number) or None
+    if agency.org_type != OrgType.AGENCY or not agency.legal_representative_id_number \
+            or number == agency.legal_representative_id_number:
+        return None
+    count = project_count(session, [agency], today.year)
+    if not count:
+        return None
+    return Message(N_("本机构%(year)d年度已承担 %(count)d 个国家级评价项目，法定代表人身份证号码的变更请联系系统管理员办理"),
+                   year=today.year, count=count)
+
+
 def representative_changed(session: Session, agency: Organization, before: tuple[str | None, str | None],
                            actor: Actor, now: datetime.datetime) -> None:
     """Record a change of the legal representative (name, number), as the profile or the console made it."""

@@ -92,6 +92,9 @@ class ProfileView(BaseView):
             errors, checked = check_organization(submitted, kind, db.session, clock.today(),
                                                  current=organization)
             replacement = _licence_upload(errors)
+            if "legal_representative_id_number" not in errors and (refused := agencies.representative_change_refusal(
+                    db.session, organization, submitted.legal_representative_id_number, clock.today())) is not None:
+                errors["legal_representative_id_number"] = refused
             if not errors:
                 before = (organization.legal_representative, organization.legal_representative_id_number)
                 apply_profile(organization, submitted, checked)

@@ -318,3 +318,14 @@ def test_two_concurrent_choices_cannot_both_take_the_last_place(app):
         worker.join(10)
     assert outcomes["one"] is None
     assert "已承担 15 个国家级评价项目，已达上限 15 个" in outcomes["two"]
+
+
+def test_an_agency_with_national_projects_this_year_does_not_change_its_representative_itself(db_session, batch):
+    agency = new_agency("子评价", id_number())
+    other = id_number(birth="19790202")
+    assert agencies.representative_change_refusal(db_session, agency, other, TODAY) is None  # nothing counted yet
+    choose(f.drafted("qiye", "green_factory", batch), agency)
+    refused = agencies.representative_change_refusal(db_session, agency, other, TODAY)
+    assert refused == f"本机构{TODAY.year}年度已承担 1 个国家级评价项目，法定代表人身份证号码的变更请联系系统管理员办理"
+    assert agencies.representative_change_refusal(db_session, agency, agency.legal_representative_id_number.lower(),
+                                                  TODAY) is None  # the same number, as typed: no change
