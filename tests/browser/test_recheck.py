@@ -1,5 +1,6 @@
 """复核 and 撤销 in Chromium, as the people who do it: the province starts a 复核 from 名单管理 / 动态复核 and proposes
-撤销; the ministry decides it from 撤销审定; the listed organization sees 已撤销 with the reason on its home page."""
+撤销; the ministry decides it from 撤销审定; the listed organization sees 已撤销 with the reason on its home page and in
+its message centre, and the public 绿色制造名单 shows it to anyone."""
 import pytest
 from playwright.sync_api import expect
 
@@ -58,6 +59,15 @@ def test_province_proposes_ministry_revokes_unit_sees_it(app, live_server, page)
     expect(page.locator("td.event-action")).to_have_text(["列入名单", "发起复核", "建议撤销", "撤销"])
     assert page.locator("form.recheck-form").count() == 0
     screenshot(page, "61-unit-sees-revocation")
+    page.locator("a.message-centre-link").click()  # each step also reached its message centre
+    expect(page.locator("li.message", has_text="撤销").filter(has_text="石家庄绿源").first).to_be_visible()
+
+    # and anyone, signed out, reads it on the public 绿色制造名单
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/minglu/?name=绿源")
+    revoked = page.locator("table.public-list-rows tr", has_text=DECISION)
+    expect(revoked.locator("td.listing-status")).to_contain_text("已撤销")
+    screenshot(page, "62-public-list-shows-revocation")
 
 
 def test_the_listing_pages_pass_axe(app, live_server, browser):
