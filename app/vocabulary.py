@@ -89,3 +89,18 @@ class ListingStatus(Labelled):
     VALID = "valid", N_("有效")
     UNDER_RECHECK = "under_recheck", N_("复核中")
     REVOKED = "revoked", N_("已撤销")
+
+
+class FilingPeriod(Labelled):
+    ANNUAL = "annual", N_("年度")
+    HALF_YEAR = "half_year", N_("半年度")
+
+
+class FilingStatus(Labelled):
+    DRAFT = "draft", N_("草稿")
+    SUBMITTED = "submitted", N_("已提交")
+
+
+class ReminderKind(Labelled):
+    DUE_SOON = "due_soon", N_("截止前提醒")
+    OVERDUE = "overdue", N_("逾期提醒")

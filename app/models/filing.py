@@ -11,22 +11,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.types import IDS_NEVER_REUSED, enum_type
-from app.vocabulary import N_, Labelled
-
-
-class FilingPeriod(Labelled):
-    ANNUAL = "annual", N_("年度")
-    HALF_YEAR = "half_year", N_("半年度")
-
-
-class FilingStatus(Labelled):
-    DRAFT = "draft", N_("草稿")
-    SUBMITTED = "submitted", N_("已提交")
-
-
-class ReminderKind(Labelled):
-    DUE_SOON = "due_soon", N_("截止前提醒")
-    OVERDUE = "overdue", N_("逾期提醒")
+from app.vocabulary import N_, FilingPeriod, FilingStatus, ReminderKind
 
 
 class FilingWindow(Model):
