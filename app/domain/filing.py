@@ -422,13 +422,6 @@ def scoped_filing(session: Session, actor: Actor, filing_id: int) -> Filing:
     return filing
 
 
-def scoped_unit(session: Session, actor: Actor, unit_id: int) -> ListedUnit:
-    unit = session.scalar(select(ListedUnit).where(ListedUnit.id == unit_id, listed_unit_scope(actor)))
-    if unit is None:
-        raise DomainError(N_("没有这家名单单位，或不在您的查看范围内"), kind=ErrorKind.NOT_FOUND)
-    return unit
-
-
 # --- reminders -----------------------------------------------------------------------------------------------
 
 @dataclass

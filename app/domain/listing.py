@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.scope import Actor
+from app.domain import DomainError, ErrorKind
+from app.domain.scope import Actor, listed_unit_scope
 from app.models import Declaration, ListedUnit, ListingEvent
 from app.vocabulary import N_, ListingStatus
 
@@ -28,6 +30,19 @@ EVENT_LABELS = {
     "reminded": N_("填报提醒"),
     "overdue_reminded": N_("逾期提醒"),
 }
+
+
+NOT_FOUND = N_("未找到该名单单位，或不在您的查看范围内")
+
+
+def scoped_unit(session: Session, actor: Actor, unit_id) -> ListedUnit:
+    """The listed unit with this id if the actor's scope holds it; otherwise the same "not found" as a missing one
+    (the pages of 复核 and of 动态管理 alike)."""
+    unit = session.scalar(select(ListedUnit).where(ListedUnit.id == unit_id, listed_unit_scope(actor))) \
+        if isinstance(unit_id, int) else None
+    if unit is None:
+        raise DomainError(NOT_FOUND, kind=ErrorKind.NOT_FOUND)
+    return unit
 
 
 def enter(session: Session, declaration: Declaration, actor: Actor, now: datetime.datetime) -> ListedUnit:

@@ -29,7 +29,6 @@ from app.models import AuthorityKind, ListedUnit, ListingRecheck
 from app.vocabulary import ListingStatus as L, N_
 
 STALE = N_("该名单单位刚刚已被他人处理，本次操作未执行，请刷新后查看最新状态")
-NOT_FOUND = N_("未找到该名单单位，或不在本部门管理范围内")
 OPINION_MAX = 2000
 
 OPEN, PROPOSED, CLOSED = "open", "proposed", "closed"
@@ -159,15 +158,6 @@ def in_progress(session: Session, unit: ListedUnit) -> ListingRecheck | None:
                           .order_by(ListingRecheck.id.desc()).limit(1))
 
 
-def scoped_unit(session: Session, actor: Actor, unit_id) -> ListedUnit:
-    """The unit with this id if the actor's scope holds it; otherwise the same "not found" as a missing one."""
-    unit = session.scalar(select(ListedUnit).where(ListedUnit.id == unit_id, listed_unit_scope(actor))) \
-        if isinstance(unit_id, int) else None
-    if unit is None:
-        raise DomainError(NOT_FOUND, kind=ErrorKind.NOT_FOUND)
-    return unit
-
-
 def _refusal(transition: Transition, ctx: Context) -> str | None:
     if ctx.actor.authority_kind not in transition.who:
         return N_("只有省级主管部门和工信部可以办理名单复核") if transition.who == {PROVINCE, MINISTRY} else \
@@ -198,7 +188,7 @@ def apply(session: Session, unit_id: int, name: str, actor: Actor, *, now: datet
     """Check and take one transition on the unit `unit_id` as seen through the actor's scope; raise DomainError
     with the reason when it is refused. `version` is the unit's version the page was drawn from: a decision on a
     page another person has since acted on is refused too."""
-    unit = scoped_unit(session, actor, unit_id)
+    unit = listing.scoped_unit(session, actor, unit_id)
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise DomainError(N_("未知的操作"), kind=ErrorKind.NOT_FOUND)

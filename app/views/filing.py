@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 
 from app import clock
-from app.domain import DomainError, ErrorKind, filing as filings, forms, messages
+from app.domain import DomainError, ErrorKind, filing as filings, forms, listing, messages
 from app.domain.scope import Actor
 from app.extensions import db
 from app.models import FilingStatus, FilingWindow
@@ -52,7 +52,7 @@ class FilingView(BaseView):
     @has_access
     def start(self, window_id, unit_id):
         actor = Actor.of(g.user)
-        unit = filings.scoped_unit(db.session, actor, unit_id)
+        unit = listing.scoped_unit(db.session, actor, unit_id)
         window = db.session.get(FilingWindow, window_id)
         if window is None:
             raise DomainError(N_("没有这个填报窗口"), kind=ErrorKind.NOT_FOUND)

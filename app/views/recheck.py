@@ -10,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app import clock
-from app.domain import DomainError, ErrorKind, green_code, recheck
+from app.domain import DomainError, ErrorKind, green_code, listing, recheck
 from app.domain.scope import Actor
 from app.extensions import db
 from app.models import AuthorityKind, BatchTier, DeclarationType, ListingRecheck
@@ -65,7 +65,7 @@ class ListedUnitView(BaseView):
         actor = Actor.of(g.user)
         opinion = form_text("opinion")
         try:
-            recheck.scoped_unit(db.session, actor, unit_id)  # another scope's unit: 404 before anything else
+            listing.scoped_unit(db.session, actor, unit_id)  # another scope's unit: 404 before anything else
         except DomainError:
             abort(404)
         try:
@@ -84,7 +84,7 @@ class ListedUnitView(BaseView):
     def _page(self, unit_id, refusal: str | None = None, typed: dict | None = None):
         actor = Actor.of(g.user)
         try:
-            unit = recheck.scoped_unit(db.session, actor, unit_id)
+            unit = listing.scoped_unit(db.session, actor, unit_id)
         except DomainError:
             abort(404)
         current = recheck.in_progress(db.session, unit)
