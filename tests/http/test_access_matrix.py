@@ -1,8 +1,9 @@
 """The access matrix (SPEC §6), generated from `app.url_map`: every rule and method, for every demo account and the
-anonymous visitor, with ids of other organizations', regions' and roles' declarations in every converter. The
-answer is a refusal (401, 403, 404, 405, the login page, or a redirect with a Chinese refusal), never data of another
-scope, and nothing changes: the row counts of every table, the declarations' versions and the files of the upload
-folder are the same afterwards. A route added tomorrow is in the matrix the day it is added
+anonymous visitor, with ids of what other organizations, regions and roles hold in every converter: declarations,
+and after the list their listed units, filings, messages, agencies, 不再采信 and supervision files. The answer is a
+refusal (401, 403, 404, 405, the login page, or a redirect with a Chinese refusal), never data of another
+scope, and nothing changes: the row counts of every table, the rows of the tables after the list, the
+declarations' versions and the files of the upload folder are the same afterwards. A route added tomorrow is in the matrix the day it is added
 (`test_a_new_endpoint_is_covered_the_day_it_is_added`); routes no generated value can reach are excluded by name,
 with a reason, in tests/http/routes.py."""
 from __future__ import annotations
@@ -10,23 +11,56 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import uuid
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
+from app.domain import agency as agencies, filing as filings, messages, recheck
 from app.domain.lifecycle import TRANSITIONS
+from app.domain.scope import Actor
 from app.extensions import db
-from app.models import Declaration
+from app.models import Attachment, Declaration, OrgType, PlatformUser
+from tests import factories as f
 from tests.conftest import csrf_token
+from tests.filing_data import values, window
 from tests.http.routes import USERS, Access, Route, is_integer, routes
-from tests.http.test_scope import APPLICANT, VISIBLE, _only
+from tests.http.test_scope import APPLICANT, VISIBLE as DECLARATIONS_VISIBLE, _only
 
 ANONYMOUS = "anonymous"
 REFUSED = {401, 403, 404, 405}  # 401: the REST API to a visitor without a session
 FORM = {"opinion": "越权", "agency_id": "1", "score": "90", "basic_requirements": "符合", "highlights": "x",
         "decision": "approve", "batch_id": "0", "sha256": "0" * 64, "field": "attachments.licence",
-        "f|basic|factory_name": "越权修改"}
+        "f|basic|factory_name": "越权修改", "reason": "越权", "starts": "2000-01-01", "ends": "2000-01-02",
+        "checked_on": "2000-01-01", "finding": "越权", "version": "1"}
+
+# The kind of id a converter takes, by its name; `pk` of a view over declarations is a declaration's, and an
+# `attachment_id` with no declaration beside it is a file of agency supervision (a spot check's or a report's).
+KIND_OF_ARGUMENT = {"declaration_id": "declaration", "unit_id": "unit", "filing_id": "filing", "message_id": "message",
+                    "agency_id": "agency", "suspension_id": "suspension"}
+# the first letters of a name in the fixtures, by kind: d1 is a declaration, u1 a listed unit, af4 an agency's file
+PREFIX = {"declaration": "d", "unit": "u", "filing": "f", "message": "m", "agency": "a", "suspension": "s",
+          "agency_file": "af"}
+# who may reach what after the list, beside the declarations of tests/http/test_scope.py
+AFTER_LIST_VISIBLE = {
+    "qiye": {"u1", "f1", "m1"},
+    "yangqi": {"u3", "f3", "m3"},
+    "sanfang": {"a1", "af1"},  # its own spot checks, on its own page
+    "changan": {"u1", "f1", "mc"},
+    "shijiazhuang": {"u1", "f1"},
+    "hebeisheng": {"u1", "f1", "a1", "af1"},
+    "jituan": {"u3", "f3"},
+    "gongxinbu": {"u1", "u3", "u4", "f1", "f3", "f4", "a1", "a4", "s4", "af1", "af4"},
+}
+
+
+def visible(username: str) -> set[str]:
+    return DECLARATIONS_VISIBLE.get(username, (None, set()))[1] | AFTER_LIST_VISIBLE.get(username, set())
+
+
+def kind_of(name: str) -> str:
+    return next(kind for kind, prefix in sorted(PREFIX.items(), key=lambda p: -len(p[1])) if name.startswith(prefix))
 
 
 @dataclasses.dataclass
@@ -42,39 +76,105 @@ def marker(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def marked(app, declarations):
-    """The module's declarations with a title no other row has, so that a page showing one is seen."""
+def after_list(app, declarations):
+    """What the list leaves, each with its marker where only its scope reads it: listed units of 绿源 (河北's
+    chain, 复核 by 河北), 宝武 (its group) and 深圳 (广东's), both in 复核 by the ministry; a filing of each in an open
+    window; a message to each organization and to 长安's reviewer; 河北绿标 spot-checked by 河北 (the marker in its opinion), and a 广东 agency
+    spot-checked and 不再采信 by the ministry. They stay until the module's database goes."""
+    with app.app_context():
+        now = f.NOW
+        lvyuan, baowu = f.organization("石家庄绿源机械制造有限公司"), f.organization("宝武绿色材料（河北）有限公司")
+        shenzhen = db.session.get(Declaration, declarations["d4"]).organization
+        guangdong = (f.authority("county", "440304"), None, f.authority("province", "440300"))
+        chains = {"u1": (f.authority("county", "130102"), f.authority("city", "130100"), f.authority("province", "130000")),
+                  "u3": (None, None, f.authority("group", name="中国宝武钢铁集团有限公司")), "u4": guangdong}
+        owners = {"u1": lvyuan, "u3": baowu, "u4": shenzhen}
+        units = {name: f.listed_unit(owners[name], chain) for name, chain in chains.items()}
+        starter = {"u1": "hebeisheng", "u3": "gongxinbu", "u4": "gongxinbu"}
+        filers = {"u1": f.actor_of("qiye"), "u3": f.actor_of("yangqi"),
+                  "u4": Actor(user_id=None, name="深圳测试", organization_id=shenzhen.id, org_type=OrgType.ENTERPRISE)}
+        open_window = window()
+        ids = {}
+        for name, unit in units.items():
+            recheck.apply(db.session, unit.id, "recheck", f.actor_of(starter[name]), now=now, opinion=marker(name))
+            number = name[1:]
+            ids[name] = unit.id
+            filing = filings.start(db.session, open_window, unit, filers[name], now)
+            assert not filings.save(db.session, filing, values(open_window, basic__main_products=marker(f"f{number}")),
+                                    filers[name], now)
+            filings.submit(db.session, filing, filers[name], now)
+            ids[f"f{number}"] = filing.id
+            ids[f"m{number}"] = messages.post(db.session, organization_id=owners[name].id, subject=marker(f"m{number}"),
+                                              body="", now=now).id
+        changan = db.session.scalar(select(PlatformUser.id).where(PlatformUser.username == "changan"))
+        ids["mc"] = messages.post(db.session, user_id=changan, subject=marker("mc"), body="", now=now).id
+        ids["window"] = open_window.id
+
+        agency = f.organization("河北绿标认证评价有限公司")
+        yueping = f.make_organization(f"粤评{uuid.uuid4().hex[:4]}", "440304", "MA5F0K4P")
+        yueping.org_type, yueping.name = OrgType.AGENCY, "广东粤评越权测试有限公司"
+        yueping.legal_representative, yueping.legal_representative_id_number = "林峰", "11010519491231002X"
+        f.declaration(shenzhen, agency=yueping, chain=guangdong)
+        for name, org, checker in (("1", agency, "hebeisheng"), ("4", yueping, "gongxinbu")):
+            file = Attachment(purpose="spot_check", storage_key=f"matrix/af{name}.pdf", content_type="application/pdf",
+                              original_name=f"{marker('af' + name)}.pdf", size=1, sha256="0" * 64)
+            db.session.add(file)
+            db.session.flush()
+            agencies.record_spot_check(db.session, f.actor_of(checker), org, now, checked_on=now.date().isoformat(),
+                                       declaration_ids=[], finding=agencies.FINDINGS[0], opinion=marker(f"a{name}"),
+                                       attachment=file)
+            ids[f"a{name}"], ids[f"af{name}"] = org.id, file.id
+        day = now.date().isoformat()
+        ids["s4"] = agencies.suspend(db.session, f.actor_of("gongxinbu"), yueping, now, starts=day, ends=day,
+                                     reason=marker("s4")).id
+        db.session.commit()
+    return ids
+
+
+@pytest.fixture(scope="module")
+def marked(app, declarations, after_list):
+    """Every id the matrix sends, by name; the module's declarations with a title no other row has, so that a page
+    showing one is seen."""
     names = _only(declarations)
     with app.app_context():
         for name, pk in names.items():
             db.session.execute(update(Declaration).where(Declaration.id == pk).values(title=marker(name)))
         db.session.commit()
-    yield declarations
+    yield {**declarations, **after_list}
     with app.app_context():
         db.session.execute(update(Declaration).where(Declaration.id.in_(names.values())).values(title=None))
         db.session.commit()
 
 
-def declaration_arguments(route: Route) -> set[str]:
-    """The converters that take a declaration id: `pk` of a view over declarations, and `declaration_id`."""
-    found = {name for name in route.arguments if name == "declaration_id"}
-    model = getattr(getattr(route.view, "datamodel", None), "obj", None)
-    if "pk" in route.arguments and model is Declaration:
-        found.add("pk")
+def named(ids: dict) -> dict[str, int]:
+    """The ids the matrix sends and looks for, by name (not the report or the window they need beside them)."""
+    return {name: pk for name, pk in ids.items() if "_" not in name and name != "window"}
+
+
+def scoped_arguments(route: Route) -> dict[str, str]:
+    """The converters that take an id of a scoped kind, with the kind."""
+    found = {name: KIND_OF_ARGUMENT[name] for name in route.arguments if name in KIND_OF_ARGUMENT}
+    if "pk" in route.arguments and _is_declaration_view(route):
+        found["pk"] = "declaration"
+    if "attachment_id" in route.arguments and "declaration" not in found.values():
+        found["attachment_id"] = "agency_file"
     return found
 
 
 def names_for(route: Route) -> list[str]:
-    """Values for a `name` converter: every transition of the lifecycle, or every action of the view."""
+    """Values for a `name` converter: every action of the view, every step of 复核 on a listed unit, or every
+    transition of the lifecycle."""
     if route.endpoint.endswith(".action"):
         return sorted(getattr(route.view, "actions", {})) or ["approve"]
+    if "unit" in scoped_arguments(route).values():
+        return sorted(recheck.TRANSITIONS)
     return sorted(TRANSITIONS)
 
 
-def cases(route: Route, may: bool, outside: list[int], report: int) -> list[Case]:
-    """The requests of one account on one route. Ids of declarations it may not see fill the declaration
-    converters; an attachment or import id is the other declaration's report."""
-    scoped = declaration_arguments(route)
+def cases(route: Route, may: bool, outside: dict[str, list[int]], ids: dict) -> list[Case]:
+    """The requests of one account on one route. Ids of what it may not reach fill the scoped converters; an
+    attachment or import id beside a declaration is the other declaration's report, a window the open one."""
+    scoped = scoped_arguments(route)
     arguments = route.arguments
     # arg-less posts of a declaration view carry declaration ids in the form, but for the permitted changes named
     # in LEFT_OUT (a job over the account's own list)
@@ -83,30 +183,34 @@ def cases(route: Route, may: bool, outside: list[int], report: int) -> list[Case
     if may and not scoped and not in_form:
         if route.method != "GET":
             return []  # a permitted change with nothing of another scope in it: the lifecycle tests' matter
-        values = {n: "1" for n in arguments}
+        values = {n: str(ids["window"]) if n == "window_id" else "1" for n in arguments}
         return [Case(route, route.url(values), None, refused=False)]
-    result = []
+    kinds = sorted(set(scoped.values())) or ["declaration"]
     many = may and (scoped or in_form)  # FAB refuses the others before any id is read: one request says so
     names = names_for(route) if "name" in arguments else [None]
-    # every outside id with the first name, and the first id with every name
-    pairs = [(pk, names[0]) for pk in outside] + [(outside[0], name) for name in names[1:]] if many else \
-        [(outside[0], names[0])]
-    for pk, name in pairs:
-        if True:
-            values = {}
-            for argument, converter in arguments.items():
-                if argument in scoped:
-                    values[argument] = str(pk)
-                elif argument == "name":
-                    values[argument] = name
-                elif is_integer(converter) or argument == "pk":
-                    values[argument] = str(report)
-                else:
-                    values[argument] = "letter" if argument == "which" else "1"
-            form = None if route.method == "GET" else {**FORM, "rowid": str(pk), "action": name or "approve"}
-            # arg-less posts of a declaration view (decide, action_post, create) carry the id in the form: refused,
-            # or answered with a Chinese refusal and nothing changed (checked after the account's run)
-            result.append(Case(route, route.url(values), form, refused=bool(scoped) or not may))
+    first = {kind: outside[kind][0] for kind in kinds}
+    # every outside id of each kind with the first name, and the first ids with every name
+    picks = [{**first, kind: pk} for kind in kinds for pk in outside[kind]] if many else [first]
+    pairs = [(pick, names[0]) for pick in picks] + ([(first, name) for name in names[1:]] if many else [])
+    result = []
+    for pick, name in pairs:
+        values = {}
+        for argument, converter in arguments.items():
+            if argument in scoped:
+                values[argument] = str(pick[scoped[argument]])
+            elif argument == "name":
+                values[argument] = name
+            elif argument == "window_id":
+                values[argument] = str(ids["window"])
+            elif is_integer(converter) or argument == "pk":
+                values[argument] = str(ids["d1_report"])
+            else:
+                values[argument] = "letter" if argument == "which" else "1"
+        form = None if route.method == "GET" else {**FORM, "rowid": str(pick.get("declaration", first[kinds[0]])),
+                                                   "action": name or "approve"}
+        # arg-less posts of a declaration view (decide, action_post, create) carry the id in the form: refused,
+        # or answered with a Chinese refusal and nothing changed (checked after the account's run)
+        result.append(Case(route, route.url(values), form, refused=bool(scoped) or not may))
     return result
 
 
@@ -134,6 +238,21 @@ def versions(app: Flask, ids) -> dict[int, int]:
         return dict(db.session.execute(select(Declaration.id, Declaration.version).where(Declaration.id.in_(ids))).all())
 
 
+AFTER_LIST_TABLES = ("listed_unit", "listing_event", "listing_recheck", "filing", "message", "message_read",
+                     "agency_spot_check", "agency_suspension", "agency_report", "agency_event")
+
+
+def after_list_rows(app: Flask) -> dict[str, list[tuple]]:
+    """Every row of the tables after the list, whose changes (a status, a filing's values, a message read) add
+    no row."""
+    from flask_appbuilder import Model
+
+    with app.app_context():
+        tables = Model.metadata.tables
+        return {name: sorted(map(tuple, db.session.execute(select(tables[name])).all()), key=repr)
+                for name in AFTER_LIST_TABLES}
+
+
 def run(app: Flask, client, username: str, cases_: list[Case], foreign: list[str]) -> list[str]:
     """Send every case; the answers that are not refusals or that show another scope's data."""
     token = csrf_token(client.get("/login/" if username == ANONYMOUS else "/profile/password/").get_data(as_text=True))
@@ -158,31 +277,40 @@ def run(app: Flask, client, username: str, cases_: list[Case], foreign: list[str
     return failures
 
 
-def matrix(app: Flask, username: str, declarations, access: Access) -> list[Case]:
-    ids = _only(declarations)
-    visible = VISIBLE.get(username, (None, set()))[1]
-    outside = [pk for name, pk in ids.items() if name not in visible]
+def outside_of(username: str, ids: dict) -> dict[str, list[int]]:
+    """The ids of each kind `username` may not reach (a kind it reaches all of gets an id no row has)."""
+    seen = visible(username)
+    found = {kind: [] for kind in PREFIX}
+    for name, pk in named(ids).items():
+        if name not in seen:
+            found[kind_of(name)].append(pk)
+    return {kind: pks or [10 ** 9] for kind, pks in found.items()}
+
+
+def matrix(app: Flask, username: str, ids: dict, access: Access) -> list[Case]:
+    outside = outside_of(username, ids)
     user = None if username == ANONYMOUS else username
     return [case for route in routes(app)
             if "logout" not in route.endpoint
-            for case in cases(route, access.may(user, route), outside, declarations["d1_report"])]
+            for case in cases(route, access.may(user, route), outside, ids)]
 
 
 @pytest.mark.parametrize("username", [*USERS, ANONYMOUS])
 def test_every_route_refuses_other_scopes_and_changes_nothing(app, client_as, marked, username):
     client = app.test_client() if username == ANONYMOUS else client_as(username)
     access = Access(app)
-    ids = _only(marked)
-    visible = VISIBLE.get(username, (None, set()))[1]
-    foreign = [marker(name) for name in ids if name not in visible]
+    declarations = _only(marked)
+    foreign = [marker(name) for name in named(marked) if name not in visible(username)]
     generated = matrix(app, username, marked, access)
-    counts, files, before = table_counts(app), upload_files(app), versions(app, ids.values())
+    counts, files, before = table_counts(app), upload_files(app), versions(app, declarations.values())
+    rows = after_list_rows(app)
 
     failures = run(app, client, username, generated, foreign)
 
     assert not failures, f"{len(failures)} of {len(generated)}:\n" + "\n".join(failures[:40])
-    assert versions(app, ids.values()) == before
+    assert versions(app, declarations.values()) == before
     assert table_counts(app) == counts
+    assert after_list_rows(app) == rows
     assert upload_files(app) == files
     covered = {(case.route.endpoint, case.route.method) for case in generated}
     every = {(route.endpoint, route.method) for route in routes(app) if "logout" not in route.endpoint}
@@ -215,21 +343,9 @@ LEFT_OUT = {
     "ReviewDeclarationView.export": "a job exporting the reviewer's own list (its filters, no id)",
     "PublicationView.export": "a job exporting the batch owner's own publication",
     "RecommendationPackageView.summary_table": "a job generating an authority's own 推荐汇总表",
-    # an agency's id, not a declaration's: another province's agency is 404 in tests/http/test_agency.py
-    "AgencySupervisionView.spot_check": "a spot check of an agency in the supervisor's scope",
-    "AgencySupervisionView.suspend": "the ministry's 不再采信 of an agency",
-    "AgencySupervisionView.lift": "the ministry ending a 不再采信 early",
+    # changes of the account's own, which no id names: tests/http/test_agency.py, test_filing.py, test_tiers.py
     "AgencyOwnView.report": "the agency's own annual work report",
-    # 动态管理: filings hang off listed units, not declarations; another organization's or province's filing, unit and
-    # message get 404: tests/http/test_filing.py
-    "FilingView.start": "a filing of the organization's own listed unit",
-    "FilingView.edit": "the organization's own filing",
-    "MessageView.read": "the person's own message",
     "MessageView.read_all": "the person's own messages",
-    # a listed unit's id, not a declaration's: another province's unit gets 404 for the page and every transition in
-    # tests/http/test_recheck.py::test_another_provinces_unit_is_404_for_the_page_and_every_action
-    "ListedUnitView.act": "a 复核 step on a listed unit of the reviewer's own scope",
-    # an authority's own rounds, which no id names: tests/http/test_tiers.py (404 for authorities without any)
     "RoundsView.create": "a batch of the reviewer's own authority",
     "RoundsView.setting": "a province's own setting of who runs its city tier",
 }
@@ -272,7 +388,7 @@ def test_a_new_endpoint_is_covered_the_day_it_is_added(app, marked):
 
 
 def test_the_api_lists_exactly_the_scope(client_as, declarations):
-    for username, (_, visible) in VISIBLE.items():
+    for username, (_, visible) in DECLARATIONS_VISIBLE.items():
         listed = set(client_as(username).get(
             "/api/v1/declarations/?q=(order_column:id,order_direction:desc,page_size:100)").get_json().get("ids", []))
         expected = {pk for name, pk in _only(declarations).items() if name in visible}
