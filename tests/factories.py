@@ -59,6 +59,7 @@ def declaration(org: Organization, *, type_code: str = "green_factory", submitte
         round=1 if submitted else 0,
         agency_id=agency.id if agency else None,
         region_id=org.region_id,
+        province_id=org.region.province_id or org.region_id if org.region else None,  # as lifecycle.create()
         county_authority_id=county.id if (submitted and county) else None,
         city_authority_id=city.id if (submitted and city) else None,
         top_authority_id=top.id if (submitted and top) else None,

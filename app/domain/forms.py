@@ -285,7 +285,10 @@ def parse_value(item: Field, raw: Any, problems: Problems, path: str, *, regions
             return None
         return str(text)
     if kind == "multichoice":
-        values = raw if isinstance(raw, list) else [v.strip() for v in re.split(r"[,，、;；]", str(text)) if v.strip()]
+        # a list as a page posts it, or one cell of text as a workbook holds it; a choice whose own text has a
+        # comma (a 承诺) is one choice, not several
+        values = raw if isinstance(raw, list) else [str(text).strip()] if str(text).strip() in item.choices else \
+            [v.strip() for v in re.split(r"[,，、;；]", str(text)) if v.strip()]
         wrong = [str(v)[:50] for v in values if v not in item.choices]
         if wrong:
             problems.add(path, Message(N_("%(label)s中“%(wrong)s”不是可选项"), label=item.label, wrong=tuple(wrong)))

@@ -7,13 +7,14 @@ each as a ListingEvent.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import DomainError, ErrorKind
 from app.domain.scope import Actor, listed_unit_scope
-from app.models import Declaration, ListedUnit, ListingEvent
+from app.models import BatchTier, Declaration, ListedUnit, ListingEvent
 from app.vocabulary import N_, ListingStatus
 
 
@@ -33,6 +34,67 @@ EVENT_LABELS = {
 
 
 NOT_FOUND = N_("未找到该名单单位，或不在您的查看范围内")
+NAME_MAX = 64
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a list of listed units is searched by: the public 绿色制造名单 and the reviewers' 动态复核 alike. The
+    name matches the unit's or the product's."""
+
+    year: int | None = None
+    tier: BatchTier | None = None
+    declaration_type_id: int | None = None
+    province_id: int | None = None
+    name: str = ""
+    status: ListingStatus | None = None
+
+    @classmethod
+    def parse(cls, args) -> "Search":
+        """From query arguments as typed: anything that is not a known value is no filter (never an error)."""
+        def number(key, low, high):
+            try:
+                value = int(str(args.get(key) or "").strip())
+            except ValueError:
+                return None
+            return value if low <= value <= high else None
+
+        def member(enum_cls, key):
+            try:
+                return enum_cls(args.get(key) or "")
+            except ValueError:
+                return None
+
+        return cls(year=number("year", 1990, 2200), tier=member(BatchTier, "tier"),
+                   declaration_type_id=number("type", 1, 2**31 - 1), province_id=number("province", 1, 2**31 - 1),
+                   name=str(args.get("name") or "").strip()[:NAME_MAX], status=member(ListingStatus, "status"))
+
+    def as_args(self) -> dict:
+        found = {"year": self.year, "tier": self.tier.value if self.tier else None, "type": self.declaration_type_id,
+                 "province": self.province_id, "name": self.name or None,
+                 "status": self.status.value if self.status else None}
+        return {k: v for k, v in found.items() if v is not None}
+
+
+def where(search: Search) -> list:
+    """The WHERE clauses of a search; the caller adds its scope (none for the public list)."""
+    where = []
+    if search.year is not None:
+        where.append(ListedUnit.year == search.year)
+    if search.tier is not None:
+        where.append(ListedUnit.tier == search.tier)
+    if search.declaration_type_id is not None:
+        where.append(ListedUnit.declaration_type_id == search.declaration_type_id)
+    if search.province_id is not None:
+        where.append(ListedUnit.province_id == search.province_id)
+    if search.status is not None:
+        where.append(ListedUnit.status == search.status)
+    if search.name:
+        pattern = "%" + search.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(ListedUnit.unit_name.like(pattern, escape="\\"), ListedUnit.title.like(pattern, escape="\\")))
+    return where
+
+
 
 
 def scoped_unit(session: Session, actor: Actor, unit_id) -> ListedUnit:

@@ -12,51 +12,14 @@ import datetime
 from dataclasses import dataclass
 from typing import Iterator
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.listing import Search, where
 from app.domain.places import full_names
 from app.models import Batch, BatchTier, DeclarationType, ListedUnit, Region
 from app.models.geo import PROVINCE
 from app.vocabulary import ListingStatus
-
-NAME_MAX = 64
-
-
-@dataclass(frozen=True)
-class Search:
-    year: int | None = None
-    tier: BatchTier | None = None
-    declaration_type_id: int | None = None
-    province_id: int | None = None
-    name: str = ""
-    status: ListingStatus | None = None
-
-    @classmethod
-    def parse(cls, args) -> "Search":
-        """From query arguments as typed: anything that is not a known value is no filter (never an error)."""
-        def number(key, low, high):
-            try:
-                value = int(str(args.get(key) or "").strip())
-            except ValueError:
-                return None
-            return value if low <= value <= high else None
-
-        def member(enum_cls, key):
-            try:
-                return enum_cls(args.get(key) or "")
-            except ValueError:
-                return None
-
-        return cls(year=number("year", 1990, 2200), tier=member(BatchTier, "tier"),
-                   declaration_type_id=number("type", 1, 2**31 - 1), province_id=number("province", 1, 2**31 - 1),
-                   name=str(args.get("name") or "").strip()[:NAME_MAX], status=member(ListingStatus, "status"))
-
-    def as_args(self) -> dict:
-        found = {"year": self.year, "tier": self.tier.value if self.tier else None, "type": self.declaration_type_id,
-                 "province": self.province_id, "name": self.name or None,
-                 "status": self.status.value if self.status else None}
-        return {k: v for k, v in found.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -74,26 +37,8 @@ class Row:
     reason: str | None  # only for 已撤销, as published
 
 
-def _where(search: Search) -> list:
-    where = []
-    if search.year is not None:
-        where.append(ListedUnit.year == search.year)
-    if search.tier is not None:
-        where.append(ListedUnit.tier == search.tier)
-    if search.declaration_type_id is not None:
-        where.append(ListedUnit.declaration_type_id == search.declaration_type_id)
-    if search.province_id is not None:
-        where.append(ListedUnit.province_id == search.province_id)
-    if search.status is not None:
-        where.append(ListedUnit.status == search.status)
-    if search.name:
-        pattern = "%" + search.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(or_(ListedUnit.unit_name.like(pattern, escape="\\"), ListedUnit.title.like(pattern, escape="\\")))
-    return where
-
-
 def count(session: Session, search: Search) -> int:
-    return session.scalar(select(func.count()).select_from(ListedUnit).where(*_where(search))) or 0
+    return session.scalar(select(func.count()).select_from(ListedUnit).where(*where(search))) or 0
 
 
 def rows(session: Session, search: Search, *, offset: int = 0, limit: int | None = None,
@@ -105,7 +50,7 @@ def rows(session: Session, search: Search, *, offset: int = 0, limit: int | None
                     ListedUnit.status, ListedUnit.status_changed_on, ListedUnit.reason)
              .join(DeclarationType, DeclarationType.id == ListedUnit.declaration_type_id)
              .join(Batch, Batch.id == ListedUnit.batch_id)
-             .where(*_where(search))
+             .where(*where(search))
              .order_by(ListedUnit.year.desc(), ListedUnit.tier, DeclarationType.sort, ListedUnit.province_id,
                        ListedUnit.unit_name, ListedUnit.id))
     if limit is not None:
@@ -127,6 +72,10 @@ def choices(session: Session) -> dict:
         "years": list(session.scalars(select(ListedUnit.year).distinct().order_by(ListedUnit.year.desc()))),
         "types": session.execute(select(DeclarationType.id, DeclarationType.name)
                                  .where(DeclarationType.active.is_(True)).order_by(DeclarationType.sort)).all(),
-        "provinces": session.execute(select(Region.id, Region.name).where(Region.level == PROVINCE)
-                                     .order_by(Region.code)).all(),
+        "provinces": provinces(session),
     }
+
+
+def provinces(session: Session) -> list:
+    """(id, name) of every province, in code order, as the searches offer them."""
+    return session.execute(select(Region.id, Region.name).where(Region.level == PROVINCE).order_by(Region.code)).all()

@@ -244,36 +244,14 @@ def proposals(session: Session, actor: Actor) -> list[tuple[ListedUnit, ListingR
         .order_by(ListingRecheck.proposed_at, ListingRecheck.id)).all())
 
 
-@dataclass(frozen=True)
-class Filters:
-    year: int | None = None
-    tier: str | None = None
-    declaration_type_id: int | None = None
-    status: str | None = None
-    name: str | None = None
-
-
-def _filtered(query, filters: Filters):
-    if filters.year is not None:
-        query = query.where(ListedUnit.year == filters.year)
-    if filters.tier:
-        query = query.where(ListedUnit.tier == filters.tier)
-    if filters.declaration_type_id is not None:
-        query = query.where(ListedUnit.declaration_type_id == filters.declaration_type_id)
-    if filters.status:
-        query = query.where(ListedUnit.status == filters.status)
-    if filters.name:
-        query = query.where(ListedUnit.unit_name.contains(filters.name, autoescape=True))
-    return query
-
-
-def units(session: Session, actor: Actor, filters: Filters, *, offset: int = 0, limit: int = 50) -> tuple[list, int]:
-    """The listed units in the actor's scope that pass the filters, the newest listing first, with their count."""
+def units(session: Session, actor: Actor, search: listing.Search, *, offset: int = 0,
+          limit: int = 50) -> tuple[list, int]:
+    """The listed units in the actor's scope that the search finds, the newest listing first, with their count."""
     from sqlalchemy import func
 
-    query = _filtered(select(ListedUnit).where(listed_unit_scope(actor)), filters)
-    total = session.scalar(_filtered(select(func.count()).select_from(ListedUnit).where(listed_unit_scope(actor)),
-                                     filters)) or 0
+    found = (listed_unit_scope(actor), *listing.where(search))
+    query = select(ListedUnit).where(*found)
+    total = session.scalar(select(func.count()).select_from(ListedUnit).where(*found)) or 0
     rows = session.scalars(query.order_by(ListedUnit.year.desc(), ListedUnit.id.desc()).offset(offset)
                            .limit(limit)).all()
     return list(rows), total

@@ -270,6 +270,15 @@ def form_text(name: str) -> str:
     return request.form.get(name, "").replace("\x00", "")
 
 
+def submitted_form() -> dict:
+    """A posted form definition's fields (`f|section|field`…) in the nested shape `forms.clean()` takes: a field
+    posted several times (the boxes of a multiple choice) as the list of its values."""
+    from app.domain import forms
+
+    return forms.unflatten({key: (request.form.getlist(key) if len(request.form.getlist(key)) > 1
+                                  else request.form.get(key)) for key in request.form})
+
+
 def commit_or_flash(change, done: str) -> bool:
     """Run a domain change and commit it, flashing `done`; a refusal rolls back and flashes its reason."""
     try:

@@ -41,7 +41,7 @@ from app.models import (
     ReviewStep,
 )
 from app.storage import discard, read as read_stored, store
-from app.views.base import DeclarationScope, PlatformInterface, PlatformModelView
+from app.views.base import DeclarationScope, PlatformInterface, PlatformModelView, submitted_form
 from app.web.downloads import attachment_download, xlsx_file, xlsx_rows
 from app.web.ids import as_id, is_id
 from app.web.language import said, say, translated_parts
@@ -390,8 +390,7 @@ class ApplicantDeclarationView(DeclarationListView):
         definition = lifecycle.definition_of(declaration)
         values, errors = lifecycle.content(declaration), {}
         if request.method == "POST":
-            submitted = forms.unflatten({key: (request.form.getlist(key) if len(request.form.getlist(key)) > 1
-                                               else request.form.get(key)) for key in request.form})
+            submitted = submitted_form()
             regions, industries = reference_codes()
             problems = lifecycle.save_content(declaration, submitted, regions=regions, industries=industries,
                                               now=clock.now())

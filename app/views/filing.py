@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import FilingStatus, FilingWindow
 from app.vocabulary import N_
 from app.views.declarations import industry_choices, reference_codes, region_choices
+from app.views.base import submitted_form
 from app.web.refusals import flash_refusal
 
 MESSAGE_PAGE = 50
@@ -23,11 +24,6 @@ def _typed(definition, submitted: dict, regions, industries) -> dict:
     """What a refused page shows again: every cell as it was typed, even those that did not parse."""
     cleaned, _ = forms.clean(definition, submitted, regions=regions, industries=industries)
     return forms.typed_again(definition, submitted, cleaned, {})
-
-
-def _submitted_form() -> dict:
-    return forms.unflatten({key: (request.form.getlist(key) if len(request.form.getlist(key)) > 1
-                                  else request.form.get(key)) for key in request.form})
 
 
 class FilingView(BaseView):
@@ -82,7 +78,7 @@ class FilingView(BaseView):
         definition = filings.definition_of(filing.window)
         values, errors = filing.form_data or {}, {}
         if request.method == "POST":
-            submitted = _submitted_form()
+            submitted = submitted_form()
             regions, industries = reference_codes()
             try:
                 problems = filings.save(db.session, filing, submitted, actor, clock.now(), regions=regions,

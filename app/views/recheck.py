@@ -10,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app import clock
-from app.domain import DomainError, ErrorKind, green_code, listing, recheck
+from app.domain import DomainError, ErrorKind, green_code, listing, public_list, recheck
 from app.domain.scope import Actor
 from app.extensions import db
 from app.models import AuthorityKind, BatchTier, DeclarationType, ListingRecheck
@@ -35,15 +35,17 @@ class ListedUnitView(BaseView):
     @has_access
     def index(self):
         actor = Actor.of(g.user)
-        filters = _filters()
+        search = listing.Search.parse(request.args)
         page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
-        rows, total = recheck.units(db.session, actor, filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        rows, total = recheck.units(db.session, actor, search, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
         return self.render_template(
             "recheck/index.html", title=gettext("动态复核"), rows=rows, total=total, page=page, page_size=PAGE_SIZE,
-            filters=filters, offers=recheck.row_offers(db.session, rows, actor, clock.now()),
+            search=search, offers=recheck.row_offers(db.session, rows, actor, clock.now()),
             types=db.session.execute(select(DeclarationType.id, DeclarationType.name)
                                      .order_by(DeclarationType.sort)).all(),
-            tiers=list(BatchTier), statuses=list(ListingStatus))
+            tiers=list(BatchTier), statuses=list(ListingStatus),
+            provinces=public_list.provinces(db.session) if actor.authority_kind is AuthorityKind.MINISTRY
+            else ())
 
     @expose("/proposals")
     @has_access
@@ -96,18 +98,6 @@ class ListedUnitView(BaseView):
             grades=green_code.of_unit(db.session, unit), weighed=green_code.WEIGHED, refusal=refusal,
             typed=typed or {}, event_labels=recheck.EVENT_LABELS, stage_labels=recheck.STAGE_LABELS,
             is_reviewer=actor.authority_id is not None, status_label=lambda value: ListingStatus(value).label)
-
-
-def _filters() -> recheck.Filters:
-    year = as_id(request.args.get("year"))
-    tier = request.args.get("tier") or None
-    status = request.args.get("status") or None
-    name = (request.args.get("name") or "").replace("\x00", "").strip()[:128] or None
-    return recheck.Filters(
-        year=year if year is not None and year < 10_000 else None,
-        tier=tier if tier in {t.value for t in BatchTier} else None,
-        declaration_type_id=as_id(request.args.get("type")),
-        status=status if status in {s.value for s in ListingStatus} else None, name=name)
 
 
 def my_listings(session, actor: Actor) -> list:

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app import clock
-from app.domain import DomainError, catalog, in_language, public_list, tiers
+from app.domain import DomainError, catalog, in_language, listing, public_list, tiers
 from app.domain.scope import Actor, acting_authority
 from app.extensions import db
 from app.models import AuthorityKind, BatchTier, DeclarationType
@@ -36,7 +36,7 @@ class PublicListView(BaseView):
 
     @expose("/")
     def index(self):
-        search = public_list.Search.parse(request.args)
+        search = listing.Search.parse(request.args)
         page = _page()
         total = public_list.count(db.session, search)
         rows = list(public_list.rows(db.session, search, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE))
@@ -48,7 +48,7 @@ class PublicListView(BaseView):
     @expose("/export")
     def export(self):
         """The current search as xlsx, streamed in write-only mode (an anonymous visitor has no jobs)."""
-        search = public_list.Search.parse(request.args)
+        search = listing.Search.parse(request.args)
         found = public_list.rows(db.session, search)
         return xlsx_rows("绿色制造名单.xlsx", "绿色制造名单", EXPORT_COLUMNS, (
             [n, r.unit_name, r.title or "", r.type_name, gettext(r.tier.label), r.year, r.batch, r.place,

@@ -66,7 +66,7 @@ def test_the_unit_is_reminded_and_files_and_the_province_sees_it(app, live_serve
     expect(page.locator('[data-path="declaration.statement"]')).to_contain_text("必填")
     page.fill('[name="f|declaration|statement"]', "报告期内完成余热回收改造，光伏装机 5 兆瓦并网，未发生较大及以上安全、环保、质量事故。")
     page.select_option('[name="f|declaration|accidents"]', "否")
-    page.select_option('[name="f|declaration|pledge"]', index=1)
+    page.check('[name="f|declaration|pledge"]')  # the 承诺 is a box to tick
     page.fill('[name="f|declaration|signer"]', "张建国")
     page.fill('[name="f|declaration|signed_on"]', today.isoformat())
     screenshot(page, "41-filing-form")

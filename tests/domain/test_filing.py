@@ -49,7 +49,7 @@ def test_the_filing_form_is_no_batch_form(db_session):
     green_factory = db_session.scalar(select(DeclarationType).where(DeclarationType.code == "green_factory"))
     chosen = db_session.get(FormDefinition, latest_form(db_session, green_factory.id))
     assert chosen.purpose == "declaration" and chosen.version == "2026.3"
-    assert filings.latest_filing_form(db_session, green_factory.id).version == "2025.1"
+    assert filings.latest_filing_form(db_session, green_factory.id).version == "2025.2"
 
 
 def test_a_unit_saves_a_draft_and_submits_its_filing_with_a_computed_score(db_session, lvyuan):

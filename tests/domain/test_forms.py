@@ -357,3 +357,18 @@ def test_contradicting_page_names_and_typed_shapes_never_break_the_page():
 def test_definitions_bound_their_places():
     with pytest.raises(forms.DefinitionError, match="places"):
         forms._field({"key": "x", "label": "x", "kind": "decimal", "places": 30})
+
+
+def test_a_multiple_choice_whose_choice_has_commas_is_one_choice_ticked():
+    """A 承诺 is one box with a sentence of commas: ticked alone, a page posts its text once, a workbook holds it in
+    one cell; several ticked are a list, or one cell split at the separators."""
+    pledge = "本单位承诺：所填报数据真实、准确、完整，如有虚假，愿承担一切后果"
+    definition = forms.FormDefinition.from_dict({"type": "t", "version": "1", "title": "表", "sections": [
+        {"key": "s", "title": "声明", "fields": [
+            {"key": "pledge", "label": "承诺", "kind": "multichoice", "required": True, "choices": [pledge]},
+            {"key": "kinds", "label": "类别", "kind": "multichoice", "choices": ["节能", "节水", "降碳"]}]}]})
+    values, problems = forms.clean(definition, {"s": {"pledge": pledge, "kinds": "节水，降碳"}})
+    assert not problems and values["s"] == {"pledge": [pledge], "kinds": ["节水", "降碳"]}
+    values, problems = forms.clean(definition, {"s": {"pledge": [pledge], "kinds": ["降碳", "节能"]}})
+    assert not problems and values["s"] == {"pledge": [pledge], "kinds": ["节能", "降碳"]}
+    assert forms.missing(definition, {"s": {"pledge": []}}) == {"声明": ["承诺"]}

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests import factories as f
 from tests.factories import NOW
-from app.domain import DomainError, catalog, in_language, lifecycle as lc, publication as pub, public_list, tiers
+from app.domain import DomainError, catalog, in_language, lifecycle as lc, listing, publication as pub, public_list, tiers
 from app.models import Authority, BatchTier, BatchWindow, DeclarationType, ListedUnit
 from app.vocabulary import DeclarationStatus as S, ListingStatus, StepState
 
@@ -45,7 +45,7 @@ def test_provincial_round_ends_with_the_province_and_lists_a_provincial_unit(db_
     _publish(db_session, batch, "hebeisheng")
     unit = db_session.scalar(select(ListedUnit).where(ListedUnit.declaration_id == declaration.id))
     assert (unit.tier, unit.status, unit.listed_by_id) == (BatchTier.PROVINCIAL, ListingStatus.VALID, batch.owner_id)
-    found = list(public_list.rows(db_session, public_list.Search(tier=BatchTier.PROVINCIAL, name="绿源",
+    found = list(public_list.rows(db_session, listing.Search(tier=BatchTier.PROVINCIAL, name="绿源",
                                                                  declaration_type_id=_type(db_session).id)))
     assert [(r.unit_name, r.tier) for r in found] == [("石家庄绿源机械制造有限公司", BatchTier.PROVINCIAL)]
     total, candidates = tiers.candidates(db_session, f.actor_of("hebeisheng"), NOW.date())

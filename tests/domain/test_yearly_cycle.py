@@ -7,7 +7,7 @@ import datetime
 import pytest
 from sqlalchemy import select
 
-from app.domain import DomainError, filing as filings, lifecycle as lc, messages, public_list
+from app.domain import DomainError, filing as filings, lifecycle as lc, listing, messages, public_list
 from app.domain import publication as pub, recheck, tiers
 from app.models import BatchWindow, DeclarationType, FilingReminder, GreenCode, ListedUnit
 from app.models.catalog import BatchTier
@@ -95,9 +95,9 @@ def test_a_year_of_the_list(db_session):
     recheck.apply(db_session, late.id, "revoke", ministry, now=overdue, opinion="逾期未报送且经核实不再符合要求")
     assert (late.status, late.status_changed_on) == (ListingStatus.REVOKED, overdue.date())
     assert [e.action for e in late.events][0] == "listed" and "overdue_reminded" in [e.action for e in late.events]
-    shown = list(public_list.rows(db_session, public_list.Search(name="宝武绿色材料")))
+    shown = list(public_list.rows(db_session, listing.Search(name="宝武绿色材料")))
     assert [(row.unit_name, row.status, row.reason) for row in shown] == [
         (baowu.name, ListingStatus.REVOKED, "逾期未报送且经核实不再符合要求")]
-    still = list(public_list.rows(db_session, public_list.Search(name="绿源", tier=BatchTier.NATIONAL)))
+    still = list(public_list.rows(db_session, listing.Search(name="绿源", tier=BatchTier.NATIONAL)))
     assert [(row.unit_name, row.status) for row in still if row.batch == national.title] == [
         (lvyuan.name, ListingStatus.VALID)]

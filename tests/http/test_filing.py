@@ -61,6 +61,7 @@ def test_the_unit_fills_saves_and_submits_its_filing(app, client_as, world):
     edit_url = started.headers["Location"]
     page = qiye.get(edit_url)
     assert page.status_code == 200 and "单位产品综合能耗" in text_of(page) and "基准值 120kgce/t" in text_of(page)
+    assert '<input type="checkbox" name="f|declaration|pledge"' in page.get_data(as_text=True)  # 承诺: a box to tick
     # a bad number: nothing saved, the message next to the field, everything typed still there
     typed = fields(world["window"], app, indicators__energy_per_unit="九十五", declaration__statement="我们的声明原文")
     refused = qiye.post(edit_url, data={**typed, "action": "save", "csrf_token": token})
@@ -73,10 +74,11 @@ def test_the_unit_fills_saves_and_submits_its_filing(app, client_as, world):
                                                         Filing.listed_unit_id == world["unit"]))
         assert "statement" not in filing.form_data.get("declaration", {})
     # submitted while incomplete: the draft is kept, each missing field says so
-    partial = fields(world["window"], app, declaration__statement="")
+    partial = fields(world["window"], app, declaration__statement="", declaration__pledge=[])
     missing = qiye.post(edit_url, data={**partial, "action": "submit", "csrf_token": token})
     assert missing.status_code == 200 and "未提交" in text_of(missing)
-    assert 'data-path="declaration.statement"' in missing.get_data(as_text=True)
+    for path in ("declaration.statement", "declaration.pledge"):  # the 承诺 not ticked is missing too
+        assert f'data-path="{path}"' in missing.get_data(as_text=True)
     with app.app_context():
         filing = db.session.get(Filing, filing.id)
         assert filing.status == FilingStatus.DRAFT and filing.form_data["indicators"]["energy_per_unit"]

@@ -60,6 +60,20 @@ def test_province_list_filters_and_row_buttons(client_as, units):
     assert "深圳市动态复核测试有限公司" in client_as("gongxinbu").get("/listed-units/").get_data(as_text=True)
 
 
+def test_the_ministry_searches_by_province_as_the_public_list_does(app, client_as, units):
+    """动态复核 and the public 绿色制造名单 search alike (listing.Search): the ministry also by province, which a
+    province, seeing only its own, is not offered."""
+    with app.app_context():
+        hebei_id, shenzhen_province = (db.session.get(ListedUnit, units[n]).province_id for n in ("other", "shenzhen"))
+    ministry = client_as("gongxinbu")
+    page = ministry.get(f"/listed-units/?province={hebei_id}").get_data(as_text=True)
+    assert 'id="f-province"' in page and f'<option value="{hebei_id}" selected' in page
+    assert "长安区动态复核测试有限公司" in page and "深圳市动态复核测试有限公司" not in page
+    page = ministry.get(f"/listed-units/?province={shenzhen_province}&name=动态复核").get_data(as_text=True)
+    assert "深圳市动态复核测试有限公司" in page and "长安区动态复核测试有限公司" not in page
+    assert 'id="f-province"' not in client_as("hebeisheng").get("/listed-units/").get_data(as_text=True)
+
+
 def test_the_journey_province_proposes_ministry_revokes_unit_sees_it(app, client_as, units):
     unit_id = units["own"]
     hebei, ministry, qiye = client_as("hebeisheng"), client_as("gongxinbu"), client_as("qiye")

@@ -164,7 +164,7 @@ def test_the_round_form_offers_declaration_forms_by_basis_and_no_listing_require
     form = page(client_as("hebeisheng"), "/rounds/").split('class="open-batch"')[1]
     assert "须持有效省级名单" not in form and 'name="requires_' not in form
     assert "2026.3（GB/T 36132-2025）" in form and "2026.2（GB/T 36132-2018）" in form
-    assert "2025.1" not in form and "动态管理表" not in form  # the 动态管理表 is no batch's form
+    assert "2025.1" not in form and "2025.2" not in form and "动态管理表" not in form  # no batch's form
     with app.app_context():
         filing = db.session.scalar(select(FormDefinition.id).where(FormDefinition.purpose == "filing"))
     assert filing is not None and f'value="{filing}"' not in form
