@@ -301,9 +301,10 @@ def suspend(session: Session, actor: Actor, agency: Organization, now: datetime.
                                   created_at=now)
     session.add(suspension)
     record(session, agency.id, "suspended", actor, now, f"{first.isoformat()} 至 {last.isoformat()}：{reason}")
-    messages.post(session, organization_id=agency.id, subject=f"不再采信通知：{first.isoformat()} 至 {last.isoformat()}",
-                  body=f"工业和信息化部决定在 {first.isoformat()} 至 {last.isoformat()} 期间不再采信本机构的评价报告。"
-                       f"原因：{reason}", link=OWN_PAGE, now=now)
+    period = {"starts": first.isoformat(), "ends": last.isoformat()}
+    messages.post(session, organization_id=agency.id, subject=Message(N_("不再采信通知：%(starts)s 至 %(ends)s"), **period),
+                  body=Message(N_("工业和信息化部决定在 %(starts)s 至 %(ends)s 期间不再采信本机构的评价报告。原因：%(reason)s"),
+                               reason=reason, **period), link=OWN_PAGE, now=now)
     session.flush()
     return suspension
 
@@ -325,9 +326,9 @@ def lift(session: Session, actor: Actor, suspension: AgencySuspension, now: date
     suspension.lift_reason, suspension.lifted_by_name, suspension.lifted_at = reason, actor.name, now
     record(session, suspension.agency_id, "lifted",
            actor, now, f"{suspension.starts_on.isoformat()} 至 {suspension.ends_on.isoformat()}：{reason}")
-    messages.post(session, organization_id=suspension.agency_id, subject="不再采信已提前解除",
-                  body=f"自 {suspension.lifted_on.isoformat()} 起恢复采信本机构的评价报告。原因：{reason}",
-                  link=OWN_PAGE, now=now)
+    messages.post(session, organization_id=suspension.agency_id, subject=Message(N_("不再采信已提前解除")),
+                  body=Message(N_("自 %(day)s 起恢复采信本机构的评价报告。原因：%(reason)s"),
+                               day=suspension.lifted_on.isoformat(), reason=reason), link=OWN_PAGE, now=now)
     session.flush()
 
 

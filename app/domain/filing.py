@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, ErrorKind, forms, green_code, listing, messages
+from app.domain import DomainError, ErrorKind, Message as Said, forms, green_code, listing, messages
 from app.domain.scope import Actor, listed_unit_scope
 from app.models import (ConfigChange, DeclarationType, Filing, FilingPeriod, FilingReminder, FilingStatus,
                         FilingWindow, FormDefinition, ListedUnit, Message, Organization, ReminderKind)
@@ -454,15 +454,16 @@ def remind(session: Session, now: datetime.datetime, *, days_before: int = REMIN
                                                    FilingReminder.kind == kind).exists()
         for unit in session.scalars(select(ListedUnit).where(units_due(window), ~submitted, ~reminded)
                                     .order_by(ListedUnit.id)).all():
-            of_unit = f"{unit.tier.label}名单 {unit.year}年"  # an organization may hold several listings of a type
+            # an organization may hold several listings of a type: the reminder names which
+            said = {"window": window.title, "due": window.due_on.isoformat(), "unit": unit.unit_name,
+                    "listing": Said(N_("%(tier)s名单 %(year)s年"), tier=unit.tier.label, year=str(unit.year))}
             if kind == ReminderKind.OVERDUE:
-                subject = f"【逾期提醒】{window.title}已过截止日期（{of_unit}）"
-                body = (f"{unit.unit_name}：{window.title}的截止日期为 {window.due_on.isoformat()}，贵单位尚未提交。"
-                        "请尽快填报并提交；未按期填报的，省级工业和信息化主管部门将督促整改，情节严重的可能被移出绿色制造名单。")
+                subject = Said(N_("【逾期提醒】%(window)s已过截止日期（%(listing)s）"), **said)
+                body = Said(N_("%(unit)s：%(window)s的截止日期为 %(due)s，贵单位尚未提交。请尽快填报并提交；未按期填报的，"
+                               "省级工业和信息化主管部门将督促整改，情节严重的可能被移出绿色制造名单。"), **said)
             else:
-                subject = f"【填报提醒】{window.title}将于 {window.due_on.isoformat()} 截止（{of_unit}）"
-                body = (f"{unit.unit_name}：请于 {window.due_on.isoformat()} 前填报并提交{window.title}"
-                        "（绿色制造指标与自我声明）。")
+                subject = Said(N_("【填报提醒】%(window)s将于 %(due)s 截止（%(listing)s）"), **said)
+                body = Said(N_("%(unit)s：请于 %(due)s 前填报并提交%(window)s（绿色制造指标与自我声明）。"), **said)
             reminder = FilingReminder(window_id=window.id, listed_unit_id=unit.id, kind=kind, sent_at=now)
             try:
                 with session.begin_nested():  # the unique key: a run at the same moment sent it already
@@ -472,7 +473,7 @@ def remind(session: Session, now: datetime.datetime, *, days_before: int = REMIN
             reminder.message_id = messages.post(session, organization_id=unit.organization_id, subject=subject,
                                                 body=body, link=link, now=now).id
             listing.record(session, unit, "reminded" if kind == ReminderKind.DUE_SOON else "overdue_reminded",
-                           SYSTEM, now, from_status=ListingStatus(unit.status), opinion=subject)
+                           SYSTEM, now, from_status=ListingStatus(unit.status), opinion=str(subject))
             setattr(done, kind.value, getattr(done, kind.value) + 1)
         session.flush()
     return done

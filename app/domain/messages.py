@@ -1,7 +1,8 @@
 """The message centre: messages to an organization (everyone acting for it) or to one user, read per person.
 
 `post()` is how any rule tells someone something (reminders of 动态管理 filings, and whatever else needs it);
-the navbar shows `unread_count()`, the message page `inbox()`.
+the navbar shows `unread_count()`, the message page `inbox()`. A subject or body given as an app.domain.Message
+is kept with its message id and values too, so that `shown()` says it in each reader's language.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import datetime
 from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.domain import DomainError, ErrorKind
+from app.domain import DomainError, ErrorKind, Message as Said
 from app.domain.scope import Actor
 from app.models import Message, MessageRead, PlatformUser
 from app.vocabulary import N_
@@ -22,13 +23,14 @@ LINK_LIMIT = 300
 def post(session: Session, *, organization_id: int | None = None, user_id: int | None = None, subject: str,
          body: str, link: str | None = None, now: datetime.datetime) -> Message:
     """A new unread message to an organization or to a user (exactly one of them); `link` is a path inside the
-    platform (e.g. the page the message asks to act on)."""
+    platform (e.g. the page the message asks to act on). `subject` and `body` are Chinese text or Messages."""
     if (organization_id is None) == (user_id is None):
         raise ValueError("a message goes to an organization or to a user")
     if link is not None and (not link.startswith("/") or link.startswith("//") or len(link) > LINK_LIMIT):
         raise ValueError(f"a message's link is a path inside the platform: {link!r}")
-    message = Message(organization_id=organization_id, user_id=user_id, subject=subject[:SUBJECT_LIMIT],
-                      body=body, link=link, created_at=now)
+    texts = {part: _as_data(text) for part, text in (("subject", subject), ("body", body)) if isinstance(text, Said)}
+    message = Message(organization_id=organization_id, user_id=user_id, subject=str(subject)[:SUBJECT_LIMIT],
+                      body=str(body), link=link, created_at=now, texts=texts or None)
     session.add(message)
     session.flush()
     return message
@@ -43,6 +45,38 @@ def post_to_authority(session: Session, authority_id: int, *, subject: str, body
     for user_id in users:
         post(session, user_id=user_id, subject=subject, body=body, link=link, now=now)
     return len(users)
+
+
+def _as_data(text: Said) -> dict:
+    def value(v):
+        if isinstance(v, Said):
+            return _as_data(v)
+        if isinstance(v, tuple):
+            return {"list": [value(item) for item in v]}
+        return v if isinstance(v, (int, float)) or v is None else str(v)
+    return {"id": text.message_id, "params": {k: value(v) for k, v in text.params.items()}}
+
+
+def _from_data(data: dict) -> Said:
+    def value(v):
+        if isinstance(v, dict) and "id" in v:
+            return _from_data(v)
+        if isinstance(v, dict) and "list" in v:
+            return tuple(value(item) for item in v["list"])
+        return v
+    return Said(data["id"], **{k: value(v) for k, v in (data.get("params") or {}).items()})
+
+
+def shown(message: Message, part: str) -> str:
+    """The message's subject or body for the `said` filter: a Message where the platform said it (the reader's
+    language then), the stored Chinese text otherwise (and where the stored ids are unreadable)."""
+    data = (message.texts or {}).get(part)
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        try:
+            return _from_data(data)
+        except (TypeError, ValueError, KeyError):
+            pass
+    return getattr(message, part)
 
 
 def addressed_to(actor: Actor):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain import DomainError, ErrorKind, listing, messages
+from app.domain import DomainError, ErrorKind, Message, listing, messages
 from app.domain.scope import Actor, listed_unit_scope
 from app.models import AuthorityKind, ListedUnit, ListingRecheck
 from app.vocabulary import ListingStatus as L, N_
@@ -221,8 +221,10 @@ def _notify(ctx: Context, transition: Transition) -> None:
     """Every step reaches the listed organization's message centre; a proposal reaches the authority that decides
     it, and the decision the authority that proposed it."""
     unit, case = ctx.unit, ctx.recheck
-    subject = f"名单动态：{unit.unit_name}（{unit.declaration_type.name}）{transition.label}"
-    body, link = f"{transition.label}：{ctx.args['opinion']}", f"/listed-units/{unit.id}"
+    subject = Message(N_("名单动态：%(unit)s（%(type)s）%(step)s"), unit=unit.unit_name,
+                      type=unit.declaration_type.name, step=transition.label)
+    body, link = Message(N_("%(step)s：%(opinion)s"), step=transition.label, opinion=ctx.args["opinion"]), \
+        f"/listed-units/{unit.id}"
     messages.post(ctx.session, organization_id=unit.organization_id, subject=subject, body=body, link=link,
                   now=ctx.now)
     told = set()

@@ -110,6 +110,9 @@ class Message(Model):
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[Optional[str]] = mapped_column(String(300))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime)
+    # {"subject": {"id": msgid, "params": {...}}, "body": …}: how the platform said it, to say it in the reader's
+    # language (app.domain.messages.shown); None for a text nobody can translate
+    texts: Mapped[Optional[dict]] = mapped_column(JSON)
 
 
 class MessageRead(Model):

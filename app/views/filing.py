@@ -192,7 +192,8 @@ class MessageView(BaseView):
         return self.render_template(
             "filing/messages.html", title=gettext("消息中心"), page=page, page_size=MESSAGE_PAGE,
             total=messages.total(db.session, actor), unread=messages.unread_count(db.session, actor),
-            items=messages.inbox(db.session, actor, offset=(page - 1) * MESSAGE_PAGE, limit=MESSAGE_PAGE))
+            items=messages.inbox(db.session, actor, offset=(page - 1) * MESSAGE_PAGE, limit=MESSAGE_PAGE),
+            shown=messages.shown)
 
     @expose("/<int:message_id>/read", methods=["POST"])
     @has_access

@@ -261,3 +261,29 @@ def test_the_late_list_links_each_unit_and_filing_and_the_window_is_past_its_due
     ministry = client_as("gongxinbu").get(f"/filing-review/window/{world['window']}").get_data(as_text=True)
     assert f'href="/filings/{world["other_filing"]}"' in ministry
     assert f'href="/listed-units/{world["other"]}"' in ministry
+
+
+def test_each_reader_reads_a_reminder_in_their_own_language(app, client_as, world):
+    """A reminder is kept as the platform said it (message ids and values), so the same message reads in Chinese
+    to one person and in English to another; a message somebody typed stays as typed."""
+    with app.app_context():
+        filings.remind(db.session, f.NOW, days_before=30)
+        db.session.commit()
+        reminder = db.session.scalars(select(Message).where(Message.organization_id == world["lvyuan"],
+                                                            Message.subject.startswith("【逾期提醒】"))).first()
+        assert reminder is not None and reminder.texts["subject"]["id"].startswith("【逾期提醒】")
+        typed = messages.post(db.session, organization_id=world["lvyuan"], subject="请核对第三季度指标", body="见附件",
+                              now=f.NOW)
+        db.session.commit()
+        subject, past_title, typed_id = reminder.subject, world["past_title"], typed.id
+    qiye = client_as("qiye")
+    chinese = text_of(qiye.get("/messages/"))
+    assert subject in chinese and "请核对第三季度指标" in chinese
+    qiye.get("/lang/en")
+    english = text_of(qiye.get("/messages/"))
+    qiye.get("/lang/zh")
+    assert f"[Overdue] {past_title} is past its due date (National list" in english
+    assert "has not submitted it" in english and "【逾期提醒】" not in english
+    assert "请核对第三季度指标" in english  # typed by a person: as typed
+    with app.app_context():
+        assert db.session.get(Message, typed_id).texts is None
