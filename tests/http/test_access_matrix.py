@@ -1,8 +1,9 @@
 """The access matrix (SPEC §6), generated from `app.url_map`: every rule and method, for every demo account and the
 anonymous visitor, with ids of what other organizations, regions and roles hold in every converter: declarations,
-and after the list their listed units, filings, messages, agencies, 不再采信 and supervision files. The answer is a
+provinces' recommendation packages, people's export jobs, and after the list listed units, filings, messages,
+agencies, 不再采信 and supervision files. The answer is a
 refusal (401, 403, 404, 405, the login page, or a redirect with a Chinese refusal), never data of another
-scope, and nothing changes: the row counts of every table, the rows of the tables after the list, the
+scope, and nothing changes: the row counts of every table, the rows of packages, jobs and the tables after the list, the
 declarations' versions and the files of the upload folder are the same afterwards. A route added tomorrow is in the matrix the day it is added
 (`test_a_new_endpoint_is_covered_the_day_it_is_added`); routes no generated value can reach are excluded by name,
 with a reason, in tests/http/routes.py."""
@@ -21,7 +22,8 @@ from app.domain import agency as agencies, filing as filings, messages, recheck
 from app.domain.lifecycle import TRANSITIONS
 from app.domain.scope import Actor
 from app.extensions import db
-from app.models import Attachment, Declaration, OrgType, PlatformUser
+from app.models import Attachment, Declaration, Job, OrgType, PlatformUser, RecommendationPackage
+from app.vocabulary import JobStatus
 from tests import factories as f
 from tests.conftest import csrf_token
 from tests.filing_data import values, window
@@ -35,28 +37,30 @@ FORM = {"opinion": "越权", "agency_id": "1", "score": "90", "basic_requirement
         "f|basic|factory_name": "越权修改", "reason": "越权", "starts": "2000-01-01", "ends": "2000-01-02",
         "checked_on": "2000-01-01", "finding": "越权", "version": "1"}
 
-# The kind of id a converter takes, by its name; `pk` of a view over declarations is a declaration's, and an
-# `attachment_id` with no declaration beside it is a file of agency supervision (a spot check's or a report's).
+# The kind of id a converter takes, by its name; `pk` is the kind its view shows (MODEL_KINDS, or a job of the
+# jobs' page), and an `attachment_id` with no declaration beside it is a file of agency supervision (a spot
+# check's or a report's).
 KIND_OF_ARGUMENT = {"declaration_id": "declaration", "unit_id": "unit", "filing_id": "filing", "message_id": "message",
                     "agency_id": "agency", "suspension_id": "suspension"}
 # the first letters of a name in the fixtures, by kind: d1 is a declaration, u1 a listed unit, af4 an agency's file
+MODEL_KINDS = {Declaration: "declaration", RecommendationPackage: "package"}
 PREFIX = {"declaration": "d", "unit": "u", "filing": "f", "message": "m", "agency": "a", "suspension": "s",
-          "agency_file": "af"}
-# who may reach what after the list, beside the declarations of tests/http/test_scope.py
-AFTER_LIST_VISIBLE = {
+          "agency_file": "af", "package": "p", "job": "j"}
+# who may reach what beside the declarations of tests/http/test_scope.py
+OTHERS_VISIBLE = {
     "qiye": {"u1", "f1", "m1"},
     "yangqi": {"u3", "f3", "m3"},
     "sanfang": {"a1", "af1"},  # its own spot checks, on its own page
     "changan": {"u1", "f1", "mc"},
     "shijiazhuang": {"u1", "f1"},
-    "hebeisheng": {"u1", "f1", "a1", "af1"},
+    "hebeisheng": {"u1", "f1", "a1", "af1", "p1", "j1"},  # 河北省's package, not yet submitted; its own export
     "jituan": {"u3", "f3"},
-    "gongxinbu": {"u1", "u3", "u4", "f1", "f3", "f4", "a1", "a4", "s4", "af1", "af4"},
+    "gongxinbu": {"u1", "u3", "u4", "f1", "f3", "f4", "a1", "a4", "s4", "af1", "af4", "j2"},
 }
 
 
 def visible(username: str) -> set[str]:
-    return DECLARATIONS_VISIBLE.get(username, (None, set()))[1] | AFTER_LIST_VISIBLE.get(username, set())
+    return DECLARATIONS_VISIBLE.get(username, (None, set()))[1] | OTHERS_VISIBLE.get(username, set())
 
 
 def kind_of(name: str) -> str:
@@ -76,8 +80,9 @@ def marker(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def after_list(app, declarations):
-    """What the list leaves, each with its marker where only its scope reads it: listed units of 绿源 (河北's
+def others(app, declarations):
+    """What the reviewers' work and the list leave, each with its marker where only its scope reads it: 河北省's
+    recommendation package; an export job of 河北省's reviewer and one of the ministry's; listed units of 绿源 (河北's
     chain, 复核 by 河北), 宝武 (its group) and 深圳 (广东's), both in 复核 by the ministry; a filing of each in an open
     window; a message to each organization and to 长安's reviewer; 河北绿标 spot-checked by 河北 (the marker in its opinion), and a 广东 agency
     spot-checked and 不再采信 by the ministry. They stay until the module's database goes."""
@@ -127,12 +132,24 @@ def after_list(app, declarations):
         day = now.date().isoformat()
         ids["s4"] = agencies.suspend(db.session, f.actor_of("gongxinbu"), yueping, now, starts=day, ends=day,
                                      reason=marker("s4")).id
+
+        ids["p1"] = f.in_package(f.new_batch("越权测试批", "energy_saving_tech"))[0].package_id
+        for name, owner in (("j1", "hebeisheng"), ("j2", "gongxinbu")):
+            file = Attachment(purpose="export", storage_key=f"matrix/{name}.xlsx", original_name=f"{marker(name)}.xlsx",
+                              content_type="application/octet-stream", size=1, sha256="0" * 64)
+            db.session.add(file)
+            db.session.flush()
+            job = Job(owner_id=f.actor_of(owner).user_id, kind="export", title=f"{marker(name)}.xlsx",
+                      status=JobStatus.DONE, attachment_id=file.id, created_at=now, finished_at=now)
+            db.session.add(job)
+            db.session.flush()
+            ids[name] = job.id
         db.session.commit()
     return ids
 
 
 @pytest.fixture(scope="module")
-def marked(app, declarations, after_list):
+def marked(app, declarations, others):
     """Every id the matrix sends, by name; the module's declarations with a title no other row has, so that a page
     showing one is seen."""
     names = _only(declarations)
@@ -140,7 +157,7 @@ def marked(app, declarations, after_list):
         for name, pk in names.items():
             db.session.execute(update(Declaration).where(Declaration.id == pk).values(title=marker(name)))
         db.session.commit()
-    yield {**declarations, **after_list}
+    yield {**declarations, **others}
     with app.app_context():
         db.session.execute(update(Declaration).where(Declaration.id.in_(names.values())).values(title=None))
         db.session.commit()
@@ -154,8 +171,11 @@ def named(ids: dict) -> dict[str, int]:
 def scoped_arguments(route: Route) -> dict[str, str]:
     """The converters that take an id of a scoped kind, with the kind."""
     found = {name: KIND_OF_ARGUMENT[name] for name in route.arguments if name in KIND_OF_ARGUMENT}
-    if "pk" in route.arguments and _is_declaration_view(route):
-        found["pk"] = "declaration"
+    model = getattr(getattr(route.view, "datamodel", None), "obj", None)
+    if "pk" in route.arguments and model in MODEL_KINDS:
+        found["pk"] = MODEL_KINDS[model]
+    elif "pk" in route.arguments and route.endpoint.startswith("JobView."):
+        found["pk"] = "job"
     if "attachment_id" in route.arguments and "declaration" not in found.values():
         found["attachment_id"] = "agency_file"
     return found
@@ -238,19 +258,19 @@ def versions(app: Flask, ids) -> dict[int, int]:
         return dict(db.session.execute(select(Declaration.id, Declaration.version).where(Declaration.id.in_(ids))).all())
 
 
-AFTER_LIST_TABLES = ("listed_unit", "listing_event", "listing_recheck", "filing", "message", "message_read",
+WATCHED_TABLES = ("recommendation_package", "job", "listed_unit", "listing_event", "listing_recheck", "filing", "message", "message_read",
                      "agency_spot_check", "agency_suspension", "agency_report", "agency_event")
 
 
-def after_list_rows(app: Flask) -> dict[str, list[tuple]]:
-    """Every row of the tables after the list, whose changes (a status, a filing's values, a message read) add
+def watched_rows(app: Flask) -> dict[str, list[tuple]]:
+    """Every row of the tables whose changes (a package's order, a status, a filing's values, a message read) add
     no row."""
     from flask_appbuilder import Model
 
     with app.app_context():
         tables = Model.metadata.tables
         return {name: sorted(map(tuple, db.session.execute(select(tables[name])).all()), key=repr)
-                for name in AFTER_LIST_TABLES}
+                for name in WATCHED_TABLES}
 
 
 def run(app: Flask, client, username: str, cases_: list[Case], foreign: list[str]) -> list[str]:
@@ -303,14 +323,14 @@ def test_every_route_refuses_other_scopes_and_changes_nothing(app, client_as, ma
     foreign = [marker(name) for name in named(marked) if name not in visible(username)]
     generated = matrix(app, username, marked, access)
     counts, files, before = table_counts(app), upload_files(app), versions(app, declarations.values())
-    rows = after_list_rows(app)
+    rows = watched_rows(app)
 
     failures = run(app, client, username, generated, foreign)
 
     assert not failures, f"{len(failures)} of {len(generated)}:\n" + "\n".join(failures[:40])
     assert versions(app, declarations.values()) == before
     assert table_counts(app) == counts
-    assert after_list_rows(app) == rows
+    assert watched_rows(app) == rows
     assert upload_files(app) == files
     covered = {(case.route.endpoint, case.route.method) for case in generated}
     every = {(route.endpoint, route.method) for route in routes(app) if "logout" not in route.endpoint}
@@ -342,7 +362,6 @@ LEFT_OUT = {
     # publication): tests/http/test_jobs.py; another authority's package or publication: test_recommendation_views.py
     "ReviewDeclarationView.export": "a job exporting the reviewer's own list (its filters, no id)",
     "PublicationView.export": "a job exporting the batch owner's own publication",
-    "RecommendationPackageView.summary_table": "a job generating an authority's own 推荐汇总表",
     # changes of the account's own, which no id names: tests/http/test_agency.py, test_filing.py, test_tiers.py
     "AgencyOwnView.report": "the agency's own annual work report",
     "MessageView.read_all": "the person's own messages",
