@@ -281,7 +281,7 @@ def test_each_reader_reads_a_reminder_in_their_own_language(app, client_as, worl
     assert subject in chinese and "请核对第三季度指标" in chinese
     qiye.get("/lang/en")
     english = text_of(qiye.get("/messages/"))
-    qiye.get("/lang/zh")
+    qiye.get("/lang/zh_CN")
     assert f"[Overdue] {past_title} is past its due date (National list" in english
     assert "has not submitted it" in english and "【逾期提醒】" not in english
     assert "请核对第三季度指标" in english  # typed by a person: as typed

@@ -188,7 +188,7 @@ def test_english(client_as, units):
     page = client.get(f"/listed-units/{units['other']}").get_data(as_text=True)
     assert "Listing history" in page and "Green code" in page and "Start re-examination" in page
     assert "Re-examination" in client.get("/listed-units/").get_data(as_text=True)
-    client.get("/lang/zh")
+    client.get("/lang/zh_CN")
 
 
 def test_the_recompute_command(app, units, tmp_path):
