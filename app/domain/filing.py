@@ -1,6 +1,7 @@
 """动态管理 after the list (SPEC §7): listed units file a 动态管理表 (its indicators and a 自我声明) in each filing
 window of their type — yearly by 15 January for the previous year, half-yearly by 15 July — and are reminded
-before and after the due date; their province sees who filed, who is late and whose indicators worsened.
+before and after the due date; their province sees who filed, who is late, whose indicators worsened and whose
+answers need attention.
 
 A window's form is a form definition of its declaration type whose `purpose` is "filing"
 (seeds/forms/green_factory_filing_2025.json); the form engine (app.domain.forms) cleans, checks and scores it.
@@ -378,11 +379,13 @@ class Row:
     state: str
     late: bool
     changes: list[Change] = field(default_factory=list)
+    attention: list[tuple[str, str]] = field(default_factory=list)  # answers the form marks 需关注: (label, answer)
 
 
 def overview(session: Session, window: FilingWindow, actor: Actor, day: datetime.date) -> list[Row]:
     """Every unit due in the window that the actor may see, with its filing and its state; a submitted filing with
-    the indicators that worsened since the unit's previous filing. Three statements, whatever the number of units."""
+    the indicators that worsened since the unit's previous filing and the answers its form marks as needing
+    attention. Three statements, whatever the number of units."""
     in_scope = select(ListedUnit.id).where(units_due(window), listed_unit_scope(actor))
     rows = session.execute(
         select(ListedUnit, Filing).where(ListedUnit.id.in_(in_scope))
@@ -395,13 +398,14 @@ def overview(session: Session, window: FilingWindow, actor: Actor, day: datetime
                    FilingWindow.due_on < window.due_on)
             .order_by(Filing.listed_unit_id, FilingWindow.due_on, Filing.id)):
         previous[unit_id] = scores  # in order: the latest window's stays
-    found = []
+    found, definition = [], definition_of(window)
     for unit, filing in rows:
         submitted = filing is not None and filing.status == FilingStatus.SUBMITTED
         if submitted:
             late = filing.submitted_at.date() > window.due_on
             changes = worsened(filing.indicator_scores, previous[unit.id]) if unit.id in previous else []
-            found.append(Row(unit, filing, FILED_LATE if late else FILED, late, changes))
+            found.append(Row(unit, filing, FILED_LATE if late else FILED, late, changes,
+                             forms.needing_attention(definition, filing.form_data or {})))
         else:
             late = day > window.due_on
             found.append(Row(unit, filing, LATE if late else (DRAFT if filing is not None else NOT_FILED), late))

@@ -81,6 +81,7 @@ class Field:
     leading: Decimal | None = None  # indicator: 引领值 (full points at or better)
     direction: str = ""  # indicator: lower_is_better | higher_is_better
     points: Decimal | None = None  # indicator: full points
+    attention: tuple[str, ...] = ()  # choice, multichoice: answers the reviewers' views mark 需关注 (an accident)
 
     @property
     def fixed_rows(self) -> bool:
@@ -179,7 +180,7 @@ def _section(data: dict) -> Section:
 
 FIELD_KEYS = {"key", "label", "kind", "required", "hint", "prefill", "max_length", "unit", "min", "max", "places",
               "choices", "accept", "multiple", "columns", "rows", "min_rows", "max_rows", "items",
-              "baseline", "leading", "direction", "points"}
+              "baseline", "leading", "direction", "points", "attention"}
 
 
 def _field(data: dict, in_table: bool = False) -> Field:
@@ -206,7 +207,7 @@ def _built_field(data: dict) -> Field:
         rows=tuple(data.get("rows", ())), min_rows=int(data.get("min_rows", 0)),
         max_rows=int(data.get("max_rows", 0)), items=items, baseline=_decimal_or_none(data.get("baseline")),
         leading=_decimal_or_none(data.get("leading")), direction=data.get("direction", ""),
-        points=_decimal_or_none(data.get("points")),
+        points=_decimal_or_none(data.get("points")), attention=tuple(data.get("attention", ())),
     )
 
 
@@ -535,6 +536,20 @@ def gaps(definition: FormDefinition, values: dict) -> list[Gap]:
                     add(item, Message(N_("%(label)s（%(n)d 项未自评）"), label=item.label, n=len(unanswered)))
             elif item.required and value in (None, "", [], {}):
                 add(item, item.label)
+    return found
+
+
+def needing_attention(definition: FormDefinition, values: dict) -> list[tuple[str, str]]:
+    """(label, answer) of every answer the definition marks as needing the reviewers' attention (`attention`),
+    in the form's order: a 动态管理表 that reports a serious accident, say."""
+    found = []
+    for section in definition.sections:
+        for item in section.fields:
+            if not item.attention:
+                continue
+            value = (values.get(section.key) or {}).get(item.key)
+            answers = value if isinstance(value, list) else [value]
+            found += [(item.label, answer) for answer in answers if answer in item.attention]
     return found
 
 
@@ -897,6 +912,12 @@ class DefinitionCheck:
                 self.add(f"{where}.choices", "选择题必须给出选项：非空文本的列表")
             else:
                 self.unique([(f"{where}.choices[{i}]", c) for i, c in enumerate(choices)], "选项")
+                attention = data.get("attention")
+                if attention is not None and (not isinstance(attention, list) or not attention
+                                              or any(a not in choices for a in attention)):
+                    self.add(f"{where}.attention", "需关注的答案（attention）应为本题选项中的一项或几项")
+        elif "attention" in data:
+            self.add(f"{where}.attention", "只有选择题（choice、multichoice）可以标出需关注的答案（attention）")
         if kind == "file":
             accept = data.get("accept")
             if not isinstance(accept, list) or not accept:

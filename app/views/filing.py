@@ -150,7 +150,8 @@ class FilingReviewView(BaseView):
             rows = filings.overview(db.session, window, actor, today)
             summaries.append((window, len(rows), sum(1 for r in rows if r.filing is not None
                                                      and r.filing.status == FilingStatus.SUBMITTED),
-                              sum(1 for r in rows if r.late), sum(1 for r in rows if r.changes)))
+                              sum(1 for r in rows if r.late), sum(1 for r in rows if r.changes),
+                              sum(1 for r in rows if r.attention)))
         return self.render_template("filing/review_index.html", title=gettext("动态管理"), summaries=summaries,
                                     today=today)
 
@@ -164,7 +165,8 @@ class FilingReviewView(BaseView):
         rows = filings.overview(db.session, window, actor, today)
         shown = request.args.get("show", "")
         selected = {"filed": lambda r: r.filing is not None and r.filing.status == FilingStatus.SUBMITTED,
-                    "late": lambda r: r.late, "worsened": lambda r: bool(r.changes)}.get(shown)
+                    "late": lambda r: r.late, "worsened": lambda r: bool(r.changes),
+                    "attention": lambda r: bool(r.attention)}.get(shown)
         chosen = [r for r in rows if selected is None or selected(r)]
         page = min(max(request.args.get("page", 1, type=int) or 1, 1), max(1, -(-len(chosen) // REVIEW_PAGE)))
         return self.render_template(
@@ -172,7 +174,8 @@ class FilingReviewView(BaseView):
             rows=chosen[(page - 1) * REVIEW_PAGE:page * REVIEW_PAGE], all_rows=rows, shown=shown, page=page,
             page_size=REVIEW_PAGE, chosen=len(chosen),
             filed=sum(1 for r in rows if r.filing is not None and r.filing.status == FilingStatus.SUBMITTED),
-            late=sum(1 for r in rows if r.late), worsened=sum(1 for r in rows if r.changes))
+            late=sum(1 for r in rows if r.late), worsened=sum(1 for r in rows if r.changes),
+            attention=sum(1 for r in rows if r.attention))
 
 
 class MessageView(BaseView):

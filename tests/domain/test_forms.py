@@ -372,3 +372,24 @@ def test_a_multiple_choice_whose_choice_has_commas_is_one_choice_ticked():
     values, problems = forms.clean(definition, {"s": {"pledge": [pledge], "kinds": ["降碳", "节能"]}})
     assert not problems and values["s"] == {"pledge": [pledge], "kinds": ["节能", "降碳"]}
     assert forms.missing(definition, {"s": {"pledge": []}}) == {"声明": ["承诺"]}
+
+
+def test_answers_needing_attention_are_named_and_only_choices_may_need_it():
+    """`attention` marks the answers a reviewer must notice (an accident reported); the check names a wrong one."""
+    definition = forms.FormDefinition.from_dict({"type": "t", "version": "1", "title": "表", "sections": [
+        {"key": "s", "title": "声明", "fields": [
+            {"key": "accidents", "label": "是否发生事故", "kind": "choice", "choices": ["否", "是"], "attention": ["是"]},
+            {"key": "risks", "label": "风险", "kind": "multichoice", "choices": ["火灾", "泄漏", "无"],
+             "attention": ["火灾", "泄漏"]}]}]})
+    assert forms.needing_attention(definition, {"s": {"accidents": "否", "risks": ["无"]}}) == []
+    assert forms.needing_attention(definition, {"s": {"accidents": "是", "risks": ["火灾", "泄漏"]}}) == [
+        ("是否发生事故", "是"), ("风险", "火灾"), ("风险", "泄漏")]
+    assert forms.needing_attention(definition, {}) == []
+    for field, error in (
+            ({"key": "a", "label": "甲", "kind": "choice", "choices": ["否", "是"], "attention": ["可能"]}, "选项中"),
+            ({"key": "a", "label": "甲", "kind": "choice", "choices": ["否", "是"], "attention": "是"}, "选项中"),
+            ({"key": "a", "label": "甲", "kind": "text", "attention": ["是"]}, "只有选择题")):
+        with pytest.raises(forms.DefinitionError) as refused:
+            forms.FormDefinition.from_dict({"type": "t", "version": "1", "title": "表", "sections": [
+                {"key": "s", "title": "声明", "fields": [field]}]})
+        assert any("attention" in e and error in e for e in refused.value.errors), refused.value.errors

@@ -17,7 +17,8 @@ GUANGDONG_CHAIN = (("county", "440304"), ("province", "440000"))
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+    html = response if isinstance(response, str) else response.get_data(as_text=True)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 @pytest.fixture(scope="module")
@@ -287,3 +288,24 @@ def test_each_reader_reads_a_reminder_in_their_own_language(app, client_as, worl
     assert "请核对第三季度指标" in english  # typed by a person: as typed
     with app.app_context():
         assert db.session.get(Message, typed_id).texts is None
+
+
+def test_a_reported_serious_accident_needs_the_provinces_attention(app, client_as, world):
+    """The 动态管理表 marks 发生较大及以上事故 = 是 as needing attention (`attention` in its definition): the province's
+    window counts it, lists it under 需关注 with the answer, and leaves the others out of that list."""
+    with app.app_context():
+        lvyuan = f.organization("石家庄绿源机械制造有限公司")
+        own = window()
+        careful, accident = listed(lvyuan), listed(lvyuan)
+        filed(own, careful)
+        filed(own, accident, declaration__accidents="是")
+        db.session.commit()
+        window_id, accident_id, careful_id = own.id, accident.id, careful.id
+    hebei = client_as("hebeisheng")
+    page = hebei.get(f"/filing-review/window/{window_id}").get_data(as_text=True)
+    assert "需关注 1 家" in text_of(page)
+    flagged = hebei.get(f"/filing-review/window/{window_id}?show=attention").get_data(as_text=True)
+    assert f"/listed-units/{accident_id}\"" in flagged and f"/listed-units/{careful_id}\"" not in flagged
+    assert "报告期内是否发生较大及以上安全、环保、质量事故：是" in text_of(flagged)
+    summary = text_of(hebei.get("/filing-review/"))
+    assert "需关注" in summary
