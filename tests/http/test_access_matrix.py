@@ -23,7 +23,7 @@ from app.domain.lifecycle import TRANSITIONS
 from app.domain.scope import Actor
 from app.extensions import db
 from app.models import Attachment, Declaration, Job, OrgType, PlatformUser, RecommendationPackage
-from app.vocabulary import JobStatus
+from app.vocabulary import JobStatus, PackageState
 from tests import factories as f
 from tests.conftest import csrf_token
 from tests.filing_data import values, window
@@ -55,7 +55,7 @@ OTHERS_VISIBLE = {
     "shijiazhuang": {"u1", "f1"},
     "hebeisheng": {"u1", "f1", "a1", "af1", "p1", "j1"},  # 河北省's package, not yet submitted; its own export
     "jituan": {"u3", "f3"},
-    "gongxinbu": {"u1", "u3", "u4", "f1", "f3", "f4", "a1", "a4", "s4", "af1", "af4", "j2"},
+    "gongxinbu": {"u1", "u3", "u4", "f1", "f3", "f4", "a1", "a4", "s4", "af1", "af4", "p4", "j2"},
 }
 
 
@@ -82,7 +82,7 @@ def marker(name: str) -> str:
 @pytest.fixture(scope="module")
 def others(app, declarations):
     """What the reviewers' work and the list leave, each with its marker where only its scope reads it: 河北省's
-    recommendation package; an export job of 河北省's reviewer and one of the ministry's; listed units of 绿源 (河北's
+    recommendation package, and 广东's submitted to the ministry; an export job of 河北省's reviewer and one of the ministry's; listed units of 绿源 (河北's
     chain, 复核 by 河北), 宝武 (its group) and 深圳 (广东's), both in 复核 by the ministry; a filing of each in an open
     window; a message to each organization and to 长安's reviewer; 河北绿标 spot-checked by 河北 (the marker in its opinion), and a 广东 agency
     spot-checked and 不再采信 by the ministry. They stay until the module's database goes."""
@@ -133,7 +133,13 @@ def others(app, declarations):
         ids["s4"] = agencies.suspend(db.session, f.actor_of("gongxinbu"), yueping, now, starts=day, ends=day,
                                      reason=marker("s4")).id
 
-        ids["p1"] = f.in_package(f.new_batch("越权测试批", "energy_saving_tech"))[0].package_id
+        member = f.in_package(f.new_batch("越权测试批", "energy_saving_tech"))[0]
+        ids["p1"] = member.package_id
+        submitted = RecommendationPackage(batch_id=member.batch_id, declaration_type_id=member.declaration_type_id,
+                                          authority_id=guangdong[2].id, state=PackageState.SUBMITTED, submitted_at=now)
+        db.session.add(submitted)
+        db.session.flush()
+        ids["p4"] = submitted.id
         for name, owner in (("j1", "hebeisheng"), ("j2", "gongxinbu")):
             file = Attachment(purpose="export", storage_key=f"matrix/{name}.xlsx", original_name=f"{marker(name)}.xlsx",
                               content_type="application/octet-stream", size=1, sha256="0" * 64)
