@@ -1,6 +1,6 @@
 """The access matrix (SPEC §6), generated from `app.url_map`: every rule and method, for every demo account and the
 anonymous visitor, with ids of what other organizations, regions and roles hold in every converter: declarations,
-provinces' recommendation packages, people's export jobs, and after the list listed units, filings, messages,
+provinces' recommendation packages, batches and publications, people's export jobs, and after the list listed units, filings, messages,
 agencies, 不再采信 and supervision files. The answer is a
 refusal (401, 403, 404, 405, the login page, or a redirect with a Chinese refusal), never data of another
 scope, and nothing changes: the row counts of every table, the rows of packages, jobs and the tables after the list, the
@@ -22,8 +22,9 @@ from app.domain import agency as agencies, filing as filings, messages, recheck
 from app.domain.lifecycle import TRANSITIONS
 from app.domain.scope import Actor
 from app.extensions import db
-from app.models import Attachment, Declaration, Job, OrgType, PlatformUser, RecommendationPackage
-from app.vocabulary import JobStatus, PackageState
+from app.models import (Attachment, Batch, Declaration, Job, OrgType, PlatformUser, Publication,
+                        RecommendationPackage)
+from app.vocabulary import JobStatus, PackageState, PublicationStage
 from tests import factories as f
 from tests.conftest import csrf_token
 from tests.filing_data import values, window
@@ -41,11 +42,14 @@ FORM = {"opinion": "越权", "agency_id": "1", "score": "90", "basic_requirement
 # jobs' page), and an `attachment_id` with no declaration beside it is a file of agency supervision (a spot
 # check's or a report's).
 KIND_OF_ARGUMENT = {"declaration_id": "declaration", "unit_id": "unit", "filing_id": "filing", "message_id": "message",
-                    "agency_id": "agency", "suspension_id": "suspension"}
+                    "agency_id": "agency", "suspension_id": "suspension", "batch_id": "batch",
+                    "publication_id": "publication"}
+# views whose ids anyone may read by design: the public 公示 pages show every publication whose publicity began
+PUBLIC_VIEWS = ("PublicNoticeView.",)
 # the first letters of a name in the fixtures, by kind: d1 is a declaration, u1 a listed unit, af4 an agency's file
 MODEL_KINDS = {Declaration: "declaration", RecommendationPackage: "package"}
 PREFIX = {"declaration": "d", "unit": "u", "filing": "f", "message": "m", "agency": "a", "suspension": "s",
-          "agency_file": "af", "package": "p", "job": "j"}
+          "agency_file": "af", "package": "p", "job": "j", "batch": "b", "publication": "n"}
 # who may reach what beside the declarations of tests/http/test_scope.py
 OTHERS_VISIBLE = {
     "qiye": {"u1", "f1", "m1"},
@@ -53,9 +57,10 @@ OTHERS_VISIBLE = {
     "sanfang": {"a1", "af1"},  # its own spot checks, on its own page
     "changan": {"u1", "f1", "mc"},
     "shijiazhuang": {"u1", "f1"},
-    "hebeisheng": {"u1", "f1", "a1", "af1", "p1", "j1"},  # 河北省's package, not yet submitted; its own export
+    # 河北省's package, not yet submitted; its own export; its own 省级 batch and that batch's publication
+    "hebeisheng": {"u1", "f1", "a1", "af1", "p1", "j1", "b2", "n2"},
     "jituan": {"u3", "f3"},
-    "gongxinbu": {"u1", "u3", "u4", "f1", "f3", "f4", "a1", "a4", "s4", "af1", "af4", "p4", "j2"},
+    "gongxinbu": {"u1", "u3", "u4", "f1", "f3", "f4", "a1", "a4", "s4", "af1", "af4", "p4", "j2", "b1", "n1"},
 }
 
 
@@ -82,7 +87,8 @@ def marker(name: str) -> str:
 @pytest.fixture(scope="module")
 def others(app, declarations):
     """What the reviewers' work and the list leave, each with its marker where only its scope reads it: 河北省's
-    recommendation package, and 广东's submitted to the ministry; an export job of 河北省's reviewer and one of the ministry's; listed units of 绿源 (河北's
+    recommendation package, and 广东's submitted to the ministry; a national batch in 公示 and 河北's 省级 batch, published
+    (the demo's); an export job of 河北省's reviewer and one of the ministry's; listed units of 绿源 (河北's
     chain, 复核 by 河北), 宝武 (its group) and 深圳 (广东's), both in 复核 by the ministry; a filing of each in an open
     window; a message to each organization and to 长安's reviewer; 河北绿标 spot-checked by 河北 (the marker in its opinion), and a 广东 agency
     spot-checked and 不再采信 by the ministry. They stay until the module's database goes."""
@@ -140,6 +146,14 @@ def others(app, declarations):
         db.session.add(submitted)
         db.session.flush()
         ids["p4"] = submitted.id
+        provincial = db.session.scalar(select(Batch).where(Batch.tier == "provincial", Batch.owner_id == chains["u1"][2].id))
+        publicity = Publication(batch_id=member.batch_id, stage=PublicationStage.PUBLICITY, title="越权测试公示",
+                                publicity_starts=now.date(), publicity_ends=now.date())
+        db.session.add(publicity)
+        db.session.flush()
+        ids["b1"], ids["n1"] = member.batch_id, publicity.id
+        ids["b2"] = provincial.id
+        ids["n2"] = db.session.scalar(select(Publication.id).where(Publication.batch_id == provincial.id))
         for name, owner in (("j1", "hebeisheng"), ("j2", "gongxinbu")):
             file = Attachment(purpose="export", storage_key=f"matrix/{name}.xlsx", original_name=f"{marker(name)}.xlsx",
                               content_type="application/octet-stream", size=1, sha256="0" * 64)
@@ -176,6 +190,8 @@ def named(ids: dict) -> dict[str, int]:
 
 def scoped_arguments(route: Route) -> dict[str, str]:
     """The converters that take an id of a scoped kind, with the kind."""
+    if route.endpoint.startswith(PUBLIC_VIEWS):
+        return {}
     found = {name: KIND_OF_ARGUMENT[name] for name in route.arguments if name in KIND_OF_ARGUMENT}
     model = getattr(getattr(route.view, "datamodel", None), "obj", None)
     if "pk" in route.arguments and model in MODEL_KINDS:
@@ -367,7 +383,6 @@ LEFT_OUT = {
     # background jobs over the account's own scope, which no id names (the list's filters, the owner's package or
     # publication): tests/http/test_jobs.py; another authority's package or publication: test_recommendation_views.py
     "ReviewDeclarationView.export": "a job exporting the reviewer's own list (its filters, no id)",
-    "PublicationView.export": "a job exporting the batch owner's own publication",
     # changes of the account's own, which no id names: tests/http/test_agency.py, test_filing.py, test_tiers.py
     "AgencyOwnView.report": "the agency's own annual work report",
     "MessageView.read_all": "the person's own messages",
