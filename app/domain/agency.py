@@ -286,6 +286,8 @@ def suspend(session: Session, actor: Actor, agency: Organization, now: datetime.
         errors["reason"] = N_("原因不能超过 500 字")
     if first and last and last < first:
         errors["ends"] = N_("结束日期不能早于开始日期")
+    elif last and last < now.date():
+        errors["ends"] = N_("结束日期不能早于今天：已经过去的期间无需设置不再采信")
     if first and last and not errors:
         overlapping = session.scalars(select(AgencySuspension).where(
             AgencySuspension.agency_id == agency.id, AgencySuspension.starts_on <= last,

@@ -460,7 +460,7 @@ def remind(session: Session, now: datetime.datetime, *, days_before: int = REMIN
                                     .order_by(ListedUnit.id)).all():
             # an organization may hold several listings of a type: the reminder names which
             said = {"window": window.title, "due": window.due_on.isoformat(), "unit": unit.unit_name,
-                    "listing": Said(N_("%(tier)s名单 %(year)s年"), tier=unit.tier.label, year=str(unit.year))}
+                    "listing": listing.which_listing(unit)}
             if kind == ReminderKind.OVERDUE:
                 subject = Said(N_("【逾期提醒】%(window)s已过截止日期（%(listing)s）"), **said)
                 body = Said(N_("%(unit)s：%(window)s的截止日期为 %(due)s，贵单位尚未提交。请尽快填报并提交；未按期填报的，"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.domain import DomainError, ErrorKind
+from app.domain import DomainError, ErrorKind, Message
 from app.domain.scope import Actor, listed_unit_scope
 from app.models import BatchTier, Declaration, ListedUnit, ListingEvent
 from app.vocabulary import N_, ListingStatus
@@ -34,6 +34,12 @@ EVENT_LABELS = {
 
 
 NOT_FOUND = N_("未找到该名单单位，或不在您的查看范围内")
+
+
+def which_listing(unit: ListedUnit) -> Message:
+    """The listing a message is about, as its organization tells its listings apart (one may hold a 国家级 and a
+    省级 绿色工厂 listing): its tier and year."""
+    return Message(N_("%(tier)s名单 %(year)s年"), tier=BatchTier(unit.tier).label, year=str(unit.year))
 NAME_MAX = 64
 
 

@@ -138,7 +138,10 @@ NOT_OFFERED = (_decides, _not_deciding)
 
 
 def _offered(transition: Transition, ctx: Context) -> bool:
+    stage = ctx.recheck.stage if ctx.recheck is not None else None
+    answers_a_proposal = transition.stages == frozenset({PROPOSED})  # 不予撤销: only once a proposal waits
     return ctx.actor.authority_kind in transition.who and L(ctx.unit.status) in transition.sources \
+        and not (answers_a_proposal and stage != PROPOSED) \
         and not any(guard in transition.guards and guard(ctx) is not None for guard in NOT_OFFERED)
 
 
@@ -169,7 +172,9 @@ def _refusal(transition: Transition, ctx: Context) -> str | None:
         return N_("该单位正在复核中，不能重复发起") if status is L.UNDER_RECHECK else N_("该单位不在复核中")
     stage = ctx.recheck.stage if ctx.recheck is not None else None
     if stage not in transition.stages:
-        return N_("已提出撤销建议，待工信部审定") if stage == PROPOSED else N_("该复核尚未提出撤销建议")
+        if stage == PROPOSED:  # the decider is told what it is for; anyone else that it waits
+            return N_("已提出撤销建议，请审定：撤销或不予撤销") if _decides(ctx) is None else N_("已提出撤销建议，待工信部审定")
+        return N_("该复核尚未提出撤销建议")
     for guard in transition.guards:
         if (reason := guard(ctx)) is not None:
             return reason
@@ -221,8 +226,8 @@ def _notify(ctx: Context, transition: Transition) -> None:
     """Every step reaches the listed organization's message centre; a proposal reaches the authority that decides
     it, and the decision the authority that proposed it."""
     unit, case = ctx.unit, ctx.recheck
-    subject = Message(N_("名单动态：%(unit)s（%(type)s）%(step)s"), unit=unit.unit_name,
-                      type=unit.declaration_type.name, step=transition.label)
+    subject = Message(N_("名单动态：%(unit)s（%(type)s，%(listing)s）%(step)s"), unit=unit.unit_name,
+                      type=unit.declaration_type.name, listing=listing.which_listing(unit), step=transition.label)
     body, link = Message(N_("%(step)s：%(opinion)s"), step=transition.label, opinion=ctx.args["opinion"]), \
         f"/listed-units/{unit.id}"
     messages.post(ctx.session, organization_id=unit.organization_id, subject=subject, body=body, link=link,

@@ -224,6 +224,11 @@ def test_only_the_ministry_sets_not_accepted_and_each_mistake_is_named(db_sessio
         agencies.suspend(db_session, f.actor_of("gongxinbu"), agency, NOW, starts="2026-03-01", ends="2026-02-01",
                          reason="原因")
     assert refused.value.errors == {"ends": "结束日期不能早于开始日期"}
+    past = TODAY - datetime.timedelta(days=400)
+    with pytest.raises(DomainError) as refused:  # over already: nothing to stop accepting, nobody to tell
+        agencies.suspend(db_session, f.actor_of("gongxinbu"), agency, NOW, starts=past.isoformat(),
+                         ends=(TODAY - datetime.timedelta(days=1)).isoformat(), reason="原因")
+    assert refused.value.errors == {"ends": "结束日期不能早于今天：已经过去的期间无需设置不再采信"}
 
 
 # --- spot checks and reports ------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ def test_province_proposes_and_ministry_revokes_published_on_the_unit(db_session
     assert unit.status == L.UNDER_RECHECK and unit.version == version + 1  # the proposal moves the version
     assert names(unit, "hebeisheng") == {"maintain": "已提出撤销建议，待工信部审定",
                                          "propose_revoke": "已提出撤销建议，待工信部审定"}
+    assert names(unit, "gongxinbu") == {"maintain": "已提出撤销建议，请审定：撤销或不予撤销", "revoke": None, "keep": None}
     assert [u.id for u, _ in rc.proposals(db.session, f.actor_of("gongxinbu"))][-1] == unit.id
     assert rc.proposals(db.session, f.actor_of("hebeisheng")) == []
     rc.apply(db.session, unit.id, "revoke", f.actor_of("gongxinbu"), now=LATER, opinion="经复核，不再符合绿色工厂要求")
@@ -98,7 +99,7 @@ def test_the_ministry_starts_and_ends_its_own_recheck(db_session):
     take(unit, "recheck", "gongxinbu", "部级抽查")
     assert names(unit, "hebeisheng") == {"maintain": "该复核由其他部门发起，只能由发起部门办理",
                                          "propose_revoke": "该复核由其他部门发起，只能由发起部门办理"}
-    assert names(unit, "gongxinbu") == {"maintain": None, "revoke": None, "keep": "该复核尚未提出撤销建议"}
+    assert names(unit, "gongxinbu") == {"maintain": None, "revoke": None}  # 不予撤销 answers a proposal only
     take(unit, "revoke", "gongxinbu", "发生较大安全事故")
     assert unit.status == L.REVOKED and unit.reason == "发生较大安全事故"
 
@@ -108,7 +109,7 @@ def test_a_province_decides_on_its_own_provincial_list(db_session):
     unit.tier, unit.listed_by_id = "provincial", f.authority("province", "130000").id  # the province's own list
     db.session.flush()
     take(unit, "recheck", "hebeisheng", "省级抽查")
-    assert names(unit, "hebeisheng") == {"maintain": None, "revoke": None, "keep": "该复核尚未提出撤销建议"}
+    assert names(unit, "hebeisheng") == {"maintain": None, "revoke": None}  # no proposal on its own list: no 不予撤销
     with pytest.raises(DomainError, match="由本部门直接审定撤销，无需提出建议"):
         take(unit, "propose_revoke", "hebeisheng")
     take(unit, "revoke", "hebeisheng", "不再符合省级绿色工厂要求")
@@ -240,6 +241,8 @@ def test_each_step_reaches_the_unit_and_a_proposal_its_decider(db_session):
     rc.apply(db.session, unit.id, "revoke", f.actor_of("gongxinbu"), now=LATER, opinion="经复核，不再符合要求")
     assert [s.endswith("撤销") for s in inbox(f.actor_of("hebeisheng"))] == [True]
     assert [s.split("）")[-1] for s in inbox(organization)] == ["发起复核", "建议撤销", "撤销"]
+    # which of the organization's listings: it may hold a 国家级 and a 省级 one of the same type
+    assert all(f"（绿色工厂，国家级名单 {unit.year}年）" in s for s in inbox(organization))
 
 
 def test_every_step_of_a_units_history_has_a_name():
