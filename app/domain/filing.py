@@ -16,7 +16,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -335,12 +335,21 @@ class Change:
     after: Decimal
 
 
+def reported_period(window: FilingWindow):
+    """Where a window's reporting period ends, as a number that orders periods: the first half of a year, then
+    the year. A filing is compared with the one of the period before, whenever either window was opened."""
+    return window.year * 2 + (1 if window.period == FilingPeriod.ANNUAL else 0)
+
+
+REPORTED_PERIOD = FilingWindow.year * 2 + case((FilingWindow.period == FilingPeriod.ANNUAL, 1), else_=0)
+
+
 def previous_of(session: Session, filing: Filing) -> Filing | None:
-    """The unit's filing submitted in the latest window due before this one's."""
+    """The unit's filing submitted for the latest period before this one's."""
     return session.scalar(select(Filing).join(FilingWindow, FilingWindow.id == Filing.window_id).where(
         Filing.listed_unit_id == filing.listed_unit_id, Filing.status == FilingStatus.SUBMITTED,
-        Filing.id != filing.id, FilingWindow.due_on < filing.window.due_on)
-        .order_by(FilingWindow.due_on.desc(), Filing.id.desc()).limit(1))
+        Filing.id != filing.id, REPORTED_PERIOD < reported_period(filing.window))
+        .order_by(REPORTED_PERIOD.desc(), FilingWindow.due_on.desc(), Filing.id.desc()).limit(1))
 
 
 def worsened(current: list[dict], previous: list[dict]) -> list[Change]:
@@ -384,7 +393,7 @@ class Row:
 
 def overview(session: Session, window: FilingWindow, actor: Actor, day: datetime.date) -> list[Row]:
     """Every unit due in the window that the actor may see, with its filing and its state; a submitted filing with
-    the indicators that worsened since the unit's previous filing and the answers its form marks as needing
+    the indicators that worsened since the unit's filing of the period before and the answers its form marks as needing
     attention. Three statements, whatever the number of units."""
     in_scope = select(ListedUnit.id).where(units_due(window), listed_unit_scope(actor))
     rows = session.execute(
@@ -395,9 +404,9 @@ def overview(session: Session, window: FilingWindow, actor: Actor, day: datetime
     for unit_id, scores in session.execute(
             select(Filing.listed_unit_id, Filing.indicator_scores).join(FilingWindow, FilingWindow.id == Filing.window_id)
             .where(Filing.listed_unit_id.in_(in_scope), Filing.status == FilingStatus.SUBMITTED,
-                   FilingWindow.due_on < window.due_on)
-            .order_by(Filing.listed_unit_id, FilingWindow.due_on, Filing.id)):
-        previous[unit_id] = scores  # in order: the latest window's stays
+                   REPORTED_PERIOD < reported_period(window))
+            .order_by(Filing.listed_unit_id, REPORTED_PERIOD, FilingWindow.due_on, Filing.id)):
+        previous[unit_id] = scores  # in order: the latest period's stays
     found, definition = [], definition_of(window)
     for unit, filing in rows:
         submitted = filing is not None and filing.status == FilingStatus.SUBMITTED

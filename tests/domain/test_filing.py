@@ -150,6 +150,24 @@ def test_worsened_indicators_follow_each_direction(db_session, lvyuan):
     assert [c.label for c in rows[unit.id].changes] == ["单位产品综合能耗", "可再生能源使用比例"]
 
 
+def test_a_filing_is_compared_with_the_period_before_whenever_its_window_was_opened(db_session, lvyuan):
+    """A window for an earlier year opened late (due after a later year's) still compares with the year before it,
+    not with the later year; the first half of a year comes before the year."""
+    unit = listed(lvyuan)
+    later = window(year=2071)
+    late_opened_earlier = window(year=2070, due_on=NOW.date() + datetime.timedelta(days=20))
+    first_half = window(year=2070, period=FilingPeriod.HALF_YEAR)
+    filed(later, unit, indicators__energy_per_unit="50")
+    half = filed(first_half, unit, indicators__energy_per_unit="80")
+    year = filed(late_opened_earlier, unit, indicators__energy_per_unit="90")
+    assert filings.previous_of(db_session, year).id == half.id
+    assert [c.key for c in filings.worsened_since_previous(db_session, year)] == ["indicators.energy_per_unit"]
+    assert filings.previous_of(db_session, half) is None  # nothing before 2070's first half
+    rows = {r.unit.id: r for r in filings.overview(db_session, late_opened_earlier, f.actor_of("hebeisheng"),
+                                                    NOW.date())}
+    assert [(c.before, c.after) for c in rows[unit.id].changes] == [(Decimal("80"), Decimal("90"))]
+
+
 def test_reminders_before_and_after_the_due_date_are_sent_once(db_session, lvyuan):
     baowu = f.organization("宝武绿色材料（河北）有限公司")
     today = NOW.date()
