@@ -13,8 +13,8 @@ from app.domain import DomainError, agency as agencies
 from app.domain.scope import Actor
 from app.domain.uploads import inspect_pdf
 from app.extensions import db
-from app.models import AgencyReport, AgencySpotCheck, AgencySuspension, Attachment, AuthorityKind, Declaration, \
-    Organization
+from app.models import AgencyReport, AgencySpotCheck, AgencySuspension, Attachment, AuthorityKind, Batch, Declaration, \
+    DeclarationType, Organization
 from app.storage import store
 from app.views.base import form_text
 from app.web.downloads import attachment_download
@@ -94,22 +94,15 @@ class AgencySupervisionView(BaseView):
         return self.render_template(
             "agency/supervision_show.html", title=agency.name, agency=agency, year=year,
             standing=agencies.standing(db.session, actor, agency, year, today), masked=agencies.masked,
-            spot_checks=agencies.spot_checks(db.session, actor, agency.id),
-            suspensions=agencies.suspensions(db.session, agency.id), reports=agencies.reports(db.session, agency.id),
+            spot_checks=(checks := agencies.spot_checks(db.session, actor, agency.id)),
+            declaration_names=_declaration_names(checks), suspensions=agencies.suspensions(db.session, agency.id),
+            reports=agencies.reports(db.session, agency.id),
             history=_history(agencies.events(db.session, agency.id)),
             checkable=agencies.checkable(db.session, actor, agency), findings=agencies.FINDINGS,
-            declaration_names=self._declaration_names(actor, agency),
             ministry=actor.authority_kind is AuthorityKind.MINISTRY, today=today.isoformat(),
             download_url=lambda i: url_for("AgencySupervisionView.download", attachment_id=i),
             spot_form=extra.get("spot_form", {}), spot_errors=extra.get("spot_errors", {}),
             suspend_form=extra.get("suspend_form", {}), suspend_errors=extra.get("suspend_errors", {}))
-
-    def _declaration_names(self, actor: Actor, agency: Organization) -> dict[int, str]:
-        ids = {i for check in agencies.spot_checks(db.session, actor, agency.id) for i in check.declaration_ids or []}
-        if not ids:
-            return {}
-        return {pk: f"{name}（{pk}）" for pk, name in db.session.execute(
-            select(Declaration.id, Declaration.unit_name).where(Declaration.id.in_(ids)))}
 
     @expose("/spot-check/<int:agency_id>", methods=["POST"])
     @has_access
@@ -179,6 +172,19 @@ class AgencySupervisionView(BaseView):
         abort(404)
 
 
+def _declaration_names(spot_checks) -> dict[int, str]:
+    """How a spot check names the declarations it looked at, for its supervisors and the agency alike (they were
+    chosen or evaluated by the agency): the unit, the type and the batch."""
+    ids = {i for check in spot_checks for i in check.declaration_ids or []}
+    if not ids:
+        return {}
+    return {pk: f"{name}（{gettext(type_name)}，{Batch.title_of(year, batch)}）" for pk, name, type_name, year, batch
+            in db.session.execute(select(Declaration.id, Declaration.unit_name, DeclarationType.name, Batch.year,
+                                         Batch.name)
+                                  .join(DeclarationType, DeclarationType.id == Declaration.declaration_type_id)
+                                  .join(Batch, Batch.id == Declaration.batch_id).where(Declaration.id.in_(ids)))}
+
+
 class AgencyOwnView(BaseView):
     """机构监管信息: the agency's own page: its legal representative's cap usage, its spot checks, 不再采信 and its
     annual work reports (filed here)."""
@@ -205,8 +211,9 @@ class AgencyOwnView(BaseView):
         return self.render_template(
             "agency/own.html", title=gettext("机构监管信息"), agency=agency, year=year,
             standing=agencies.standing(db.session, actor, agency, year, today), masked=agencies.masked,
-            spot_checks=agencies.spot_checks(db.session, actor, agency.id),
-            suspensions=agencies.suspensions(db.session, agency.id), reports=agencies.reports(db.session, agency.id),
+            spot_checks=(checks := agencies.spot_checks(db.session, actor, agency.id)),
+            declaration_names=_declaration_names(checks), suspensions=agencies.suspensions(db.session, agency.id),
+            reports=agencies.reports(db.session, agency.id),
             history=_history(agencies.events(db.session, agency.id)), years=years,
             download_url=lambda i: url_for("AgencyOwnView.download", attachment_id=i),
             report_form=extra.get("report_form", {"year": str(years[0])}), report_errors=extra.get("report_errors", {}))

@@ -105,6 +105,9 @@ def test_a_province_records_a_spot_check_that_another_province_never_sees(app, c
     agency = client_as("sanfang")
     own = agency.get("/agency/supervision/").get_data(as_text=True)
     assert "评分依据不足，需整改" in own and "粤省抽查意见" not in own
+    # the declaration looked at is named, to the agency as to its supervisors: unit, type and batch, never an id
+    named = "石家庄绿源机械制造有限公司（绿色工厂，"
+    assert named in own and named in hebei.get(f"/agency-supervision/agency/{world['sanfang']}").get_data(as_text=True)
     assert agency.get(f"/agency/supervision/download/{attachment_id}").data.startswith(b"%PDF")
     assert client_as("sanfang").get(f"/agency/supervision/download/{world['d1_report']}").status_code == 404
 
