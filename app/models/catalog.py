@@ -114,8 +114,9 @@ class Batch(Model):
 
     @staticmethod
     def title_of(year: int, name: str) -> str:
-        """How a batch is named everywhere (lists, exports, dashboards), from its columns alone."""
-        return f"{year}年度 {name}"
+        """How a batch is named everywhere (lists, exports, dashboards), from its columns alone; a name that
+        already begins with its year (2026年度…, 2026年…) is not given it twice."""
+        return name if str(name).startswith(f"{year}年") else f"{year}年度 {name}"
 
     def __repr__(self) -> str:
         return self.title
