@@ -193,3 +193,15 @@ def test_only_it_staff_upload_preview_or_publish(client_as, app):
                                                       "definition": text}).status_code == 403, (username, url)
     with app.app_context():
         assert not db.session.scalar(select(FormDefinition).where(FormDefinition.version == "2027.9"))
+
+
+def test_a_filing_form_is_previewed_as_the_listed_unit_sees_it_with_its_answers_needing_attention(client_as):
+    """A 动态管理表 is no batch's 申报书: the preview says which windows take it and lists its 需关注 answers."""
+    data = json.loads((SEEDS / "green_factory_filing_2025_2.json").read_text(encoding="utf-8"))
+    data["version"] = "2027.9"
+    html = upload(client_as("admin"), json.dumps(data, ensure_ascii=False)).get_data(as_text=True)
+    assert "检查通过，尚未发布" in html, text_of(html)[-2000:]
+    text = text_of(html)
+    assert "发布后新开的动态管理填报窗口默认使用此版本" in text and "新建批次" not in text
+    assert "名单单位看到的动态管理表（空白）" in text and "申报单位看到的申报书" not in text
+    assert "需关注的答案" in text and "报告期内是否发生较大及以上安全、环保、质量事故 是" in text
