@@ -37,8 +37,8 @@ class PublicListView(BaseView):
     @expose("/")
     def index(self):
         search = listing.Search.parse(request.args)
-        page = _page()
         total = public_list.count(db.session, search)
+        page = min(_page(), max(1, -(-total // PAGE_SIZE)))  # past the last page: the last page
         rows = list(public_list.rows(db.session, search, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE))
         return self.render_template("tiers/public_list.html", title=gettext("绿色制造名单"), search=search,
                                     rows=rows, total=total, page=page, page_size=PAGE_SIZE,

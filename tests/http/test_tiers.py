@@ -87,6 +87,8 @@ def test_public_list_search_and_pagination_use_constant_statements(app, data):
     assert "深圳市名单测试有限公司" in in_province and "石家庄绿源" not in in_province
     assert "石家庄绿源" in page(anonymous, PUBLIC + f"?year={NOW.year}&tier=provincial&type={data['type']}&status=valid")
     assert "没有符合条件" in page(anonymous, PUBLIC + "?tier=national&name=绿源")
+    past_the_last = page(anonymous, PUBLIC + "?name=绿源&page=7")  # the last page, not an empty one under its count
+    assert "石家庄绿源机械制造有限公司" in past_the_last and "没有符合条件" not in past_the_last
     for junk in ("?year=abc", "?tier=x", "?type=-1", "?province=9" * 3, "?page=abc", "?page=99999999999",
                  "?name=%25%5F", "?status=zz", "?name=" + "长" * 500):
         assert anonymous.get(PUBLIC + junk).status_code == 200, junk
