@@ -253,6 +253,13 @@ def save(session: Session, filing: Filing, submitted: dict, actor: Actor, now: d
     return problems
 
 
+def missing_errors(definition: forms.FormDefinition, values: dict) -> dict:
+    """What 提交 says beside each required field left empty: a box to tick (the 承诺) asks to be ticked."""
+    kinds = {f"{section.key}.{item.key}": item.kind for section, item in definition.all_fields()}
+    return {g.path: forms.Message(N_("请勾选，提交前须勾选") if kinds.get(g.path) == "multichoice"
+                                  else N_("必填，提交前请填写")) for g in forms.gaps(definition, values)}
+
+
 def submit(session: Session, filing: Filing, actor: Actor, now: datetime.datetime) -> None:
     """提交: every required field filled (each missing one named by its field), then final; in the unit's history."""
     _editable(filing, actor, now)
@@ -261,7 +268,7 @@ def submit(session: Session, filing: Filing, actor: Actor, now: datetime.datetim
     if gaps:
         raise DomainError(N_("还有 %(count)d 项未填写，未提交：%(items)s"), kind=ErrorKind.INVALID,
                           count=len(gaps), items=tuple(str(g.text) for g in gaps),
-                          errors={g.path: forms.Message(N_("必填，提交前请填写")) for g in gaps})
+                          errors=missing_errors(definition, filing.form_data or {}))
     _score(filing, definition)
     filing.status = FilingStatus.SUBMITTED
     filing.submitted_at = filing.updated_at = now

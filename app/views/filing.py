@@ -91,8 +91,10 @@ class FilingView(BaseView):
                 db.session.rollback()
                 flash(gettext("有 %(count)d 处格式不正确，未保存，请修改标红的项目。", count=len(problems.errors)),
                       "danger")
-                return self._form_page(filing, definition, _typed(definition, submitted, regions, industries),
-                                       problems.errors)
+                typed = _typed(definition, submitted, regions, industries)
+                # submitting: what is still missing is named at once too, not on the next try
+                missing = filings.missing_errors(definition, typed) if request.form.get("action") == "submit" else {}
+                return self._form_page(filing, definition, typed, {**missing, **problems.errors})
             if request.form.get("action") != "submit":
                 db.session.commit()
                 flash(gettext("已保存草稿。提交前可随时修改。"), "success")

@@ -80,6 +80,12 @@ def test_the_unit_fills_saves_and_submits_its_filing(app, client_as, world):
     assert missing.status_code == 200 and "未提交" in text_of(missing)
     for path in ("declaration.statement", "declaration.pledge"):  # the 承诺 not ticked is missing too
         assert f'data-path="{path}"' in missing.get_data(as_text=True)
+    assert "请勾选，提交前须勾选" in text_of(missing)
+    # a bad number and an empty field at once: both named now, not the second on the next try
+    mixed = qiye.post(edit_url, data={**fields(world["window"], app, indicators__energy_per_unit="九十五",
+                                              declaration__statement=""), "action": "submit", "csrf_token": token})
+    for path in ("indicators.energy_per_unit", "declaration.statement"):
+        assert f'data-path="{path}"' in mixed.get_data(as_text=True), path
     with app.app_context():
         filing = db.session.get(Filing, filing.id)
         assert filing.status == FilingStatus.DRAFT and filing.form_data["indicators"]["energy_per_unit"]
