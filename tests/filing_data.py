@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import itertools
 
 from sqlalchemy import select
 
@@ -10,13 +9,12 @@ from app import clock
 
 from app.domain import filing as filings, listing
 from app.extensions import db
-from app.models import DeclarationType, FilingPeriod, ListedUnit
+from app.models import DeclarationType, FilingPeriod, FilingWindow, ListedUnit
 from app.vocabulary import DeclarationStatus
 from tests import factories as f
 from tests.form_values import complete
 
 HEBEI_CHAIN = (("county", "130102"), ("city", "130100"), ("province", "130000"))
-_years = itertools.count(clock.today().year - 1, -1)  # 2025, 2024, …: each window a year of its own
 
 
 def listed(org, chain=HEBEI_CHAIN, *, type_code="green_factory", on: datetime.date | None = None) -> ListedUnit:
@@ -30,10 +28,15 @@ def listed(org, chain=HEBEI_CHAIN, *, type_code="green_factory", on: datetime.da
 
 def window(*, year: int | None = None, period=FilingPeriod.ANNUAL, opens_on: datetime.date | None = None,
            due_on: datetime.date | None = None, type_code="green_factory"):
-    """A window of a year no other test uses (unless given), open from 30 days ago, due in 10 days."""
+    """A window of a year no window of this database has (unless given: last year, else the one before, …), open
+    from 30 days ago, due in 10 days."""
     declaration_type = db.session.scalar(select(DeclarationType).where(DeclarationType.code == type_code))
     today = f.NOW.date()
-    return filings.open_window(db.session, declaration_type=declaration_type, year=year or next(_years),
+    if year is None:
+        taken = set(db.session.scalars(select(FilingWindow.year).where(
+            FilingWindow.declaration_type_id == declaration_type.id, FilingWindow.period == period)))
+        year = next(y for y in range(clock.today().year - 1, 1999, -1) if y not in taken)
+    return filings.open_window(db.session, declaration_type=declaration_type, year=year,
                                period=period, opens_on=opens_on or today - datetime.timedelta(days=30),
                                due_on=due_on or today + datetime.timedelta(days=10))
 

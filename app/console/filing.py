@@ -8,7 +8,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import ValidationError
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Optional
 
 from app import clock
 from app.domain import DomainError, filing as filings
@@ -40,7 +40,6 @@ def filing_window_console():
         column_formatters = {"state": lambda v, c, m, n: gettext(m.state_on(clock.today()))}
         form_columns = ["declaration_type", "year", "period", "opens_on", "due_on", "form_definition"]
         form_args = {
-            "year": {"validators": [NumberRange(2000, 2100, message=_l("填报年度应为 2000 至 2100 之间的年份"))]},
             "due_on": {"validators": [Optional()],
                        "description": _l("不填则按通知：年度为次年 1 月 15 日，半年度为当年 7 月 15 日")},
             "form_definition": {"validators": [Optional()], "query_factory": _filing_forms, "allow_blank": True,
@@ -65,7 +64,7 @@ def filing_window_console():
                 model.period = FilingPeriod.ANNUAL
             model.closed = bool(model.closed)
             try:
-                if model.due_on is None and model.year:
+                if model.due_on is None and model.year and 2000 <= model.year <= 2100:  # else check_window says so
                     model.due_on = filings.due_by_default(model.year, FilingPeriod(model.period), model.opens_on)
                 with db.session.no_autoflush:
                     filings.check_window(db.session, model)

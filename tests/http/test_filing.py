@@ -197,7 +197,7 @@ def test_it_staff_open_and_close_filing_windows_in_the_console(app, client_as):
     assert "开始填报日期不能晚于截止日期" in text_of(backwards)
     for year in ("99999", "1800"):  # said beside the field in Chinese, never Python's "year … is out of range"
         far = text_of(admin.post("/console/filing_windows/new/", data={**form, "year": year}))
-        assert "填报年度应为 2000 至 2100 之间的年份" in far and "out of range" not in far
+        assert "年度应在 2000 至 2100 之间" in far and "out of range" not in far
     with app.app_context():
         window = db.session.scalar(select(FilingWindow).where(FilingWindow.year == 2091))
         assert window.due_on == datetime.date(2092, 1, 15) and window.form_definition.purpose == "filing"
