@@ -16,7 +16,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -342,21 +342,12 @@ class Change:
     after: Decimal
 
 
-def reported_period(window: FilingWindow):
-    """Where a window's reporting period ends, as a number that orders periods: the first half of a year, then
-    the year. A filing is compared with the one of the period before, whenever either window was opened."""
-    return window.year * 2 + (1 if window.period == FilingPeriod.ANNUAL else 0)
-
-
-REPORTED_PERIOD = FilingWindow.year * 2 + case((FilingWindow.period == FilingPeriod.ANNUAL, 1), else_=0)
-
-
 def previous_of(session: Session, filing: Filing) -> Filing | None:
-    """The unit's filing submitted for the latest period before this one's."""
+    """The unit's filing submitted for the latest period before this one's (FilingWindow.reported_period)."""
     return session.scalar(select(Filing).join(FilingWindow, FilingWindow.id == Filing.window_id).where(
         Filing.listed_unit_id == filing.listed_unit_id, Filing.status == FilingStatus.SUBMITTED,
-        Filing.id != filing.id, REPORTED_PERIOD < reported_period(filing.window))
-        .order_by(REPORTED_PERIOD.desc(), FilingWindow.due_on.desc(), Filing.id.desc()).limit(1))
+        Filing.id != filing.id, FilingWindow.reported_period < filing.window.reported_period)
+        .order_by(FilingWindow.reported_period.desc(), FilingWindow.due_on.desc(), Filing.id.desc()).limit(1))
 
 
 def worsened(current: list[dict], previous: list[dict]) -> list[Change]:
@@ -411,8 +402,8 @@ def overview(session: Session, window: FilingWindow, actor: Actor, day: datetime
     for unit_id, scores in session.execute(
             select(Filing.listed_unit_id, Filing.indicator_scores).join(FilingWindow, FilingWindow.id == Filing.window_id)
             .where(Filing.listed_unit_id.in_(in_scope), Filing.status == FilingStatus.SUBMITTED,
-                   REPORTED_PERIOD < reported_period(window))
-            .order_by(Filing.listed_unit_id, REPORTED_PERIOD, FilingWindow.due_on, Filing.id)):
+                   FilingWindow.reported_period < window.reported_period)
+            .order_by(Filing.listed_unit_id, FilingWindow.reported_period, FilingWindow.due_on, Filing.id)):
         previous[unit_id] = scores  # in order: the latest period's stays
     found, definition = [], definition_of(window)
     for unit, filing in rows:

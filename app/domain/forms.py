@@ -543,13 +543,9 @@ def needing_attention(definition: FormDefinition, values: dict) -> list[tuple[st
     """(label, answer) of every answer the definition marks as needing the reviewers' attention (`attention`),
     in the form's order: a 动态管理表 that reports a serious accident, say."""
     found = []
-    for section in definition.sections:
-        for item in section.fields:
-            if not item.attention:
-                continue
-            value = (values.get(section.key) or {}).get(item.key)
-            answers = value if isinstance(value, list) else [value]
-            found += [(item.label, answer) for answer in answers if answer in item.attention]
+    for section, item in definition.all_fields():
+        value = (values.get(section.key) or {}).get(item.key) if item.attention else None
+        found += [(item.label, a) for a in (value if isinstance(value, list) else [value]) if a in item.attention]
     return found
 
 

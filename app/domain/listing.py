@@ -84,21 +84,21 @@ class Search:
 
 def where(search: Search) -> list:
     """The WHERE clauses of a search; the caller adds its scope (none for the public list)."""
-    where = []
+    found = []
     if search.year is not None:
-        where.append(ListedUnit.year == search.year)
+        found.append(ListedUnit.year == search.year)
     if search.tier is not None:
-        where.append(ListedUnit.tier == search.tier)
+        found.append(ListedUnit.tier == search.tier)
     if search.declaration_type_id is not None:
-        where.append(ListedUnit.declaration_type_id == search.declaration_type_id)
+        found.append(ListedUnit.declaration_type_id == search.declaration_type_id)
     if search.province_id is not None:
-        where.append(ListedUnit.province_id == search.province_id)
+        found.append(ListedUnit.province_id == search.province_id)
     if search.status is not None:
-        where.append(ListedUnit.status == search.status)
+        found.append(ListedUnit.status == search.status)
     if search.name:
         pattern = "%" + search.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(or_(ListedUnit.unit_name.like(pattern, escape="\\"), ListedUnit.title.like(pattern, escape="\\")))
-    return where
+        found.append(or_(ListedUnit.unit_name.like(pattern, escape="\\"), ListedUnit.title.like(pattern, escape="\\")))
+    return found
 
 
 

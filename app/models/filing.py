@@ -7,7 +7,9 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+                        case)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.types import IDS_NEVER_REUSED, enum_type
@@ -40,6 +42,17 @@ class FilingWindow(Model):
         name = self.declaration_type.name if self.declaration_type is not None else ""
         period = "年度" if self.period == FilingPeriod.ANNUAL else "上半年"
         return f"{self.year}{period} {name}动态管理表"
+
+    @hybrid_property
+    def reported_period(self) -> int:
+        """Where the window's reporting period ends, as a number that orders periods: the first half of a year,
+        then the year, whatever order the windows were opened in."""
+        return self.year * 2 + (1 if self.period == FilingPeriod.ANNUAL else 0)
+
+    @reported_period.inplace.expression
+    @classmethod
+    def _reported_period_expression(cls):
+        return cls.year * 2 + case((cls.period == FilingPeriod.ANNUAL, 1), else_=0)
 
     def state_on(self, day: datetime.date) -> str:
         if self.closed:

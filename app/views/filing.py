@@ -133,6 +133,15 @@ class FilingView(BaseView):
             FilingStatus=FilingStatus)
 
 
+# The province's ways of looking at a window's units (the window page's tabs, the counts of both pages).
+SHOWN = {"filed": lambda r: r.filing is not None and r.filing.status == FilingStatus.SUBMITTED,
+         "late": lambda r: r.late, "worsened": lambda r: bool(r.changes), "attention": lambda r: bool(r.attention)}
+
+
+def _counts(rows) -> dict[str, int]:
+    return {key: sum(1 for r in rows if test(r)) for key, test in SHOWN.items()}
+
+
 class FilingReviewView(BaseView):
     """动态管理 for reviewers: per window, the units in their scope (listed_unit_scope), who filed, who is late,
     whose indicators worsened; the ministry sees every unit."""
@@ -150,10 +159,7 @@ class FilingReviewView(BaseView):
         summaries = []
         for window in filings.windows(db.session):
             rows = filings.overview(db.session, window, actor, today)
-            summaries.append((window, len(rows), sum(1 for r in rows if r.filing is not None
-                                                     and r.filing.status == FilingStatus.SUBMITTED),
-                              sum(1 for r in rows if r.late), sum(1 for r in rows if r.changes),
-                              sum(1 for r in rows if r.attention)))
+            summaries.append((window, len(rows), _counts(rows)))
         return self.render_template("filing/review_index.html", title=gettext("动态管理"), summaries=summaries,
                                     today=today)
 
@@ -166,18 +172,13 @@ class FilingReviewView(BaseView):
         actor, today = Actor.of(g.user), clock.today()
         rows = filings.overview(db.session, window, actor, today)
         shown = request.args.get("show", "")
-        selected = {"filed": lambda r: r.filing is not None and r.filing.status == FilingStatus.SUBMITTED,
-                    "late": lambda r: r.late, "worsened": lambda r: bool(r.changes),
-                    "attention": lambda r: bool(r.attention)}.get(shown)
+        selected = SHOWN.get(shown)
         chosen = [r for r in rows if selected is None or selected(r)]
         page = min(max(request.args.get("page", 1, type=int) or 1, 1), max(1, -(-len(chosen) // REVIEW_PAGE)))
         return self.render_template(
             "filing/review_window.html", title=window.title, window=window, today=today,
             rows=chosen[(page - 1) * REVIEW_PAGE:page * REVIEW_PAGE], all_rows=rows, shown=shown, page=page,
-            page_size=REVIEW_PAGE, chosen=len(chosen),
-            filed=sum(1 for r in rows if r.filing is not None and r.filing.status == FilingStatus.SUBMITTED),
-            late=sum(1 for r in rows if r.late), worsened=sum(1 for r in rows if r.changes),
-            attention=sum(1 for r in rows if r.attention))
+            page_size=REVIEW_PAGE, chosen=len(chosen), **_counts(rows))
 
 
 class MessageView(BaseView):
